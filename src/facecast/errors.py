@@ -1,0 +1,25 @@
+"""Errors a user can cause. Each carries a message a person can act on.
+
+This module is a leaf: every package may import it (the API maps these to 4xx responses,
+the CLI prints them without a traceback).
+"""
+
+
+class FacecastError(Exception):
+    """Base of every error caused by user input rather than by a bug."""
+
+
+class MediaError(FacecastError):
+    """A file that cannot be read or written: corrupt, unsupported, truncated, unwritable."""
+
+
+class NoFaceError(FacecastError):
+    """A face was required and none was found."""
+
+
+class IdentityError(FacecastError):
+    """A selfie set that cannot become an identity (count, faces, blur, other person...)."""
+
+
+class ParamError(FacecastError):
+    """A parameter outside its range or an unknown name."""

@@ -1,0 +1,74 @@
+"""Face shape in a canonical frame: similarity alignment (Procrustes) of 3D meshes.
+
+Canonical frame: x along the face from its right to its left eye, y down, z into the face
+(the image's own handedness, so a frontal face needs no rotation),
+origin at the centroid of the rigid points, and unit inter-ocular distance. Shapes in this
+frame can be averaged (an identity's neutral shape) and compared (shape transfer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from facecast.faces import landmarks as L
+from facecast.faces.pose import face_axes
+
+_RIGID = list(L.RIGID_POINTS)
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """canonical = scale * R @ (points - origin); and back with `to_image`."""
+
+    rotation: np.ndarray
+    scale: float
+    origin: np.ndarray
+
+    def to_canonical(self, points: np.ndarray) -> np.ndarray:
+        return (self.scale * (points - self.origin) @ self.rotation.T).astype(np.float32)
+
+    def to_image(self, canonical: np.ndarray) -> np.ndarray:
+        return (canonical @ self.rotation / self.scale + self.origin).astype(np.float32)
+
+
+def _eye_distance(points: np.ndarray) -> float:
+    return float(np.linalg.norm(points[L.LEFT_EYE_OUTER] - points[L.RIGHT_EYE_OUTER]))
+
+
+def axes_alignment(points: np.ndarray) -> Similarity:
+    """Alignment from the face's own axes: no reference shape needed."""
+    x, down, _ = face_axes(points)
+    R = np.stack([x, down, np.cross(x, down)])
+    return Similarity(R, 1.0 / _eye_distance(points), points[_RIGID].mean(axis=0))
+
+
+def procrustes(points: np.ndarray, reference: np.ndarray) -> Similarity:
+    """Best similarity taking `points` onto the canonical `reference` (rigid points only)."""
+    src = points[_RIGID].astype(np.float64)
+    dst = reference[_RIGID].astype(np.float64)
+    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
+    a, b = src - mu_s, dst - mu_d
+    U, S, Vt = np.linalg.svd(b.T @ a)
+    d = np.sign(np.linalg.det(U @ Vt))
+    D = np.diag([1.0, 1.0, d])
+    R = U @ D @ Vt
+    scale = float((S * np.diag(D)).sum() / (a**2).sum())
+    # canonical = scale * R @ (p - mu_s) + mu_d; fold mu_d into the origin
+    origin = mu_s - (R.T @ mu_d) / scale
+    return Similarity(R, scale, origin)
+
+
+def mean_shape(meshes: list[np.ndarray], iterations: int = 3) -> np.ndarray:
+    """Generalised Procrustes mean of several 478 x 3 meshes, in the canonical frame.
+
+    The median (not the mean) across photos keeps one open mouth or raised brow from
+    leaking into the neutral shape.
+    """
+    ref = axes_alignment(meshes[0]).to_canonical(meshes[0])
+    for _ in range(iterations):
+        aligned = np.stack([procrustes(m, ref).to_canonical(m) for m in meshes])
+        ref = np.median(aligned, axis=0)
+        ref = axes_alignment(ref).to_canonical(ref)
+    return ref.astype(np.float32)

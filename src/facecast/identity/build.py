@@ -1,0 +1,162 @@
+"""Build an identity ("training") from 5-15 selfies: check each photo, then merge them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from facecast.errors import FacecastError, IdentityError
+from facecast.faces import landmarks as L
+from facecast.faces.embedding import SAME_PERSON, distance, embed
+from facecast.faces.mesh import Face, FaceDetector, FaceMesher
+from facecast.faces.shape import mean_shape
+from facecast.identity.checks import SIMILAR_FACE_AREA, PhotoReport, check_face, check_sharpness
+from facecast.identity.enhance import enhance, needs_enhancing
+from facecast.identity.model import Identity, check_name, save
+from facecast.identity.texture import build_texture
+from facecast.identity.uv import uv_layout, uv_masks
+from facecast.media import read_image
+
+MIN_PHOTOS = 5
+MAX_PHOTOS = 15
+
+Progress = Callable[[int, int, str], None]
+
+
+def collect_photos(inputs: Sequence[str | Path]) -> list[Path]:
+    """Files named directly, and the (non-hidden) files inside named folders, in order."""
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file()
+                                and not p.name.startswith(".")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise IdentityError(f"{path}: no such file or folder")
+    return files
+
+
+def check_count(n: int, min_photos: int, max_photos: int) -> None:
+    if n < min_photos:
+        raise IdentityError(f"{n} photo{'s' * (n != 1)} given; at least {min_photos} are needed: "
+                            f"add {min_photos - n} more")
+    if n > max_photos:
+        raise IdentityError(f"{n} photos given; at most {max_photos} are used: "
+                            f"drop {n - max_photos}")
+
+
+def _inspect(path: Path, mesher: FaceMesher, detector: FaceDetector
+             ) -> tuple[PhotoReport, np.ndarray | None, Face | None, str | None]:
+    """Read and check one photo. Returns (report, rgb, face, hard problem or None)."""
+    report = PhotoReport(file=path.name)
+    try:
+        rgb = read_image(path).rgb
+    except FacecastError as exc:
+        return report, None, None, str(exc)
+    report.height, report.width = rgb.shape[:2]
+    if needs_enhancing(rgb):
+        rgb = enhance(rgb)
+        report.enhanced = True
+    boxes = detector.boxes(rgb)
+    faces = mesher.detect(rgb)
+    report.faces = len(boxes)
+    if not faces:
+        return report, rgb, None, f"{path.name}: no face found"
+    if len(boxes) >= 2 and boxes[1][2] * boxes[1][3] >= SIMILAR_FACE_AREA * boxes[0][2] * boxes[0][3]:
+        return report, rgb, None, (f"{path.name}: {len(boxes)} faces of similar size; use a photo"
+                                   " where you are the only (or clearly the largest) face")
+    check_face(report, rgb, faces[0])
+    return report, rgb, faces[0], None
+
+
+def _same_person(reports: list[PhotoReport], embeddings: np.ndarray) -> list[str]:
+    """Flag photos whose face is far from the set's consensus (the medoid's neighbours)."""
+    d = distance(embeddings[:, None], embeddings[None])
+    typical = np.median(np.where(np.eye(len(d), dtype=bool), np.nan, d), axis=1) \
+        if len(d) > 1 else np.zeros(1)
+    typical = np.nan_to_num(typical)
+    medoid = int(np.argmin(typical))
+    problems = []
+    for i, rep in enumerate(reports):
+        rep.distance = round(float(d[i, medoid]), 3)
+        if i != medoid and d[i, medoid] > SAME_PERSON and typical[i] > SAME_PERSON:
+            rep.problems.append("shows a different person than the other photos")
+            problems.append(f"{rep.file}: shows a different person than the other photos "
+                            f"(face distance {typical[i]:.2f}; same person is under "
+                            f"{SAME_PERSON}); remove it")
+    return problems
+
+
+def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int = MIN_PHOTOS,
+                   max_photos: int = MAX_PHOTOS, progress: Progress | None = None) -> Identity:
+    """Check the photos, merge the accepted ones into an identity and save it.
+
+    Unreadable files, photos without a face, with two similar faces or of another person
+    fail the whole build (every such photo is named); blurred, small or turned photos are
+    left out and reported, and the build fails only if too few remain.
+    """
+    started = time.perf_counter()
+    check_name(name)
+    files = collect_photos(inputs)
+    check_count(len(files), min_photos, max_photos)
+    step = progress or (lambda i, n, what: None)
+
+    reports, images, faces, hard = [], [], [], []
+    with FaceMesher(video=False, max_faces=2) as mesher:
+        detector = FaceDetector()
+        try:
+            for i, path in enumerate(files):
+                step(i, len(files) + 1, path.name)
+                report, rgb, face, problem = _inspect(path, mesher, detector)
+                reports.append(report)
+                images.append(rgb)
+                faces.append(face)
+                if problem:
+                    report.problems.append(problem.split(": ", 1)[-1])
+                    hard.append(problem)
+        finally:
+            detector.close()
+    check_sharpness(reports)
+    with_face = [i for i, f in enumerate(faces) if f is not None]
+    if len(with_face) >= 2:
+        emb = np.stack([embed(images[i], faces[i].box) for i in with_face])
+        hard.extend(_same_person([reports[i] for i in with_face], emb))
+    else:
+        emb = np.zeros((0, 128), np.float32)
+    if hard:
+        raise IdentityError("these photos can't be used:\n  " + "\n  ".join(hard))
+
+    accepted = [i for i in with_face if reports[i].accepted]
+    if len(accepted) < min_photos:
+        rejected = [f"{r.file}: {'; '.join(r.problems)}" for r in reports if not r.accepted]
+        raise IdentityError(
+            f"only {len(accepted)} of {len(files)} photos are usable; at least {min_photos} are "
+            f"needed. Replace these:\n  " + "\n  ".join(rejected))
+
+    step(len(files), len(files) + 1, "texture")
+    meshes = [faces[i].points for i in accepted]
+    neutral = mean_shape(meshes)
+    uv = uv_layout(neutral)
+    uv_ids, alpha, skin, features = uv_masks(uv)
+    texture, confidence = build_texture([images[i] for i in accepted], [faces[i] for i in accepted],
+                            [reports[i].sharpness for i in accepted], uv, uv_ids, skin, features)
+    alpha *= confidence
+    embedding = emb[[with_face.index(i) for i in accepted]].mean(axis=0)
+    report = {
+        "name": name,
+        "photos": [r.as_dict() for r in reports],
+        "accepted": len(accepted),
+        "rejected": len(files) - len(accepted),
+        "build_seconds": round(time.perf_counter() - started, 2),
+        "mesh_points": L.N_LANDMARKS,
+    }
+    identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
+                        neutral=neutral, embedding=embedding.astype(np.float32), report=report)
+    save(identity)
+    step(len(files) + 1, len(files) + 1, "saved")
+    return identity

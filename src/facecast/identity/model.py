@@ -1,0 +1,109 @@
+"""The `Identity` a swap needs, and its store on disk (one folder per identity)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from facecast.errors import IdentityError
+from facecast.home import home
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass
+class Identity:
+    """A person's face, built from their selfies.
+
+    texture: RGB uint8 in UV space; uv: 478 x 2 texel coordinates of the mesh;
+    alpha / skin: float32 masks in UV space (blend weight; where shading is measured);
+    neutral: 478 x 3 neutral shape in the canonical frame; embedding: mean dlib descriptor.
+    """
+
+    name: str
+    texture: np.ndarray
+    uv: np.ndarray
+    alpha: np.ndarray
+    skin: np.ndarray
+    neutral: np.ndarray
+    embedding: np.ndarray
+    report: dict
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise IdentityError(f"invalid identity name {name!r}: use 1-64 letters, digits, '_', '-'"
+                            " or '.', starting with a letter or digit")
+    return name
+
+
+def identities_dir() -> Path:
+    path = home() / "identities"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def identity_path(name: str) -> Path:
+    return identities_dir() / check_name(name)
+
+
+def preview(identity: Identity) -> np.ndarray:
+    """Texture with the blend mask shown as a checkerboard fade: what a swap will paint."""
+    tex = identity.texture.astype(np.float32)
+    size = tex.shape[0]
+    yy, xx = np.indices((size, size)) // 16
+    cells = (yy + xx) % 2
+    board = np.where(cells[..., None] > 0, 200.0, 150.0)
+    a = identity.alpha[..., None]
+    return (tex * a + board * (1 - a)).astype(np.uint8)
+
+
+def save(identity: Identity) -> Path:
+    """Write atomically: a temporary folder beside the final one, renamed when complete."""
+    final = identity_path(identity.name)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{identity.name}.", dir=final.parent))
+    try:
+        np.savez_compressed(tmp / "identity.npz", texture=identity.texture, uv=identity.uv,
+                            alpha=identity.alpha, skin=identity.skin, neutral=identity.neutral,
+                            embedding=identity.embedding)
+        (tmp / "report.json").write_text(json.dumps(identity.report, indent=2))
+        cv2.imwrite(str(tmp / "preview.png"), cv2.cvtColor(preview(identity), cv2.COLOR_RGB2BGR))
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def load(name: str) -> Identity:
+    path = identity_path(name)
+    if not (path / "identity.npz").is_file():
+        known = ", ".join(list_names()) or "none yet"
+        raise IdentityError(f"no identity named {name!r} (known: {known}); "
+                            f"build one with `facecast train PHOTOS --name {name}`")
+    data = np.load(path / "identity.npz")
+    report = json.loads((path / "report.json").read_text())
+    return Identity(name=name, texture=data["texture"], uv=data["uv"], alpha=data["alpha"],
+                    skin=data["skin"], neutral=data["neutral"], embedding=data["embedding"],
+                    report=report)
+
+
+def list_names() -> list[str]:
+    return sorted(p.name for p in identities_dir().iterdir()
+                  if p.is_dir() and (p / "identity.npz").is_file())
+
+
+def delete(name: str) -> None:
+    path = identity_path(name)
+    if not path.exists():
+        raise IdentityError(f"no identity named {name!r}")
+    shutil.rmtree(path)

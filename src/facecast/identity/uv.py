@@ -1,0 +1,72 @@
+"""The identity's texture space: a cylindrical unwrap of its own neutral 3D face.
+
+MediaPipe's wheel has no UV layout, so each identity defines one from its neutral shape.
+Only the topology is shared between identity and target, and that is all a per-triangle
+warp needs. A cylinder (not a frontal projection) keeps the cheeks from being squeezed, so
+texels taken from turned photos keep their resolution.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facecast.faces import landmarks as L
+from facecast.faces.raster import Region, rasterize_ids
+from facecast.imaging import smoothstep
+
+TEXTURE_SIZE = 512
+_MARGIN = 0.04
+
+
+def uv_layout(neutral: np.ndarray, size: int = TEXTURE_SIZE) -> np.ndarray:
+    """478 x 2 texel coordinates for a neutral shape in the canonical frame (see shape.py)."""
+    width = float(np.linalg.norm(neutral[454] - neutral[234]))
+    axis_z = float((neutral[234, 2] + neutral[454, 2]) / 2) + 0.25 * width  # behind the cheeks
+    radius = 0.6 * width
+    u = radius * np.arctan2(neutral[:, 0] - neutral[L.NOSE_TIP, 0], axis_z - neutral[:, 2])
+    v = neutral[:, 1]
+    uv = np.stack([u, v], axis=1)
+    mesh = uv[: L.N_MESH]
+    lo, hi = mesh.min(axis=0), mesh.max(axis=0)
+    scale = (1 - 2 * _MARGIN) * size / float((hi - lo).max())
+    centre = (lo + hi) / 2
+    return ((uv - centre) * scale + size / 2).astype(np.float32)
+
+
+def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Coverage ids, blend alpha, skin mask and features mask in texture space.
+
+    alpha: 1 inside the face, falling to 0 toward the mesh's outline (more slowly on the
+    forehead, so the blend stops below the hairline) and, over a few texels, toward the eye
+    and mouth openings, where the target's own eyes and mouth interior show.
+    skin: the parts whose low frequencies describe light rather than features (no brows,
+    eyes, lips or nostrils), used to measure shading on both sides.
+    features: brows, eyes and lips themselves (tight), which must never be mistaken for hair.
+    """
+    tris = L.triangles()
+    ids = rasterize_ids(uv, tris, Region(0, 0, size, size))
+    covered = (ids >= 0).astype(np.uint8)
+    outline = np.zeros_like(covered)
+    cv2.fillPoly(outline, [np.round(uv[list(L.FACE_OVAL)]).astype(np.int32)], 1)
+    d_out = cv2.distanceTransform(outline, cv2.DIST_L2, 5)
+    holes = (outline > 0) & (covered == 0)
+    d_hole = cv2.distanceTransform((~holes).astype(np.uint8), cv2.DIST_L2, 5)
+
+    brow_y = float(uv[list(L.RIGHT_BROW + L.LEFT_BROW), 1].mean())
+    top_y = float(uv[: L.N_MESH, 1].min())
+    rows = np.arange(size, dtype=np.float32)[:, None]
+    forehead = smoothstep((brow_y - rows) / max(brow_y - top_y, 1.0))
+    feather = size * (0.07 + 0.10 * forehead)
+    alpha = smoothstep(d_out / feather) * smoothstep(d_hole / (size * 0.012))
+    alpha *= outline
+
+    features = np.zeros((size, size), np.uint8)
+    for group in (L.RIGHT_BROW, L.LEFT_BROW, L.RIGHT_EYE, L.LEFT_EYE, L.LIPS_OUTER):
+        hull = cv2.convexHull(np.round(uv[list(group)]).astype(np.int32))
+        cv2.fillConvexPoly(features, hull, 1)
+    r = int(size * 0.05)
+    around = cv2.dilate(features, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (r, r)))
+    skin = ((covered > 0) & (around == 0) & (d_out > size * 0.03)).astype(np.float32)
+    return ids, alpha.astype(np.float32), skin, features.astype(np.float32)

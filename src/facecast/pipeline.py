@@ -1,0 +1,154 @@
+"""The one path data takes: read -> observe faces -> render -> compose -> write.
+
+This module owns the loop and the order of stages, nothing else. The CLI, the web API and
+job workers all call `swap_file`; none re-implements a step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from facecast.compose import blend, relight
+from facecast.errors import FacecastError
+from facecast.faces.mesh import Face, FaceMesher
+from facecast.identity.model import Identity
+from facecast.media import (
+    Frame,
+    VideoReader,
+    VideoWriter,
+    check_writable,
+    media_kind,
+    read_image,
+    write_image,
+)
+from facecast.params import SwapParams
+from facecast.sheet import ContactSheet
+from facecast.swap import MeshEngine
+from facecast.swap.base import Engine
+from facecast.swap.shape import warp_around
+from facecast.track import FaceTrack
+
+Progress = Callable[[int, int], None]
+"""Called with (frames done, frames in all) after each frame."""
+
+
+@dataclass
+class SwapResult:
+    """What a swap did: counts a person (or a test) can check, and any warnings."""
+
+    output: str
+    kind: str
+    frames: int = 0
+    face_frames: int = 0
+    swapped_frames: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class FaceSwapper:
+    """Swaps one identity onto the largest face of each image of a stream, in order."""
+
+    def __init__(self, identity: Identity, params: SwapParams, *, video: bool,
+                 engine: Engine | None = None) -> None:
+        self.identity = identity
+        self.params = params
+        self.engine = engine or MeshEngine()
+        self.mesher = FaceMesher(video=video, max_faces=1)
+        self.track = FaceTrack(identity.neutral)
+
+    def close(self) -> None:
+        self.mesher.close()
+
+    def __call__(self, rgb: np.ndarray, t: float) -> tuple[bool, float]:
+        """Swap in place. Returns (face found, blend weight used)."""
+        faces = self.mesher.detect(rgb)
+        if not faces:
+            self.track.lose()
+            return False, 0.0
+        face, weight = self.track.observe(faces[0], t)
+        weight *= self.params.identity_strength
+        shaped = self.track.shape.reshape(face.points, self.params.shape_strength * weight)
+        if weight <= 0.0:
+            return True, 0.0
+        if self.params.shape_strength > 0:
+            warp_around(rgb, face.xy[: 468], shaped[: 468, :2])
+            face = Face(shaped)
+        rendered = self.engine.render(rgb, face, self.identity)
+        if rendered is None:
+            return True, 0.0
+        window = rgb[rendered.region.slices]
+        pixels = relight(window, rendered.pixels, rendered.skin, face.size)
+        blend(rgb, rendered.region, pixels, rendered.alpha * weight)
+        return True, weight
+
+
+def swap_video(identity: Identity, source: str | Path, output: str | Path, params: SwapParams,
+               progress: Progress | None = None, sheet: str | Path | None = None) -> SwapResult:
+    result = SwapResult(output=str(output), kind="video")
+    with VideoReader(source, start=params.start, end=params.end) as reader:
+        total = reader.info.frames
+        if params.start is not None or params.end is not None:
+            span_end = params.end if params.end is not None else reader.info.duration
+            total = max(round((span_end - (params.start or 0.0)) * reader.info.fps), 1)
+        contact = ContactSheet(total) if sheet else None
+        swapper = FaceSwapper(identity, params, video=True)
+        try:
+            with VideoWriter(output, reader) as writer:
+                for frame in reader:
+                    before = frame.image.copy() if contact and contact.wants(frame.index) else None
+                    found, weight = swapper(frame.image, frame.time)
+                    result.frames += 1
+                    result.face_frames += found
+                    result.swapped_frames += weight > 0
+                    if before is not None:
+                        contact.add(frame.index, before, frame.image)
+                    writer.write(frame)
+                    if progress:
+                        progress(result.frames, max(total, result.frames))
+        finally:
+            swapper.close()
+    if result.face_frames == 0:
+        result.warnings.append("no face was found in the video: it was copied unchanged")
+    if contact:
+        contact.save(sheet)
+    return result
+
+
+def swap_image(identity: Identity, source: str | Path, output: str | Path, params: SwapParams,
+               sheet: str | Path | None = None) -> SwapResult:
+    image = read_image(source)
+    before = image.rgb.copy()
+    swapper = FaceSwapper(identity, params, video=False)
+    try:
+        found, weight = swapper(image.rgb, 0.0)
+    finally:
+        swapper.close()
+    result = SwapResult(output=str(output), kind="image", frames=1, face_frames=int(found),
+                        swapped_frames=int(weight > 0))
+    if not found:
+        result.warnings.append("no face was found in the photo: it was copied unchanged")
+    write_image(output, image.rgb, format=image.format)
+    if sheet:
+        contact = ContactSheet(1)
+        contact.add(0, before, image.rgb)
+        contact.save(sheet)
+    return result
+
+
+def swap_file(identity: Identity, source: str | Path, output: str | Path,
+              params: SwapParams | None = None, progress: Progress | None = None,
+              sheet: str | Path | None = None) -> SwapResult:
+    """Swap `identity` into a photo or a video (told apart by content)."""
+    params = params or SwapParams()
+    check_writable(output)
+    if sheet:
+        check_writable(sheet)
+    kind = media_kind(source)
+    if kind == "image":
+        if params.start is not None or params.end is not None:
+            raise FacecastError("--start/--end apply to videos only")
+        return swap_image(identity, source, output, params, sheet)
+    return swap_video(identity, source, output, params, progress, sheet)

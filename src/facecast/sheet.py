@@ -1,0 +1,49 @@
+"""Contact sheets: original | swapped pairs of a few frames, in one PNG a person can look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+_THUMB_H = 240
+_PAIRS = 6
+
+
+class ContactSheet:
+    """Collects up to six evenly spaced (before, after) pairs of a stream of `total` frames."""
+
+    def __init__(self, total: int, pairs: int = _PAIRS) -> None:
+        n = max(min(pairs, total), 1)
+        self._want = {int(round(i)) for i in np.linspace(0, max(total - 1, 0), n)}
+        self._rows: list[np.ndarray] = []
+
+    def wants(self, index: int) -> bool:
+        return index in self._want
+
+    def add(self, index: int, before: np.ndarray, after: np.ndarray) -> None:
+        pair = np.hstack([_thumb(before), _thumb(after)])
+        cv2.putText(pair, f"frame {index}", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                    (255, 255, 255), 2, cv2.LINE_AA)
+        self._rows.append(pair)
+
+    def save(self, path: str | Path) -> None:
+        from facecast.media import write_image
+
+        if not self._rows:
+            return
+        width = max(r.shape[1] for r in self._rows)
+        rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in self._rows]
+        cols = 2 if len(rows) > 3 else 1
+        if cols == 2 and len(rows) % 2:
+            rows.append(np.zeros_like(rows[0]))
+        grid = np.vstack(rows) if cols == 1 else np.hstack(
+            [np.vstack(rows[: len(rows) // 2]), np.vstack(rows[len(rows) // 2 :])])
+        write_image(path, grid, format="PNG")
+
+
+def _thumb(rgb: np.ndarray) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    scale = _THUMB_H / h
+    return cv2.resize(rgb, (max(int(w * scale), 1), _THUMB_H), interpolation=cv2.INTER_AREA)

@@ -1,0 +1,34 @@
+"""What every swap engine provides. `mesh` is the default; heavier engines plug in here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from facecast.faces.mesh import Face
+from facecast.faces.raster import Region
+from facecast.identity.model import Identity
+
+
+@dataclass
+class Rendered:
+    """The identity's face drawn over a window of the frame.
+
+    pixels: float32 RGB of the window; alpha: blend weight (0 keeps the frame);
+    skin: where the pixels show plain skin (for measuring light on both sides).
+    """
+
+    region: Region
+    pixels: np.ndarray
+    alpha: np.ndarray
+    skin: np.ndarray
+
+
+class Engine(Protocol):
+    name: str
+
+    def render(self, frame: np.ndarray, face: Face, identity: Identity) -> Rendered | None:
+        """Draw `identity` onto `face` of `frame`; None when nothing visible is drawn."""
+        ...

@@ -1,0 +1,71 @@
+"""Face-shape transfer: move the target's geometry toward the identity's neutral shape.
+
+The difference between the two neutral shapes (identity's, and the target's own, learnt
+over its track) is added to every frame's mesh in the canonical frame, so expressions stay
+the target's while proportions become the user's. The frame around the face is warped by
+the same displacement, spread smoothly and fading to zero at a margin around the face, so
+the jaw line moves with the face: no holes, no doubled jaw.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facecast.faces import landmarks as L
+from facecast.faces.raster import Region
+from facecast.faces.shape import procrustes
+from facecast.imaging import smoothstep
+
+_GRID = 8  # pixels per cell of the displacement grid
+
+
+class ShapeTransfer:
+    """Per-track state: the target's running neutral shape."""
+
+    def __init__(self, identity_neutral: np.ndarray) -> None:
+        self._identity = identity_neutral.astype(np.float64)
+        self._sum: np.ndarray | None = None
+        self._n = 0
+
+    def reshape(self, points: np.ndarray, strength: float) -> np.ndarray:
+        """The mesh moved toward the identity's shape by `strength` (0..1)."""
+        sim = procrustes(points, self._identity)
+        canonical = sim.to_canonical(points).astype(np.float64)
+        self._sum = canonical if self._sum is None else self._sum + canonical
+        self._n += 1
+        if strength <= 0:
+            return points
+        delta = self._identity - self._sum / self._n
+        delta[L.N_MESH :] = 0.0
+        delta[list(L.RIGHT_IRIS)] = delta[list(L.RIGHT_EYE)].mean(axis=0)
+        delta[list(L.LEFT_IRIS)] = delta[list(L.LEFT_EYE)].mean(axis=0)
+        return sim.to_image(canonical + strength * delta)
+
+
+def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray) -> None:
+    """Warp the frame in place so that content at `old_xy` moves to `new_xy`, smoothly."""
+    size = float(np.ptp(old_xy[:, 0]) + np.ptp(old_xy[:, 1])) / 2
+    region = Region.around(np.vstack([old_xy, new_xy]), frame.shape[:2], margin=0.3)
+    if region.w < 2 * _GRID or region.h < 2 * _GRID:
+        return
+    gw, gh = region.w // _GRID + 1, region.h // _GRID + 1
+    disp = (new_xy - old_xy).astype(np.float32)
+    cells = np.clip(((new_xy - (region.x0, region.y0)) / _GRID).astype(int), 0, [gw - 1, gh - 1])
+    num = np.zeros((gh, gw, 2), np.float32)
+    den = np.zeros((gh, gw), np.float32)
+    np.add.at(num, (cells[:, 1], cells[:, 0]), disp)
+    np.add.at(den, (cells[:, 1], cells[:, 0]), 1.0)
+    sigma = max(size / 10 / _GRID, 1.0)
+    num = cv2.GaussianBlur(num, (0, 0), sigma)
+    den = cv2.GaussianBlur(den, (0, 0), sigma)
+    field = num / np.maximum(den, 1e-3)[..., None] * smoothstep(den / 0.02)[..., None]
+    ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32)
+    edge = np.minimum(np.minimum(xs, gw - 1 - xs), np.minimum(ys, gh - 1 - ys))
+    field *= smoothstep(edge / max(min(gw, gh) * 0.15, 1.0))[..., None]
+    field = cv2.resize(field, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+    gx, gy = np.meshgrid(np.arange(region.w, dtype=np.float32) + region.x0,
+                         np.arange(region.h, dtype=np.float32) + region.y0)
+    window = frame[region.slices]
+    window[...] = cv2.remap(frame, gx - field[..., 0], gy - field[..., 1], cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)

@@ -1,0 +1,53 @@
+"""Per-face state through a video: smoothing, shape learning and the fade weight."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from facecast.faces.mesh import Face
+from facecast.faces.smoothing import MeshFilter
+from facecast.imaging import smoothstep
+from facecast.swap.shape import ShapeTransfer
+
+FADE_START = 50.0  # degrees from frontal where the swap starts to fade out
+FADE_END = 80.0  # and where it is gone (a face this turned is a profile)
+MAX_WEIGHT_STEP = 0.12  # per frame: the fade never pops
+LOST_AFTER = 10  # frames without the face before its track starts afresh
+
+
+def profile_weight(face: Face) -> float:
+    """1 for faces up to FADE_START from frontal, 0 from FADE_END, smooth between."""
+    return float(1.0 - smoothstep((face.pose.turn - FADE_START) / (FADE_END - FADE_START)))
+
+
+@dataclass
+class FaceTrack:
+    """What one tracked face carries from frame to frame."""
+
+    neutral: np.ndarray
+    smoother: MeshFilter = field(default_factory=MeshFilter)
+    shape: ShapeTransfer = field(init=False)
+    weight: float | None = None
+    missed: int = 0
+
+    def __post_init__(self) -> None:
+        self.shape = ShapeTransfer(self.neutral)
+
+    def observe(self, face: Face, t: float) -> tuple[Face, float]:
+        """Smoothed face and its blend weight for a frame where the face was found."""
+        if self.missed > LOST_AFTER:
+            self.smoother.reset()
+            self.weight = None
+        self.missed = 0
+        smoothed = Face(self.smoother(face.points, t))
+        target = profile_weight(smoothed)
+        if self.weight is None:
+            self.weight = target
+        else:
+            self.weight += float(np.clip(target - self.weight, -MAX_WEIGHT_STEP, MAX_WEIGHT_STEP))
+        return smoothed, self.weight
+
+    def lose(self) -> None:
+        self.missed += 1
