@@ -22,3 +22,16 @@ def masked_blur(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
 def smoothstep(x: np.ndarray | float) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)
+
+
+def skin_likeness(rgb: np.ndarray, mask: np.ndarray, tolerance: float = 22.0) -> np.ndarray:
+    """0..1: how close each pixel's colour is to the median colour under `mask` (its skin).
+
+    Distance in Lab, where being darker than the skin counts fully (hair, brows, stubble)
+    but being lighter counts half (highlights on skin are still skin).
+    """
+    lab = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)
+    lab = lab.astype(np.float32)
+    d = lab - np.median(lab[mask > 0], axis=0)
+    dl = np.where(d[..., 0] < 0, d[..., 0], d[..., 0] / 2)
+    return np.exp(-(dl**2 + d[..., 1] ** 2 + d[..., 2] ** 2) / tolerance**2)

@@ -17,7 +17,6 @@ from facecast.errors import FacecastError
 from facecast.faces.mesh import Face, FaceMesher
 from facecast.identity.model import Identity
 from facecast.media import (
-    Frame,
     VideoReader,
     VideoWriter,
     check_writable,

@@ -16,7 +16,7 @@ class ContactSheet:
 
     def __init__(self, total: int, pairs: int = _PAIRS) -> None:
         n = max(min(pairs, total), 1)
-        self._want = {int(round(i)) for i in np.linspace(0, max(total - 1, 0), n)}
+        self._want = {round(i) for i in np.linspace(0, max(total - 1, 0), n)}
         self._rows: list[np.ndarray] = []
 
     def wants(self, index: int) -> bool:

@@ -2,7 +2,9 @@
 
 The rendered face keeps its detail (pores, brows, lip lines) but takes the frame's own
 shading and colour cast: out = render * blur(frame) / blur(render), both blurs measured
-over plain skin only so that brows, eyes and lips on either side do not stain the ratio.
+over plain skin only: the identity's skin mask, minus pixels on either side whose colour is
+far from that side's typical skin (the target's brows or a strand of hair, a leftover of the
+selfies' hair), so that nothing but light stains the ratio.
 The blur runs at a quarter of the window's size: it only carries low frequencies anyway.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from facecast.imaging import masked_blur
+from facecast.imaging import masked_blur, skin_likeness
 
 _DOWN = 4
 
@@ -27,6 +29,7 @@ def relight(frame_window: np.ndarray, pixels: np.ndarray, skin: np.ndarray,
     m = (m > 0.5).astype(np.float32)
     if m.sum() < 16:
         return pixels
+    m *= skin_likeness(f, m) * skin_likeness(r, m)
     sigma = max(face_size / 12 / _DOWN, 1.0)
     gain = masked_blur(f, m, sigma) / np.maximum(masked_blur(r, m, sigma), 1.0)
     gain = cv2.resize(np.clip(gain, 0.25, 4.0), (w, h), interpolation=cv2.INTER_LINEAR)

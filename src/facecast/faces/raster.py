@@ -69,7 +69,8 @@ def affine_maps(dst2d: np.ndarray, src2d: np.ndarray, tris: np.ndarray) -> np.nd
     return s.transpose(0, 2, 1) @ np.linalg.inv(D)  # T x 2 x 3
 
 
-def source_coords(ids: np.ndarray, maps: np.ndarray, region: Region) -> tuple[np.ndarray, np.ndarray]:
+def source_coords(ids: np.ndarray, maps: np.ndarray, region: Region
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """For every pixel of `region`, the source coordinates (float32 maps for cv2.remap).
 
     Pixels with no triangle get -1 (outside any source image, so remap leaves them black).

@@ -67,7 +67,8 @@ def _inspect(path: Path, mesher: FaceMesher, detector: FaceDetector
     report.faces = len(boxes)
     if not faces:
         return report, rgb, None, f"{path.name}: no face found"
-    if len(boxes) >= 2 and boxes[1][2] * boxes[1][3] >= SIMILAR_FACE_AREA * boxes[0][2] * boxes[0][3]:
+    areas = [w * h for _, _, w, h, _ in boxes]
+    if len(areas) >= 2 and areas[1] >= SIMILAR_FACE_AREA * areas[0]:
         return report, rgb, None, (f"{path.name}: {len(boxes)} faces of similar size; use a photo"
                                    " where you are the only (or clearly the largest) face")
     check_face(report, rgb, faces[0])

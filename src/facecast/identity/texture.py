@@ -17,7 +17,7 @@ import numpy as np
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region, rasterize_ids, warp_mesh
-from facecast.imaging import masked_blur
+from facecast.imaging import masked_blur, skin_likeness, smoothstep
 
 _VIEW_POWER = 4.0
 _SELECT_POWER = 12.0  # per texel, photos well below the best view fade out
@@ -59,24 +59,13 @@ def view_weights(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.nda
 def photo_score(face: Face, sharpness: float, typical_sharpness: float) -> float:
     """Prefer sharp photos with a closed mouth: the texture should look like a calm face,
     and the target's own mouth movements are added back by its mesh."""
-    gap = float(np.linalg.norm(face.points[L.LIP_INNER_TOP, :2] - face.points[L.LIP_INNER_BOTTOM, :2]))
+    gap = float(np.linalg.norm(face.points[L.LIP_INNER_TOP, :2]
+                               - face.points[L.LIP_INNER_BOTTOM, :2]))
     eyes = float(np.linalg.norm(face.points[L.LEFT_EYE_OUTER, :2]
                                 - face.points[L.RIGHT_EYE_OUTER, :2]))
     calm = 0.3 + 0.7 * np.exp(-((gap / max(eyes, 1.0)) / 0.12) ** 2)
     sharp = min(sharpness / max(typical_sharpness, 1e-6), 1.5)
     return float(sharp * calm)
-
-
-def skin_likelihood(tex: np.ndarray, skin: np.ndarray, features: np.ndarray) -> np.ndarray:
-    """How much each texel looks like this photo's own skin (hair over a cheek does not).
-
-    Lightness counts half as much as colour so that skin in shadow still counts as skin.
-    """
-    lab = cv2.cvtColor(np.clip(tex, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB).astype(np.float32)
-    ref = np.median(lab[skin > 0], axis=0)
-    d = lab - ref
-    dist2 = (d[..., 0] / 2) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2
-    return np.where(features > 0, 1.0, np.exp(-dist2 / 15.0**2))
 
 
 def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[float],
@@ -100,7 +89,7 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
         tex = tex.astype(np.float32)
         w_tri = view_weights(face, tris, rgb.shape[:2]) * photo_score(face, sharp, typical)
         w = np.where(covered, w_tri[np.maximum(uv_ids, 0)], 0.0).astype(np.float32)
-        w *= skin_likelihood(tex, skin, features)
+        w *= np.where(features > 0, 1.0, skin_likeness(tex, skin))
         unwrapped.append(tex)
         weights.append(cv2.GaussianBlur(w, (0, 0), 4.0) * covered)
     W = np.stack(weights)
@@ -108,11 +97,12 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     known = covered & (best > 0.02 * float(best[covered].max()))
     W = (W / np.maximum(best, 1e-12)) ** _SELECT_POWER * known
     total = np.maximum(W.sum(axis=0), 1e-12)[..., None]
-    lows = [masked_blur(tex, known & (w > 1e-3), sigma) for tex, w in zip(unwrapped, W, strict=True)]
+    lows = [masked_blur(tex, known & (w > 1e-3), sigma)
+            for tex, w in zip(unwrapped, W, strict=True)]
     common = sum(w[..., None] * low for w, low in zip(W, lows, strict=True)) / total
     merged = sum(w[..., None] * tex * common / np.maximum(low, 1.0)
                  for w, tex, low in zip(W, unwrapped, lows, strict=True)) / total
     merged = fill_outside(np.clip(merged, 0, 255), known)
     reference = float(np.percentile(best[covered], 90))
-    confidence = cv2.GaussianBlur(np.clip(best / (0.3 * reference), 0, 1), (0, 0), 3.0)
+    confidence = cv2.GaussianBlur(smoothstep((best / reference - 0.1) / 0.4), (0, 0), 3.0)
     return np.clip(merged, 0, 255).astype(np.uint8), (confidence * covered).astype(np.float32)

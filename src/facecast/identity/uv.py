@@ -43,7 +43,7 @@ def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
     and mouth openings, where the target's own eyes and mouth interior show.
     skin: the parts whose low frequencies describe light rather than features (no brows,
     eyes, lips or nostrils), used to measure shading on both sides.
-    features: brows, eyes and lips themselves (tight), which must never be mistaken for hair.
+    features: brows, eyes with their lashes, and lips, which must never be mistaken for hair.
     """
     tris = L.triangles()
     ids = rasterize_ids(uv, tris, Region(0, 0, size, size))
@@ -69,4 +69,6 @@ def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
     r = int(size * 0.05)
     around = cv2.dilate(features, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (r, r)))
     skin = ((covered > 0) & (around == 0) & (d_out > size * 0.03)).astype(np.float32)
+    lashes = int(size * 0.025)
+    features = cv2.dilate(features, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (lashes, lashes)))
     return ids, alpha.astype(np.float32), skin, features.astype(np.float32)

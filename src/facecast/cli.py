@@ -1,0 +1,151 @@
+"""The `facecast` command: train identities, swap them into videos and photos."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from facecast.errors import FacecastError
+from facecast.progress import console, progress_bar
+
+app = typer.Typer(help="Put a person's face onto a character in a video or photo.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+identities_app = typer.Typer(help="Manage trained identities.", no_args_is_help=True)
+app.add_typer(identities_app, name="identities")
+
+
+def _fail(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _params(**values: float | None) -> object:
+    from facecast.params import SwapParams
+
+    try:
+        return SwapParams(**values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}"
+                             for e in exc.errors())
+        _fail(problems.replace("_", "-"))
+        raise AssertionError from exc  # unreachable: _fail exits
+
+
+@app.command()
+def train(
+    photos: Annotated[list[Path], typer.Argument(help="selfies, or folders of them (JPEG/PNG)")],
+    name: Annotated[str, typer.Option(help="name of the identity")],
+    min_photos: Annotated[int, typer.Option(min=1, help="fewest photos accepted")] = 5,
+    max_photos: Annotated[int, typer.Option(min=1, help="most photos accepted")] = 15,
+) -> None:
+    """Build ("train") an identity from 5-15 selfies and print a per-photo report."""
+    from facecast.identity.build import build_identity
+    from facecast.identity.model import identity_path
+
+    try:
+        with progress_bar("training", "photos") as update:
+            identity = build_identity(photos, name, min_photos=min_photos,
+                                      max_photos=max_photos, progress=update)
+    except FacecastError as exc:
+        _fail(str(exc))
+    _print_report(identity.report)
+    console.print(f"identity [bold]{name}[/] saved in {identity_path(name)} "
+                  f"({identity.report['build_seconds']} s)")
+
+
+def _print_report(report: dict) -> None:
+    table = Table(title=f"identity {report['name']}")
+    for col in ("photo", "ok", "face px", "sharpness", "yaw", "pitch", "roll", "distance",
+                "notes"):
+        table.add_column(col)
+    for p in report["photos"]:
+        notes = "; ".join(p["problems"]) or ("enhanced (upscaled)" if p["enhanced"] else "")
+        table.add_row(p["file"], "yes" if p["accepted"] else "[red]no[/]", f"{p['face_px']:.0f}",
+                      f"{p['sharpness']:.0f}", f"{p['yaw']:+.0f}", f"{p['pitch']:+.0f}",
+                      f"{p['roll']:+.0f}", "" if p["distance"] is None else f"{p['distance']:.2f}",
+                      notes)
+    console.print(table)
+
+
+@app.command()
+def swap(
+    identity: Annotated[str, typer.Option(help="name of a trained identity")],
+    input: Annotated[Path, typer.Option("--input", "-i", help="video or photo to change")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="where to write the result")],
+    identity_strength: Annotated[float, typer.Option(help="0 = original face, 1 = fully you")
+                                 ] = 1.0,
+    shape_strength: Annotated[float, typer.Option(help="0..1: how far the face shape moves "
+                                                       "toward yours")] = 0.6,
+    sheet: Annotated[Path | None, typer.Option(help="also write a PNG of original | swapped "
+                                                    "frame pairs")] = None,
+    start: Annotated[float | None, typer.Option(help="video: first second to keep")] = None,
+    end: Annotated[float | None, typer.Option(help="video: second to stop before")] = None,
+) -> None:
+    """Swap a trained identity onto the face in a video (MP4 out, with its sound) or a photo."""
+    from facecast.identity.model import load
+    from facecast.pipeline import swap_file
+
+    params = _params(identity_strength=identity_strength, shape_strength=shape_strength,
+                     start=start, end=end)
+    try:
+        ident = load(identity)
+        with progress_bar("swapping", "frames") as update:
+            result = swap_file(ident, input, output, params, progress=update, sheet=sheet)
+    except FacecastError as exc:
+        _fail(str(exc))
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    console.print(f"wrote {result.output}: {result.frames} frame(s), face in {result.face_frames},"
+                  f" swapped in {result.swapped_frames}" + (f"; sheet {sheet}" if sheet else ""))
+
+
+@identities_app.command("list")
+def identities_list() -> None:
+    """List trained identities."""
+    from facecast.identity.model import list_names, load
+
+    names = list_names()
+    if not names:
+        console.print("no identities yet: build one with `facecast train PHOTOS --name NAME`")
+    for n in names:
+        rep = load(n).report
+        typer.echo(f"{n}\t{rep['accepted']} photos")
+
+
+@identities_app.command("show")
+def identities_show(name: str,
+                    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False
+                    ) -> None:
+    """Show an identity's report."""
+    from facecast.identity.model import identity_path, load
+
+    try:
+        ident = load(name)
+    except FacecastError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(ident.report, indent=2))
+        return
+    _print_report(ident.report)
+    console.print(f"preview: {identity_path(name) / 'preview.png'}")
+
+
+@identities_app.command("delete")
+def identities_delete(name: str) -> None:
+    """Delete an identity and its files."""
+    from facecast.identity.model import delete
+
+    try:
+        delete(name)
+    except FacecastError as exc:
+        _fail(str(exc))
+    console.print(f"deleted {name}")
+
+
+if __name__ == "__main__":
+    app()

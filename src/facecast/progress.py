@@ -1,0 +1,48 @@
+"""Progress bars for long work on the terminal (frames/s and ETA), via rich."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+console = Console(stderr=True)
+
+
+class _Rate(TextColumn):
+    """Items per second, e.g. '31.2 frames/s'."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__("")
+        self.unit = unit
+
+    def render(self, task):
+        from rich.text import Text
+
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:5.1f} {self.unit}/s" if speed else f"  ... {self.unit}/s")
+
+
+@contextmanager
+def progress_bar(description: str, unit: str) -> Iterator[callable]:
+    """Yields `update(done, total, label="")` for a bar with rate, elapsed time and ETA."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TaskProgressColumn(), _Rate(unit), TimeElapsedColumn(), TextColumn("ETA"),
+               TimeRemainingColumn(), TextColumn("{task.fields[label]}"))
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(description, total=None, label="")
+
+        def update(done: int, total: int, label: str = "") -> None:
+            bar.update(task, completed=done, total=total, label=label)
+
+        yield update

@@ -1,0 +1,53 @@
+"""The mesh's geometry facts and the landmark filter."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from facecast.faces import landmarks as L
+from facecast.faces.smoothing import MeshFilter
+
+
+def test_triangles_form_a_consistently_wound_surface_with_eye_and_mouth_holes() -> None:
+    tris = L.triangles()
+    assert tris.shape == (852, 3)
+    directed = Counter((int(a), int(b)) for t in tris for a, b in ((t[0], t[1]), (t[1], t[2]),
+                                                                    (t[2], t[0])))
+    assert max(directed.values()) == 1  # no directed edge twice: the winding is consistent
+    undirected = Counter(tuple(sorted(e)) for e in directed)
+    boundary = {v for e, n in undirected.items() if n == 1 for v in e}
+    assert set(L.RIGHT_EYE) <= boundary and set(L.LEFT_EYE) <= boundary
+    assert set(L.LIPS_INNER) <= boundary and set(L.FACE_OVAL) <= boundary
+    assert len(boundary) == len(L.FACE_OVAL) + len(L.RIGHT_EYE) + len(L.LEFT_EYE) + len(
+        L.LIPS_INNER)
+
+
+def _face(offset: float, rng: np.random.Generator, noise: float) -> np.ndarray:
+    base = np.zeros((478, 3), np.float32)
+    base[:, 0] = np.linspace(100, 300, 478)
+    base[:, 1] = np.linspace(100, 300, 478)[::-1]
+    return base + [offset, 0, 0] + rng.normal(0, noise, base.shape).astype(np.float32)
+
+
+def test_filter_removes_jitter_on_a_still_face() -> None:
+    rng = np.random.default_rng(0)
+    f = MeshFilter()
+    out = [f(_face(0, rng, 1.5), i / 30) for i in range(90)]
+    raw_jitter = 1.5 * np.sqrt(2)
+    steps = [np.abs(b - a)[:, :2].mean() for a, b in zip(out[30:], out[31:], strict=False)]
+    assert np.mean(steps) < 0.35 * raw_jitter
+
+
+def test_filter_follows_a_fast_head_shake() -> None:
+    rng = np.random.default_rng(1)
+    f = MeshFilter()
+    for i in range(30):
+        f(_face(0, rng, 0.5), i / 30)
+    lag = []
+    for i in range(30, 40):  # 20 px a frame: a quick turn of a 200 px face
+        offset = 20.0 * (i - 29)
+        out = f(_face(offset, rng, 0.5), i / 30)
+        lag.append(offset - (out[:, 0].mean() - 200))
+    assert lag[-1] < 12.0  # within about half a frame's motion once moving

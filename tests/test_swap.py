@@ -1,0 +1,158 @@
+"""End to end: train from real selfies, swap into real video and photos, check the output."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from facecast.errors import FacecastError, MediaError
+from facecast.faces import FaceMesher
+from facecast.media import probe_video, read_image, write_image
+from facecast.params import SwapParams
+from facecast.pipeline import swap_file
+
+MEDIA = Path(os.environ.get("FACECAST_MEDIA", "../shared/media"))
+pytestmark = pytest.mark.skipif(not (MEDIA / "videos").is_dir(),
+                                reason=f"test media not found at {MEDIA}; set FACECAST_MEDIA")
+
+
+@pytest.fixture(scope="module")
+def identity(tmp_path_factory: pytest.TempPathFactory):
+    from facecast.identity.build import build_identity
+
+    os.environ["FACECAST_HOME"] = str(tmp_path_factory.mktemp("home"))
+    return build_identity([MEDIA / "identities" / "d10"], "d10")
+
+
+def decoded(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+def face_boxes(frames: list[np.ndarray]) -> list[tuple[int, int, int, int] | None]:
+    boxes: list[tuple[int, int, int, int] | None] = []
+    with FaceMesher(video=False) as mesher:
+        for f in frames:
+            faces = mesher.detect(f)
+            boxes.append(tuple(int(v) for v in faces[0].box) if faces else None)
+    return boxes
+
+
+def write_clip(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=fps)
+        s.height, s.width = frames[0].shape[:2]
+        s.pix_fmt = "yuv420p"
+        s.options = {"crf": "0"}
+        for f in frames:
+            c.mux(s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
+        c.mux(s.encode(None))
+
+
+def test_video_swap_keeps_format_and_changes_every_face(identity, tmp_path: Path) -> None:
+    src = MEDIA / "videos" / "s18.mp4"
+    out = tmp_path / "out.mp4"
+    sheet = tmp_path / "sheet.png"
+    result = swap_file(identity, src, out, SwapParams(), sheet=sheet)
+
+    a, b = probe_video(src), probe_video(out)
+    assert (b.width, b.height, b.frames) == (a.width, a.height, a.frames)
+    assert b.fps == pytest.approx(a.fps, rel=1e-3)
+    assert b.audio_codec == "aac"
+    assert result.frames == a.frames and result.face_frames > 0.9 * a.frames
+    assert read_image(sheet).format == "PNG"
+
+    before, after = decoded(src), decoded(out)
+    boxes = face_boxes(before)
+    changed = []
+    for f0, f1, box in zip(before, after, boxes, strict=True):
+        if box is None:
+            continue
+        x, y, w, h = box
+        diff = np.abs(f0[y : y + h, x : x + w].astype(int) - f1[y : y + h, x : x + w]).mean()
+        changed.append(diff > 4.0)
+    assert len(changed) > 0.9 * len(before)
+    assert np.mean(changed) >= 0.95
+
+
+def test_frames_without_a_face_pass_through(identity, tmp_path: Path) -> None:
+    """A clip of face frames then background frames: the background frames stay as they were."""
+    with av.open(str(MEDIA / "videos" / "s18.mp4")) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in itertools.islice(c.decode(video=0), 20)]
+    background = [np.ascontiguousarray(f[:, :320]) for f in frames]  # plants, no one there
+    faces = [np.ascontiguousarray(f[:, 480:800]) for f in frames]
+    src = tmp_path / "mixed.mp4"
+    write_clip(src, faces[:10] + background[:10])
+    out = tmp_path / "out.mp4"
+    result = swap_file(identity, src, out, SwapParams())
+    assert result.face_frames == 10
+    before, after = decoded(src), decoded(out)
+    for f0, f1 in zip(before[10:], after[10:], strict=True):
+        assert np.abs(f0.astype(int) - f1).mean() <= 2.0
+
+
+def test_video_without_any_face_is_copied_with_a_warning(identity, tmp_path: Path) -> None:
+    with av.open(str(MEDIA / "videos" / "s18.mp4")) as c:
+        frames = [np.ascontiguousarray(f.to_ndarray(format="rgb24")[:, :320])
+                  for f in itertools.islice(c.decode(video=0), 15)]
+    src = tmp_path / "empty.mp4"
+    write_clip(src, frames)
+    result = swap_file(identity, src, tmp_path / "out.mp4", SwapParams())
+    assert result.face_frames == 0
+    assert any("no face" in w for w in result.warnings)
+    assert probe_video(tmp_path / "out.mp4").frames == 15
+
+
+def test_photo_swap_changes_only_the_face(identity, tmp_path: Path) -> None:
+    with av.open(str(MEDIA / "videos" / "s18.mp4")) as c:
+        frame = next(c.decode(video=0)).to_ndarray(format="rgb24")
+    src = tmp_path / "photo.png"
+    write_image(src, frame)
+    out = tmp_path / "out.png"
+    result = swap_file(identity, src, out, SwapParams())
+    assert result.swapped_frames == 1
+    swapped = read_image(out)
+    assert swapped.format == "PNG" and swapped.rgb.shape == frame.shape
+    x, y, w, h = face_boxes([frame])[0]
+    grow = 0.6
+    outside = np.ones(frame.shape[:2], bool)
+    outside[max(int(y - grow * h), 0) : int(y + h * (1 + grow)),
+            max(int(x - grow * w), 0) : int(x + w * (1 + grow))] = False
+    assert np.array_equal(swapped.rgb[outside], frame[outside])
+    face = (slice(y, y + h), slice(x, x + w))
+    assert np.abs(swapped.rgb[face].astype(int) - frame[face]).mean() > 4.0
+
+
+def test_trim_gives_the_span(identity, tmp_path: Path) -> None:
+    out = tmp_path / "trim.mp4"
+    swap_file(identity, MEDIA / "videos" / "s18.mp4", out, SwapParams(start=1.0, end=2.0))
+    info = probe_video(out)
+    assert info.frames == 30
+    assert info.audio_codec == "aac"
+
+
+def test_truncated_video_is_refused_and_nothing_written(identity, tmp_path: Path) -> None:
+    data = (MEDIA / "videos" / "d10.mp4").read_bytes()
+    src = tmp_path / "cut.mp4"
+    src.write_bytes(data[: len(data) * 2 // 5])
+    out = tmp_path / "out.mp4"
+    with pytest.raises(MediaError, match=r"cut\.mp4"):
+        swap_file(identity, src, out, SwapParams())
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["cut.mp4"]
+
+
+def test_unwritable_output_is_refused_before_work(identity, tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="missing"):
+        swap_file(identity, MEDIA / "videos" / "s18.mp4", tmp_path / "missing" / "o.mp4")
+
+
+def test_trim_on_a_photo_is_refused(identity, tmp_path: Path) -> None:
+    with pytest.raises(FacecastError, match="videos only"):
+        swap_file(identity, MEDIA / "portraits" / "s1.jpg", tmp_path / "o.jpg",
+                  SwapParams(start=1.0))
