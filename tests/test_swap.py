@@ -84,8 +84,8 @@ def test_frames_without_a_face_pass_through(identity, tmp_path: Path) -> None:
     """A clip of face frames then background frames: the background frames stay as they were."""
     with av.open(str(MEDIA / "videos" / "s18.mp4")) as c:
         frames = [f.to_ndarray(format="rgb24") for f in itertools.islice(c.decode(video=0), 20)]
-    background = [np.ascontiguousarray(f[:, :320]) for f in frames]  # plants, no one there
-    faces = [np.ascontiguousarray(f[:, 480:800]) for f in frames]
+    background = [np.ascontiguousarray(f[:, :320]).repeat(2, axis=1) for f in frames]  # plants
+    faces = [np.ascontiguousarray(f[:, 320:960]) for f in frames]
     src = tmp_path / "mixed.mp4"
     write_clip(src, faces[:10] + background[:10])
     out = tmp_path / "out.mp4"

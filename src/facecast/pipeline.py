@@ -117,7 +117,7 @@ def swap_video(identity: Identity, source: str | Path, output: str | Path, param
 
 
 def swap_image(identity: Identity, source: str | Path, output: str | Path, params: SwapParams,
-               sheet: str | Path | None = None) -> SwapResult:
+               progress: Progress | None = None, sheet: str | Path | None = None) -> SwapResult:
     image = read_image(source)
     before = image.rgb.copy()
     swapper = FaceSwapper(identity, params, video=False)
@@ -130,6 +130,8 @@ def swap_image(identity: Identity, source: str | Path, output: str | Path, param
     if not found:
         result.warnings.append("no face was found in the photo: it was copied unchanged")
     write_image(output, image.rgb, format=image.format)
+    if progress:
+        progress(1, 1)
     if sheet:
         contact = ContactSheet(1)
         contact.add(0, before, image.rgb)
@@ -149,5 +151,5 @@ def swap_file(identity: Identity, source: str | Path, output: str | Path,
     if kind == "image":
         if params.start is not None or params.end is not None:
             raise FacecastError("--start/--end apply to videos only")
-        return swap_image(identity, source, output, params, sheet)
+        return swap_image(identity, source, output, params, progress, sheet)
     return swap_video(identity, source, output, params, progress, sheet)

@@ -24,8 +24,9 @@ class ContactSheet:
 
     def add(self, index: int, before: np.ndarray, after: np.ndarray) -> None:
         pair = np.hstack([_thumb(before), _thumb(after)])
-        cv2.putText(pair, f"frame {index}", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
-                    (255, 255, 255), 2, cv2.LINE_AA)
+        for colour, thickness in (((0, 0, 0), 4), ((255, 255, 255), 1)):  # legible on any frame
+            cv2.putText(pair, f"frame {index}", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, colour,
+                        thickness, cv2.LINE_AA)
         self._rows.append(pair)
 
     def save(self, path: str | Path) -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from facecast.faces.pose import Pose, estimate_pose
-
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @dataclass
@@ -47,6 +47,25 @@ class Face:
         return w * h
 
 
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence C++ writes to stderr (file descriptor 2) for a moment.
+
+    MediaPipe's graphs print TensorFlow Lite and absl warnings while they are built and on
+    their first frame, before absl's logging can be configured; users should not see them.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 class FaceMesher:
     """MediaPipe Face Mesh with iris refinement. One instance per stream: in video mode it
     tracks between frames, so frames must be fed in order."""
@@ -54,18 +73,25 @@ class FaceMesher:
     def __init__(self, *, video: bool, max_faces: int = 1, min_confidence: float = 0.5) -> None:
         from mediapipe.python.solutions import face_mesh
 
-        self._mesh = face_mesh.FaceMesh(
-            static_image_mode=not video,
-            max_num_faces=max_faces,
-            refine_landmarks=True,
-            min_detection_confidence=min_confidence,
-            min_tracking_confidence=min_confidence,
-        )
+        with quiet_native_stderr():
+            self._mesh = face_mesh.FaceMesh(
+                static_image_mode=not video,
+                max_num_faces=max_faces,
+                refine_landmarks=True,
+                min_detection_confidence=min_confidence,
+                min_tracking_confidence=min_confidence,
+            )
+        self._warm = False
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
         """Faces in an RGB uint8 image, largest first."""
         h, w = rgb.shape[:2]
-        result = self._mesh.process(rgb)
+        if self._warm:
+            result = self._mesh.process(rgb)
+        else:
+            with quiet_native_stderr():
+                result = self._mesh.process(rgb)
+            self._warm = True
         faces = []
         for lm in result.multi_face_landmarks or ():
             pts = np.array([(p.x * w, p.y * h, p.z * w) for p in lm.landmark], dtype=np.float32)
@@ -89,8 +115,9 @@ class FaceDetector:
     def __init__(self, min_confidence: float = 0.5) -> None:
         from mediapipe.python.solutions import face_detection
 
-        self._det = face_detection.FaceDetection(model_selection=1,
-                                                 min_detection_confidence=min_confidence)
+        with quiet_native_stderr():
+            self._det = face_detection.FaceDetection(model_selection=1,
+                                                     min_detection_confidence=min_confidence)
 
     def boxes(self, rgb: np.ndarray) -> list[tuple[float, float, float, float, float]]:
         """(x, y, w, h, score) in pixels, largest first."""

@@ -78,9 +78,7 @@ def _inspect(path: Path, mesher: FaceMesher, detector: FaceDetector
 def _same_person(reports: list[PhotoReport], embeddings: np.ndarray) -> list[str]:
     """Flag photos whose face is far from the set's consensus (the medoid's neighbours)."""
     d = distance(embeddings[:, None], embeddings[None])
-    typical = np.median(np.where(np.eye(len(d), dtype=bool), np.nan, d), axis=1) \
-        if len(d) > 1 else np.zeros(1)
-    typical = np.nan_to_num(typical)
+    typical = np.nanmedian(np.where(np.eye(len(d), dtype=bool), np.nan, d), axis=1)
     medoid = int(np.argmin(typical))
     problems = []
     for i, rep in enumerate(reports):
@@ -124,11 +122,9 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
             detector.close()
     check_sharpness(reports)
     with_face = [i for i, f in enumerate(faces) if f is not None]
+    emb = np.stack([embed(images[i], faces[i].box) for i in with_face]) if with_face else None
     if len(with_face) >= 2:
-        emb = np.stack([embed(images[i], faces[i].box) for i in with_face])
         hard.extend(_same_person([reports[i] for i in with_face], emb))
-    else:
-        emb = np.zeros((0, 128), np.float32)
     if hard:
         raise IdentityError("these photos can't be used:\n  " + "\n  ".join(hard))
 

@@ -15,7 +15,7 @@ import numpy as np
 from facecast.errors import IdentityError
 from facecast.home import home
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Identity:
 
 
 def check_name(name: str) -> str:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise IdentityError(f"invalid identity name {name!r}: use 1-64 letters, digits, '_', '-'"
                             " or '.', starting with a letter or digit")
     return name

@@ -1,0 +1,29 @@
+"""Route an upload to the image or the video path by what the file contains."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from facecast.errors import MediaError
+
+from .probe import probe_video
+from .sniff import image_format, read_head
+
+
+def media_kind(path: str | Path) -> Literal["image", "video"]:
+    """Whether `path` holds an image or a video, judged by content, never by extension.
+
+    Image signatures are checked first because FFmpeg also opens JPEG and PNG files (as one-frame
+    videos). Recognised but unsupported images (GIF, BMP...) count as "image" so the caller
+    routes them to read_image, whose error lists the accepted formats.
+    """
+    if image_format(read_head(path)) is not None:
+        return "image"
+    try:
+        probe_video(path)
+    except MediaError as exc:
+        raise MediaError(
+            f"{path} is neither an image (JPEG, PNG) nor a readable video: {exc}"
+        ) from exc
+    return "video"

@@ -1,0 +1,116 @@
+"""Stream a video as upright RGB frames, optionally trimmed to [start, end) seconds."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+
+from facecast.errors import MediaError, ParamError
+
+from ._pipeline import prefetch
+from .probe import StreamDetails, VideoInfo, ffmpeg_reason, inspect_video, open_video
+
+# Frames decoded ahead of the consumer. Two keep the decoder busy during a slow processing step;
+# more would only cost memory (a 4K RGB frame is 25 MB).
+_PREFETCH_DEPTH = 2
+
+
+@dataclass
+class Frame:
+    """One upright RGB frame with the timestamp the writer needs to keep the source timing."""
+
+    index: int
+    image: np.ndarray
+    pts: int | None
+    time: float
+
+
+class VideoReader:
+    """Iterate a video's frames as RGB uint8 arrays, decoding in a worker thread.
+
+    Only a few frames are in memory at once. Frames are upright: the container's rotation is
+    applied to the pixels, so `image.shape` is (info.height, info.width, 3). With `start`/`end`
+    (seconds from the start of the video) only frames whose time is in [start, end) are
+    produced, numbered from 0.
+    """
+
+    def __init__(
+        self, path: str | Path, start: float | None = None, end: float | None = None
+    ) -> None:
+        if start is not None and start < 0:
+            raise ParamError(f"start must be >= 0 seconds, got {start}")
+        if start is not None and end is not None and end <= start:
+            raise ParamError(f"end ({end} s) must be after start ({start} s)")
+        self.path = Path(path)
+        self.start = start
+        self.end = end
+        self.info: VideoInfo
+        self.details: StreamDetails
+        self.info, self.details = inspect_video(self.path)
+        self.time_base: Fraction = self.details.time_base
+        self._live: list[Generator[Frame, None, None]] = []
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop any iteration still running (its worker thread and open file)."""
+        for live in self._live:
+            live.close()
+        self._live.clear()
+
+    def __iter__(self) -> Iterator[Frame]:
+        frames = prefetch(self._decode, _PREFETCH_DEPTH)
+        self._live.append(frames)
+        return frames
+
+    def _decode(self) -> Iterator[Frame]:
+        with open_video(self.path) as (container, stream):
+            stream.thread_type = "AUTO"
+            start = None if self.start is None else Fraction(self.start)
+            end = None if self.end is None else Fraction(self.end)
+            if start:
+                container.seek(self.details.start_pts + int(start / self.time_base), stream=stream)
+            turns = -self.info.rotation // 90
+            decoded = container.decode(stream)
+            index = 0
+            while True:
+                try:
+                    frame = next(decoded, None)
+                except av.FFmpegError as exc:
+                    raise MediaError(
+                        f"cannot read video {self.path}: decoding failed after frame {index} "
+                        f"({ffmpeg_reason(exc)})"
+                    ) from exc
+                if frame is None:
+                    return
+                time = self._time(frame, index)
+                if start is not None and time < start:
+                    continue
+                if end is not None and time >= end:
+                    return
+                image = frame.to_ndarray(format="rgb24")
+                if turns % 4:
+                    image = np.ascontiguousarray(np.rot90(image, turns))
+                yield Frame(index=index, image=image, pts=frame.pts, time=float(time))
+                index += 1
+
+    def _time(self, frame: av.VideoFrame, index: int) -> Fraction:
+        """Seconds from the start of the stream; by position when the container has no pts."""
+        if frame.pts is None:
+            return Fraction(index) / Fraction(self.info.fps or 1)
+        return (frame.pts - self.details.start_pts) * self.time_base

@@ -1,0 +1,88 @@
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from facecast.errors import MediaError, ParamError
+from facecast.media import VideoReader, probe_video
+
+from .conftest import MakeClip
+
+
+def test_reads_every_frame_of_s18(videos: Path) -> None:
+    with VideoReader(videos / "s18.mp4") as reader:
+        frames = [(f.index, f.image.shape, f.image.dtype, f.pts) for f in reader]
+    assert len(frames) == 282
+    assert {shape for _, shape, _, _ in frames} == {(720, 1280, 3)}
+    assert {dtype for _, _, dtype, _ in frames} == {np.dtype(np.uint8)}
+    assert [index for index, _, _, _ in frames] == list(range(282))
+    assert [pts for _, _, _, pts in frames] == [3000 * i for i in range(282)]
+
+
+def test_trim_yields_frames_in_start_end(videos: Path) -> None:
+    with VideoReader(videos / "s18.mp4") as reader:
+        full = {f.pts: f.image for f in reader if 0.9 <= f.time < 2.1}
+    with VideoReader(videos / "s18.mp4", start=1.0, end=2.0) as reader:
+        trimmed = list(reader)
+    assert len(trimmed) == 30
+    assert [f.index for f in trimmed] == list(range(30))
+    assert [f.time for f in trimmed] == pytest.approx([1 + i / 30 for i in range(30)])
+    assert all(1.0 <= f.time < 2.0 for f in trimmed)
+    # Seeking must not change the pixels: same frames as a decode from the start.
+    for frame in trimmed:
+        assert np.array_equal(frame.image, full[frame.pts])
+
+
+def test_rotation_tag_gives_upright_frames(make_clip: MakeClip) -> None:
+    upright = np.zeros((64, 32, 3), np.uint8)
+    upright[:16, :16] = (255, 0, 0)  # red top-left corner of a portrait frame
+    stored = np.ascontiguousarray(np.rot90(upright, 1))  # landscape, as a phone records it
+    # The display matrix says "turn 90 degrees clockwise" (PyAV counts counter-clockwise).
+    clip = make_clip("rotated.mp4", [stored] * 3, [0, 1, 2], rotation=-90)
+
+    info = probe_video(clip)
+    assert (info.rotation, info.width, info.height) == (90, 32, 64)
+    with VideoReader(clip) as reader:
+        images = [f.image for f in reader]
+    assert [im.shape for im in images] == [(64, 32, 3)] * 3
+    assert np.abs(images[0].astype(int) - upright).mean() < 4
+
+    # OpenCV's own FFmpeg build, told to auto-rotate, must agree on the direction.
+    capture = cv2.VideoCapture(str(clip), cv2.CAP_FFMPEG)
+    capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    ok, bgr = capture.read()
+    capture.release()
+    assert ok
+    assert np.abs(bgr[:, :, ::-1].astype(int) - images[0]).mean() < 4
+
+
+def test_corrupt_data_mid_stream_fails_naming_file_and_frame(videos: Path, tmp_path: Path) -> None:
+    # Random bytes over 50 kB in the middle of the frame data: the container still opens and
+    # the first frames decode, then the H.264 decoder rejects a packet.
+    data = bytearray((videos / "d0.mp4").read_bytes())
+    at = len(data) * 3 // 10
+    data[at : at + 50_000] = np.random.default_rng(1).integers(0, 256, 50_000, np.uint8).tobytes()
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(bytes(data))
+    expected = r"corrupt\.mp4: decoding failed after frame [1-9]\d*"
+    with pytest.raises(MediaError, match=expected), VideoReader(corrupt) as reader:
+        for _ in reader:
+            pass
+
+
+def test_stopping_early_ends_the_decoder_thread(videos: Path) -> None:
+    before = threading.active_count()
+    with VideoReader(videos / "s18.mp4") as reader:
+        for frame in reader:
+            if frame.index == 3:
+                break
+    assert threading.active_count() == before
+
+
+def test_bad_trim_is_a_param_error(videos: Path) -> None:
+    with pytest.raises(ParamError):
+        VideoReader(videos / "d0.mp4", start=2.0, end=1.0)
+    with pytest.raises(ParamError):
+        VideoReader(videos / "d0.mp4", start=-1.0)
