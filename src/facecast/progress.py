@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,7 +18,18 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-console = Console(stderr=True)
+
+def _own_stderr() -> Console:
+    """A console on a duplicate of stderr's file descriptor, made at start-up: MediaPipe's
+    native log noise is silenced by briefly redirecting descriptor 2, and the progress bars
+    must keep drawing meanwhile."""
+    try:
+        return Console(file=os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1))
+    except (AttributeError, OSError, ValueError):  # stderr is not a real file (captured)
+        return Console(stderr=True)
+
+
+console = _own_stderr()
 
 
 class _Rate(TextColumn):

@@ -47,14 +47,13 @@ def make_clip(tmp_path: Path) -> MakeClip:
         path = tmp_path / name
         height, width = images[0].shape[:2]
         with av.open(str(path), "w") as out:
-            if audio_codec is not None:
-                write_tone(out, audio_codec, seconds=float(pts[-1] * time_base))
             stream = out.add_stream("libx264", rate=Fraction(1) / time_base)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.time_base = time_base
             stream.codec_context.time_base = time_base
             if rotation is not None:
                 stream.set_display_rotation(rotation)
+            audio = None if audio_codec is None else out.add_stream(audio_codec, rate=48_000)
             for image, t in zip(images, pts, strict=True):
                 frame = av.VideoFrame.from_ndarray(image, format="rgb24")
                 frame.pts, frame.time_base = t, time_base
@@ -62,16 +61,16 @@ def make_clip(tmp_path: Path) -> MakeClip:
                     out.mux(packet)
             for packet in stream.encode(None):
                 out.mux(packet)
+            if audio is not None:
+                write_tone(out, audio, seconds=float(pts[-1] * time_base))
         return path
 
     return make
 
 
-def write_tone(out: av.container.OutputContainer, codec: str, seconds: float) -> None:
-    """Add a stereo 48 kHz audio stream holding a 440 Hz tone with a click every 0.25 s."""
+def write_tone(out: av.container.OutputContainer, stream: av.AudioStream, seconds: float) -> None:
+    """Fill `stream` (48 kHz) with a stereo 440 Hz tone and a click every 0.25 s."""
     rate, chunk = 48_000, 960
-    stream = out.add_stream(codec, rate=rate)
-    stream.layout = "stereo"
     t = np.arange(int(seconds * rate)) / rate
     wave = 0.3 * np.sin(2 * np.pi * 440 * t) + 0.5 * ((t % 0.25) < 0.002)
     for start in range(0, len(wave), chunk):

@@ -28,7 +28,12 @@ def audio_packets(path: Path) -> list[tuple[float | None, bytes]]:
 def first_channel(path: Path) -> tuple[np.ndarray, int]:
     with av.open(str(path)) as container:
         frames = list(container.decode(audio=0))
-    return np.concatenate([f.to_ndarray()[0] for f in frames]), frames[0].sample_rate
+    channels = frames[0].layout.nb_channels
+    planes = [
+        f.to_ndarray() if f.format.is_planar else f.to_ndarray().reshape(-1, channels).T
+        for f in frames
+    ]
+    return np.concatenate([p[0] for p in planes]).astype(np.float64), frames[0].sample_rate
 
 
 def audio_lag(source: Path, start: float, out: Path) -> int:

@@ -47,12 +47,17 @@ class Face:
         return w * h
 
 
+_WARM_UP = np.zeros((64, 64, 3), np.uint8)
+
+
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
     """Silence C++ writes to stderr (file descriptor 2) for a moment.
 
-    MediaPipe's graphs print TensorFlow Lite and absl warnings while they are built and on
-    their first frame, before absl's logging can be configured; users should not see them.
+    MediaPipe's graphs print TensorFlow Lite and absl warnings while they are built and as
+    their calculators start (lazily, some frames in), before absl's logging can be
+    configured; users should not see them. The CLI writes to a duplicate of the original
+    stderr (see `progress.py`), so its output is never swallowed. Costs microseconds.
     """
     sys.stderr.flush()
     saved = os.dup(2)
@@ -81,17 +86,14 @@ class FaceMesher:
                 min_detection_confidence=min_confidence,
                 min_tracking_confidence=min_confidence,
             )
-        self._warm = False
+            self._mesh.process(_WARM_UP)  # calculators open (and log) on the first frame
+
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
         """Faces in an RGB uint8 image, largest first."""
         h, w = rgb.shape[:2]
-        if self._warm:
+        with quiet_native_stderr():
             result = self._mesh.process(rgb)
-        else:
-            with quiet_native_stderr():
-                result = self._mesh.process(rgb)
-            self._warm = True
         faces = []
         for lm in result.multi_face_landmarks or ():
             pts = np.array([(p.x * w, p.y * h, p.z * w) for p in lm.landmark], dtype=np.float32)
@@ -118,12 +120,15 @@ class FaceDetector:
         with quiet_native_stderr():
             self._det = face_detection.FaceDetection(model_selection=1,
                                                      min_detection_confidence=min_confidence)
+            self._det.process(_WARM_UP)
 
     def boxes(self, rgb: np.ndarray) -> list[tuple[float, float, float, float, float]]:
         """(x, y, w, h, score) in pixels, largest first."""
         h, w = rgb.shape[:2]
         out = []
-        for d in self._det.process(rgb).detections or ():
+        with quiet_native_stderr():
+            detections = self._det.process(rgb).detections
+        for d in detections or ():
             b = d.location_data.relative_bounding_box
             out.append((b.xmin * w, b.ymin * h, b.width * w, b.height * h, d.score[0]))
         out.sort(key=lambda b: b[2] * b[3], reverse=True)

@@ -37,7 +37,10 @@ class AudioTrack:
         else:
             decoder = self._in.codec_context
             self._out = output.add_stream("aac", rate=decoder.sample_rate)
-            self._out.layout = decoder.layout
+            # Mono or stereo: what the videos we get carry, and layouts the AAC encoder always
+            # accepts (sources with an unnamed channel order would be refused); more channels
+            # are mixed down.
+            self._out.layout = "mono" if decoder.layout.nb_channels == 1 else "stereo"
             # Generous for AAC, since the source was probably lossy already; not the source's
             # own bit rate, which for PCM is beyond what the AAC encoder accepts.
             self._out.bit_rate = min(96_000 * decoder.layout.nb_channels, 384_000)
