@@ -8,7 +8,7 @@ export FACECAST_MEDIA ?= $(abspath ../shared/media)
 .PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml Makefile
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/pip || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q --no-deps $(MEDIAPIPE)
 	$(BIN)/pip install -q -e '.[dev]'

@@ -48,14 +48,23 @@ class _Rate(TextColumn):
 
 @contextmanager
 def progress_bar(description: str, unit: str) -> Iterator[callable]:
-    """Yields `update(done, total, label="")` for a bar with rate, elapsed time and ETA."""
+    """Yields `update(done, total, label="")` for a bar with rate, elapsed time and ETA.
+
+    The bar appears with the first update, so work refused up front draws no bar.
+    """
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TaskProgressColumn(), _Rate(unit), TimeElapsedColumn(), TextColumn("ETA"),
                TimeRemainingColumn(), TextColumn("{task.fields[label]}"))
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(description, total=None, label="")
+    bar = Progress(*columns, console=console, transient=False)
+    task = bar.add_task(description, total=None, label="")
 
-        def update(done: int, total: int, label: str = "") -> None:
-            bar.update(task, completed=done, total=total, label=label)
+    def update(done: int, total: int, label: str = "") -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total, label=label)
 
+    try:
         yield update
+    finally:
+        if bar.live.is_started:
+            bar.stop()

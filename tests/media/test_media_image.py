@@ -83,6 +83,15 @@ def test_transparent_png_is_composited_on_white(tmp_path: Path) -> None:
     assert (read_image(path).rgb == 255).all()
 
 
+def test_sixteen_bit_grey_png_keeps_its_tones(tmp_path: Path) -> None:
+    grey16 = (np.arange(64, dtype=np.uint16) * 1024).reshape(4, 16)
+    path = tmp_path / "deep.png"
+    PILImage.fromarray(grey16).save(path)
+    rgb = read_image(path).rgb
+    assert rgb.shape == (4, 16, 3)
+    assert np.array_equal(rgb[:, :, 1], (grey16 >> 8).astype(np.uint8))
+
+
 def test_png_round_trip_is_bit_identical(tmp_path: Path) -> None:
     rgb = np.random.default_rng(3).integers(0, 256, (37, 53, 3), np.uint8)
     path = tmp_path / "noise.png"

@@ -86,3 +86,5 @@ def test_bad_trim_is_a_param_error(videos: Path) -> None:
         VideoReader(videos / "d0.mp4", start=2.0, end=1.0)
     with pytest.raises(ParamError):
         VideoReader(videos / "d0.mp4", start=-1.0)
+    with pytest.raises(ParamError, match="after the end"):
+        VideoReader(videos / "d0.mp4", start=5.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterator
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -66,7 +66,7 @@ def prefetch(make_items: Callable[[], Iterator[T]], depth: int) -> Generator[T, 
                 return
             if isinstance(item, _Failure):
                 raise item.exc
-            yield item  # type: ignore[misc]
+            yield cast(T, item)
     finally:
         stop.set()
         worker.join()
@@ -107,14 +107,13 @@ class BackgroundSink(Generic[T]):
         self._stop()
 
     def _stop(self) -> None:
-        if self._worker.is_alive():
-            while self._worker.is_alive():
-                try:
-                    self._items.put(_DONE, timeout=_POLL_S)
-                    break
-                except queue.Full:
-                    continue
-            self._worker.join()
+        while self._worker.is_alive():
+            try:
+                self._items.put(_DONE, timeout=_POLL_S)
+                break
+            except queue.Full:
+                continue
+        self._worker.join()
 
     def _raise_error(self) -> None:
         if self._error is not None:
@@ -127,6 +126,6 @@ class BackgroundSink(Generic[T]):
                 return
             if self._error is None and not self._discard:
                 try:
-                    self._consume(item)  # type: ignore[arg-type]
+                    self._consume(cast(T, item))
                 except BaseException as exc:  # re-raised in the producer thread
                     self._error = exc

@@ -153,7 +153,10 @@ def _check_complete(container: av.container.InputContainer, p: Path) -> None:
     size = os.path.getsize(p)
     for stream in container.streams:
         entries = stream.index_entries
-        if len(entries) and entries[len(entries) - 1].pos + entries[len(entries) - 1].size > size:
+        if not len(entries):
+            continue
+        last = entries[len(entries) - 1]
+        if last.pos + last.size > size:
             raise MediaError(f"cannot read video {p}: the file is truncated (incomplete copy?)")
 
 

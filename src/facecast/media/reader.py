@@ -53,6 +53,11 @@ class VideoReader:
         self.info: VideoInfo
         self.details: StreamDetails
         self.info, self.details = inspect_video(self.path)
+        if start is not None and start >= self.info.duration:
+            raise ParamError(
+                f"start ({start} s) is at or after the end of {self.path} "
+                f"({self.info.duration:.2f} s)"
+            )
         self.time_base: Fraction = self.details.time_base
         self._live: list[Generator[Frame, None, None]] = []
 

@@ -22,7 +22,6 @@ _IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"BM", "BMP"),
     (b"II*\x00", "TIFF"),
     (b"MM\x00*", "TIFF"),
-    (b"\x00\x00\x01\x00", "ICO"),
 )
 
 

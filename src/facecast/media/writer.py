@@ -83,6 +83,9 @@ class VideoWriter:
             self._video = self._add_video_stream(crf, preset)
             if source.info.audio_codec is not None:
                 self._audio = AudioTrack(source.path, self._output, self._trimmed)
+        except av.FFmpegError as exc:
+            self._abort()
+            raise MediaError(f"cannot write video {self.path}: {ffmpeg_reason(exc)}") from exc
         except BaseException:
             self._abort()
             raise

@@ -1,0 +1,80 @@
+"""The `facecast` command as a user runs it: real process, real files, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from facecast.media import read_image
+
+MEDIA = Path(os.environ.get("FACECAST_MEDIA", "../shared/media"))
+FACECAST = Path(sys.executable).with_name("facecast")
+pytestmark = pytest.mark.skipif(not (MEDIA / "identities").is_dir(),
+                                reason=f"test media not found at {MEDIA}; set FACECAST_MEDIA")
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+def facecast(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, FACECAST_HOME=str(home), COLUMNS="200")
+    return subprocess.run([str(FACECAST), *map(str, args)], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_train_then_list_show_swap_delete(home: Path, tmp_path: Path) -> None:
+    trained = facecast(home, "train", MEDIA / "identities" / "d10", "--name", "amy")
+    assert trained.returncode == 0, trained.stderr
+    assert "d10_00.jpg" in trained.stderr and "saved" in trained.stderr
+
+    listed = facecast(home, "identities", "list")
+    assert listed.returncode == 0 and listed.stdout.startswith("amy\t12 photos")
+
+    shown = facecast(home, "identities", "show", "amy", "--json")
+    report = json.loads(shown.stdout)
+    assert report["accepted"] == 12 and len(report["photos"]) == 12
+
+    out, sheet = tmp_path / "out.jpg", tmp_path / "sheet.png"
+    swapped = facecast(home, "swap", "--identity", "amy", "--input",
+                       MEDIA / "portraits" / "s1.jpg", "--output", out, "--sheet", sheet)
+    assert swapped.returncode == 0, swapped.stderr
+    assert read_image(out).format == "JPEG" and read_image(sheet).format == "PNG"
+    assert "swapped in 1" in swapped.stderr
+
+    deleted = facecast(home, "identities", "delete", "amy")
+    assert deleted.returncode == 0
+    assert "amy" not in facecast(home, "identities", "list").stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["train", *sorted((MEDIA / "identities" / "d10").glob("*.jpg"))[:4], "--name", "x"],
+     "add 1 more"),
+    (["swap", "--identity", "nobody", "--input", MEDIA / "portraits" / "s1.jpg", "--output",
+      "o.jpg"], "no identity named 'nobody'"),
+    (["swap", "--identity", "x", "--input", MEDIA / "portraits" / "s1.jpg", "--output", "o.jpg",
+      "--identity-strength", "1.5"], "identity-strength"),
+    (["swap", "--identity", "x", "--input", MEDIA / "portraits" / "s1.jpg", "--output", "o.jpg",
+      "--start", "3", "--end", "1"], "must be after start"),
+])
+def test_user_errors_exit_2_with_a_message_and_no_traceback(home: Path, args: list,
+                                                            message: str) -> None:
+    result = facecast(home, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_swap_to_a_missing_folder_fails_before_work(home: Path, tmp_path: Path) -> None:
+    facecast(home, "train", MEDIA / "identities" / "d3", "--name", "d3")
+    result = facecast(home, "swap", "--identity", "d3", "--input", MEDIA / "videos" / "s18.mp4",
+                      "--output", tmp_path / "nope" / "out.mp4")
+    assert result.returncode == 2
+    assert "nope" in result.stderr
+    assert "swapping" not in result.stderr
