@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import numpy as np
@@ -28,7 +29,8 @@ def _face(offset: float, rng: np.random.Generator, noise: float) -> np.ndarray:
     base = np.zeros((478, 3), np.float32)
     base[:, 0] = np.linspace(100, 300, 478)
     base[:, 1] = np.linspace(100, 300, 478)[::-1]
-    return base + [offset, 0, 0] + rng.normal(0, noise, base.shape).astype(np.float32)
+    jitter = rng.normal(0, noise, base.shape).astype(np.float32)
+    return base + np.array([offset, 0, 0], np.float32) + jitter
 
 
 def test_filter_removes_jitter_on_a_still_face() -> None:
@@ -36,7 +38,7 @@ def test_filter_removes_jitter_on_a_still_face() -> None:
     f = MeshFilter()
     out = [f(_face(0, rng, 1.5), i / 30) for i in range(90)]
     raw_jitter = 1.5 * np.sqrt(2)
-    steps = [np.abs(b - a)[:, :2].mean() for a, b in zip(out[30:], out[31:], strict=False)]
+    steps = [np.abs(b - a)[:, :2].mean() for a, b in itertools.pairwise(out[30:])]
     assert np.mean(steps) < 0.35 * raw_jitter
 
 

@@ -80,7 +80,7 @@ class FaceSwapper:
             return True, 0.0
         window = rgb[rendered.region.slices]
         pixels = relight(window, rendered.pixels, rendered.skin, face.size)
-        blend(rgb, rendered.region, pixels, rendered.alpha * weight)
+        blend(rgb, rendered.region, pixels, rendered.alpha * weight, rendered.covered, face.size)
         return True, weight
 
 

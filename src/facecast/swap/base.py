@@ -17,13 +17,15 @@ class Rendered:
     """The identity's face drawn over a window of the frame.
 
     pixels: float32 RGB of the window; alpha: blend weight (0 keeps the frame);
-    skin: where the pixels show plain skin (for measuring light on both sides).
+    skin: where the pixels show plain skin (for measuring light on both sides);
+    covered: where the pixels are defined at all.
     """
 
     region: Region
     pixels: np.ndarray
     alpha: np.ndarray
     skin: np.ndarray
+    covered: np.ndarray
 
 
 class Engine(Protocol):

@@ -53,4 +53,4 @@ class MeshEngine:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         covered = ids >= 0
         return Rendered(region, rgb.astype(np.float32), masks[..., 0] * covered,
-                        masks[..., 1] * covered)
+                        masks[..., 1] * covered, covered)
