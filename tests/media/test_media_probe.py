@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from facecast.errors import MediaError
-from facecast.media import VideoInfo, media_kind, probe_video
+from facecast.media import VideoInfo, VideoReader, media_kind, probe_video
 
 
 def test_probe_s18_has_audio(videos: Path) -> None:
@@ -49,6 +49,8 @@ def test_truncated_file_without_index_is_rejected(videos: Path, tmp_path: Path) 
     cut.write_bytes(data[: len(data) * 4 // 10])
     with pytest.raises(MediaError, match=r"cut\.mp4"):
         probe_video(cut)
+    with pytest.raises(MediaError, match=r"cut\.mp4"):
+        VideoReader(cut)
 
 
 def test_truncated_file_with_index_first_is_rejected(videos: Path, tmp_path: Path) -> None:

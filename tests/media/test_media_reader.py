@@ -1,6 +1,7 @@
 import threading
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -33,6 +34,22 @@ def test_trim_yields_frames_in_start_end(videos: Path) -> None:
     # Seeking must not change the pixels: same frames as a decode from the start.
     for frame in trimmed:
         assert np.array_equal(frame.image, full[frame.pts])
+
+
+def test_colours_match_an_independent_conversion(videos: Path) -> None:
+    # d0.mp4 is untagged 4:2:0, i.e. BT.601 limited range, which OpenCV converts natively.
+    with av.open(str(videos / "d0.mp4")) as container:
+        yuv = next(container.decode(video=0))
+        planes = [
+            np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, : p.width]
+            for p in yuv.planes
+        ]
+    i420 = np.concatenate([p.reshape(-1) for p in planes]).reshape(-1, yuv.width)
+    expected = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420).astype(np.int16)
+    with VideoReader(videos / "d0.mp4") as reader:
+        image = next(iter(reader)).image.astype(np.int16)
+    assert np.abs((image - expected).mean(axis=(0, 1))).max() < 0.3
+    assert np.abs(image - expected).mean() < 1.5
 
 
 def test_rotation_tag_gives_upright_frames(make_clip: MakeClip) -> None:

@@ -60,7 +60,7 @@ def ffmpeg_reason(exc: Exception) -> str:
     return str(exc)
 
 
-def clockwise_rotation(frame: av.VideoFrame) -> int:
+def _clockwise_rotation(frame: av.VideoFrame) -> int:
     """Clockwise degrees (0/90/180/270) a viewer turns the decoded pixels to show them upright.
 
     PyAV reports the display matrix counter-clockwise; the clockwise convention matches the
@@ -101,7 +101,7 @@ def inspect_video(path: str | Path) -> tuple[VideoInfo, StreamDetails]:
         if frames <= 0:
             container.seek(0)
             frames = sum(1 for packet in container.demux(stream) if packet.size)
-        rotation = clockwise_rotation(first)
+        rotation = _clockwise_rotation(first)
         width, height = first.width, first.height
         if rotation in (90, 270):
             width, height = height, width
