@@ -6,7 +6,8 @@ job workers all call `swap_file`; none re-implements a step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from facecast.errors import FacecastError
 from facecast.faces.mesh import Face, FaceMesher
 from facecast.identity.model import Identity
 from facecast.media import (
+    Frame,
     VideoReader,
     VideoWriter,
     check_writable,
@@ -30,6 +32,11 @@ from facecast.swap import MeshEngine
 from facecast.swap.base import Engine
 from facecast.swap.shape import warp_around
 from facecast.track import FaceTrack
+
+# x264 "veryfast" at CRF 20 measured on s18: 44.4 dB PSNR against the decoded source and
+# 1009 kB, in 4.4 s; "medium" at CRF 23 (libx264's defaults): 44.7 dB, 936 kB, 7.5 s.
+# The same picture in 58 % of the time is the better default for a product.
+ENCODER = {"preset": "veryfast", "crf": 20}
 
 Progress = Callable[[int, int], None]
 """Called with (frames done, frames in all) after each frame."""
@@ -63,7 +70,10 @@ class FaceSwapper:
 
     def __call__(self, rgb: np.ndarray, t: float) -> tuple[bool, float]:
         """Swap in place. Returns (face found, blend weight used)."""
-        faces = self.mesher.detect(rgb)
+        return self.apply(rgb, t, self.mesher.detect(rgb))
+
+    def apply(self, rgb: np.ndarray, t: float, faces: list[Face]) -> tuple[bool, float]:
+        """Swap in place, given the faces `self.mesher` found in this frame."""
         if not faces:
             self.track.lose()
             return False, 0.0
@@ -84,6 +94,27 @@ class FaceSwapper:
         return True, weight
 
 
+def _with_faces(frames: Iterable[Frame], mesher: FaceMesher
+                ) -> Iterator[tuple[Frame, list[Face]]]:
+    """Frames with their faces, the mesh of frame N+1 computed while N is being rendered.
+
+    MediaPipe releases the GIL while it runs, so on two cores this overlap takes most of its
+    cost off the rendering thread. One worker keeps the calls in frame order, as the
+    tracker requires.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="facecast-mesh") as pool:
+        it = iter(frames)
+        current = next(it, None)
+        pending = pool.submit(mesher.detect, current.image) if current is not None else None
+        while current is not None:
+            faces = pending.result()
+            following = next(it, None)
+            if following is not None:
+                pending = pool.submit(mesher.detect, following.image)
+            yield current, faces
+            current = following
+
+
 def swap_video(identity: Identity, source: str | Path, output: str | Path, params: SwapParams,
                progress: Progress | None = None, sheet: str | Path | None = None) -> SwapResult:
     result = SwapResult(output=str(output), kind="video")
@@ -95,10 +126,10 @@ def swap_video(identity: Identity, source: str | Path, output: str | Path, param
         contact = ContactSheet(total) if sheet else None
         swapper = FaceSwapper(identity, params, video=True)
         try:
-            with VideoWriter(output, reader) as writer:
-                for frame in reader:
+            with VideoWriter(output, reader, **ENCODER) as writer:
+                for frame, faces in _with_faces(reader, swapper.mesher):
                     before = frame.image.copy() if contact and contact.wants(frame.index) else None
-                    found, weight = swapper(frame.image, frame.time)
+                    found, weight = swapper.apply(frame.image, frame.time, faces)
                     result.frames += 1
                     result.face_frames += found
                     result.swapped_frames += weight > 0

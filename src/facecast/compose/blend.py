@@ -18,12 +18,13 @@ from facecast.imaging import masked_blur
 _DOWN = 4
 
 
-def _low(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
-    """Low band at a quarter of the size (cheap), back at full size."""
+def _low(img: np.ndarray, mask: np.ndarray | None, sigma: float) -> np.ndarray:
+    """Low band (over `mask` only, if given) at a quarter of the size, back at full size."""
     h, w = img.shape[:2]
     small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
-    low = masked_blur(cv2.resize(img, small, interpolation=cv2.INTER_AREA),
-                      cv2.resize(mask, small, interpolation=cv2.INTER_AREA), sigma / _DOWN)
+    img = cv2.resize(img, small, interpolation=cv2.INTER_AREA)
+    low = (cv2.GaussianBlur(img, (0, 0), sigma / _DOWN) if mask is None else
+           masked_blur(img, cv2.resize(mask, small, interpolation=cv2.INTER_AREA), sigma / _DOWN))
     return cv2.resize(low, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
@@ -36,12 +37,9 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     window = frame[region.slices]
     f = window.astype(np.float32)
     sigma = max(face_size / 30, 2.0)
-    everywhere = np.ones(alpha.shape, np.float32)
-    low_f = _low(f, everywhere, sigma)
-    low_p = _low(pixels, covered.astype(np.float32), sigma)
+    low_shift = _low(pixels, covered.astype(np.float32), sigma) - _low(f, None, sigma)
     a = alpha[..., None]
     a_low = np.minimum(cv2.GaussianBlur(alpha, (0, 0), sigma) * 1.3, 1.0)[..., None]
-    a_low = np.maximum(a_low, a) * (alpha.max() > 0)
-    mixed = (low_f * (1 - a_low) + low_p * a_low
-             + (f - low_f) * (1 - a) + (pixels - low_p) * a)
-    window[...] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+    # low band mixed by a_low, the rest by a:  f + a (pixels - f) + (a_low - a) low_shift
+    f += a * (pixels - f) + (np.maximum(a_low, a) - a) * low_shift
+    window[...] = np.clip(f + 0.5, 0, 255).astype(np.uint8)
