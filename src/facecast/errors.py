@@ -13,10 +13,6 @@ class MediaError(FacecastError):
     """A file that cannot be read or written: corrupt, unsupported, truncated, unwritable."""
 
 
-class NoFaceError(FacecastError):
-    """A face was required and none was found."""
-
-
 class IdentityError(FacecastError):
     """A selfie set that cannot become an identity (count, faces, blur, other person...)."""
 
