@@ -15,6 +15,7 @@ import numpy as np
 
 from facecast.compose import blend, relight
 from facecast.errors import FacecastError
+from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
 from facecast.identity.model import Identity
 from facecast.media import (
@@ -83,7 +84,7 @@ class FaceSwapper:
         if weight <= 0.0:
             return True, 0.0
         if self.params.shape_strength > 0:
-            warp_around(rgb, face.xy[: 468], shaped[: 468, :2])
+            warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2])
             face = Face(shaped)
         rendered = self.engine.render(rgb, face, self.identity)
         if rendered is None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from facecast.faces.landmarks import front_facing
+
 _SHIFT = 4  # sub-pixel bits for fillConvexPoly
 
 
@@ -41,6 +43,14 @@ class Region:
         x0, y0 = max(x0, 0), max(y0, 0)
         x1, y1 = min(x1, shape[1]), min(y1, shape[0])
         return Region(int(x0), int(y0), max(int(x1 - x0), 0), max(int(y1 - y0), 0))
+
+
+def draw_order(points3d: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """Front-facing triangles, back to front (painter's order by mean depth): a nose then
+    hides the far cheek of a turned head, and back faces are never drawn."""
+    depth = points3d[tris][:, :, 2].mean(axis=1)
+    order = np.argsort(-depth)
+    return order[front_facing(points3d[:, :2], tris)[order]]
 
 
 def rasterize_ids(points2d: np.ndarray, tris: np.ndarray, region: Region,

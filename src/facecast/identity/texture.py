@@ -16,7 +16,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
-from facecast.faces.raster import Region, rasterize_ids, warp_mesh
+from facecast.faces.raster import Region, draw_order, rasterize_ids, warp_mesh
 from facecast.imaging import masked_blur, skin_likeness, smoothstep
 
 _VIEW_POWER = 4.0
@@ -45,10 +45,8 @@ def view_weights(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.nda
     n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
     facing = np.abs(n[:, 2])
     front = L.front_facing(face.xy, tris)
-    depth = p[tris][:, :, 2].mean(axis=1)
-    order = [t for t in np.argsort(-depth) if front[t]]
     region = Region(0, 0, shape[1], shape[0])
-    ids = rasterize_ids(face.xy, tris, region, np.array(order, dtype=np.int64))
+    ids = rasterize_ids(face.xy, tris, region, draw_order(face.points, tris))
     seen = np.bincount(ids[ids >= 0], minlength=len(tris)).astype(np.float64)
     area = np.abs(L.signed_areas(face.xy.astype(np.float64), tris)) / 2
     visible = np.clip(seen / np.maximum(area, 1.0), 0.0, 1.0) * front

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -73,7 +74,7 @@ class VideoWriter:
         self._output: av.container.OutputContainer | None = None
         self._sink: BackgroundSink[av.VideoFrame] | None = None
         self._closed = False
-        try:
+        with self._aborting_on_error():
             self._output = av.open(
                 str(self._file.tmp),
                 "w",
@@ -83,12 +84,6 @@ class VideoWriter:
             self._video = self._add_video_stream(crf, preset)
             if source.info.audio_codec is not None:
                 self._audio = AudioTrack(source.path, self._output, self._trimmed)
-        except av.FFmpegError as exc:
-            self._abort()
-            raise MediaError(f"cannot write video {self.path}: {ffmpeg_reason(exc)}") from exc
-        except BaseException:
-            self._abort()
-            raise
         details = source.details
         self._matrix = _SWS_MATRIX.get(details.colorspace, reformatter.Colorspace.DEFAULT)
         # Every frame is given the source's nominal duration: MP4 derives a sample's duration
@@ -143,7 +138,7 @@ class VideoWriter:
         """Finish the file and move it to `path`; on failure nothing is left behind."""
         if self._closed:
             return
-        try:
+        with self._aborting_on_error():
             self._sink.close()
             if self._last_pts is None:
                 raise ValueError(f"no frame was written to {self.path}")
@@ -155,6 +150,12 @@ class VideoWriter:
             self._output.close()
             self._file.commit()
             self._closed = True
+
+    @contextlib.contextmanager
+    def _aborting_on_error(self) -> Iterator[None]:
+        """Any failure removes the temporary file; FFmpeg's become a MediaError naming `path`."""
+        try:
+            yield
         except av.FFmpegError as exc:
             self._abort()
             raise MediaError(f"cannot write video {self.path}: {ffmpeg_reason(exc)}") from exc

@@ -12,7 +12,13 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
-from facecast.faces.raster import Region, affine_maps, rasterize_ids, source_coords
+from facecast.faces.raster import (
+    Region,
+    affine_maps,
+    draw_order,
+    rasterize_ids,
+    source_coords,
+)
 from facecast.identity.model import Identity
 from facecast.swap.base import Rendered
 
@@ -38,11 +44,7 @@ class MeshEngine:
         region = Region.around(xy[: L.N_MESH], frame.shape[:2], margin=0.02)
         if region.w < 4 or region.h < 4:
             return None
-        front = L.front_facing(xy, tris)
-        depth = face.points[tris][:, :, 2].mean(axis=1)
-        order = np.argsort(-depth)
-        order = order[front[order]]
-        ids = rasterize_ids(xy, tris, region, order)
+        ids = rasterize_ids(xy, tris, region, draw_order(face.points, tris))
         if not (ids >= 0).any():
             return None
         map_x, map_y = source_coords(ids, affine_maps(xy, identity.uv, tris), region)
