@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 MEDIAPIPE := mediapipe==0.10.21
 export FACECAST_MEDIA ?= $(abspath ../shared/media)
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench eval clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/pip || $(PYTHON) -m venv --clear $(VENV)
@@ -26,6 +26,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/swap_speed.py
+
+eval: $(STAMP)
+	$(BIN)/python bench/eval_matrix.py
 
 clean:
 	rm -rf $(VENV) out

@@ -104,6 +104,50 @@ def swap(
                   f" swapped in {result.swapped_frames}" + (f"; sheet {sheet}" if sheet else ""))
 
 
+@app.command("eval")
+def eval_(
+    identity: Annotated[str, typer.Option(help="the identity that was swapped in")],
+    original: Annotated[Path, typer.Option(help="the video or photo before the swap")],
+    swapped: Annotated[Path, typer.Option(help="the swap's output")],
+    as_json: Annotated[Path | None, typer.Option("--json", help="also write the figures as "
+                                                              "JSON here")] = None,
+    sheet: Annotated[Path | None, typer.Option(help="also write a PNG: close-ups, curves, "
+                                                    "figures")] = None,
+    start: Annotated[float | None, typer.Option(help="the --start the swap used")] = None,
+    end: Annotated[float | None, typer.Option(help="the --end the swap used")] = None,
+) -> None:
+    """Measure a swap: identity, blinks and mouth, drift, flicker, seam, colour, coverage."""
+    from facecast.identity.model import load
+    from facecast.media import check_writable
+    from facecast.quality import TARGETS, evaluate
+
+    try:
+        for path in (as_json, sheet):
+            if path is not None:
+                check_writable(path)
+        target = load(identity).embedding
+        with progress_bar("measuring", "frames") as update:
+            report = evaluate(original, swapped, target, start=start, end=end,
+                              progress=update, sheet=sheet)
+    except FacecastError as exc:
+        _fail(str(exc))
+    table = Table(title=f"{swapped.name}: quality")
+    for col in ("figure", "value", "target", ""):
+        table.add_column(col)
+    for name, value in report.model_dump(exclude={"passed"}).items():
+        shown = "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+        op, limit = TARGETS.get(name, ("", ""))
+        verdict = report.passed.get(name)
+        mark = "" if verdict is None else "ok" if verdict else "[red]miss[/]"
+        table.add_row(name, shown, f"{op} {limit}", mark)
+    if "blinks" in report.passed:
+        table.add_row("blinks", "", "same count", "ok" if report.passed["blinks"] else
+                      "[red]miss[/]")
+    console.print(table)
+    if as_json is not None:
+        as_json.write_text(report.model_dump_json(indent=2))
+
+
 @identities_app.command("list")
 def identities_list() -> None:
     """List trained identities."""

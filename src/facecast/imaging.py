@@ -24,14 +24,16 @@ def smoothstep(x: np.ndarray | float) -> np.ndarray:
     return x * x * (3 - 2 * x)
 
 
-def skin_likeness(rgb: np.ndarray, mask: np.ndarray, tolerance: float = 22.0) -> np.ndarray:
+def skin_likeness(rgb: np.ndarray, mask: np.ndarray, tolerance: float = 22.0,
+                  darker: float = 1.0) -> np.ndarray:
     """0..1: how close each pixel's colour is to the median colour under `mask` (its skin).
 
-    Distance in Lab, where being darker than the skin counts fully (hair, brows, stubble)
-    but being lighter counts half (highlights on skin are still skin).
+    Distance in Lab, where being lighter than the skin counts half (highlights on skin are
+    still skin) and being darker counts by `darker`: fully where dark means hair, brows or
+    stubble (a selfie's texture), less where dark may be the skin's own shadow (a frame).
     """
     lab = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)
     lab = lab.astype(np.float32)
     d = lab - np.median(lab[mask > 0], axis=0)
-    dl = np.where(d[..., 0] < 0, d[..., 0], d[..., 0] / 2)
+    dl = np.where(d[..., 0] < 0, d[..., 0] * darker, d[..., 0] / 2)
     return np.exp(-(dl**2 + d[..., 1] ** 2 + d[..., 2] ** 2) / tolerance**2)

@@ -29,19 +29,24 @@ class ContactSheet:
                         thickness, cv2.LINE_AA)
         self._rows.append(pair)
 
-    def save(self, path: str | Path) -> None:
-        from facecast.media import write_image
-
+    def image(self) -> np.ndarray | None:
+        """The pairs in a grid (two columns from four pairs up), or None if none were added."""
         if not self._rows:
-            return
+            return None
         width = max(r.shape[1] for r in self._rows)
         rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in self._rows]
         cols = 2 if len(rows) > 3 else 1
         if cols == 2 and len(rows) % 2:
             rows.append(np.zeros_like(rows[0]))
-        grid = np.vstack(rows) if cols == 1 else np.hstack(
+        return np.vstack(rows) if cols == 1 else np.hstack(
             [np.vstack(rows[: len(rows) // 2]), np.vstack(rows[len(rows) // 2 :])])
-        write_image(path, grid, format="PNG")
+
+    def save(self, path: str | Path) -> None:
+        from facecast.media import write_image
+
+        grid = self.image()
+        if grid is not None:
+            write_image(path, grid, format="PNG")
 
 
 def _thumb(rgb: np.ndarray) -> np.ndarray:

@@ -71,13 +71,28 @@ def quiet_native_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
+_CROP_SIDE = 256  # px: a small face is meshed in a crop this size, where the model is at home
+_CROP_MARGIN = 1.9  # crop side over the face box's larger side: the whole head in view
+
+
 class FaceMesher:
     """MediaPipe Face Mesh with iris refinement. One instance per stream: in video mode it
-    tracks between frames, so frames must be fed in order."""
+    tracks between frames, so frames must be fed in order.
+
+    The mesh's own detector is short-range: it misses faces under about a tenth of the frame
+    (a far shot). When it finds nothing, the full-range detector (or, in a video, the face's
+    box in the previous frame) points to the faces, and each is meshed in an upscaled crop.
+    """
 
     def __init__(self, *, video: bool, max_faces: int = 1, min_confidence: float = 0.5) -> None:
         from mediapipe.python.solutions import face_mesh
 
+        self.video = video
+        self.max_faces = max_faces
+        self._min_confidence = min_confidence
+        self._crop_mesh: object | None = None
+        self._detector: FaceDetector | None = None
+        self._last_boxes: list[tuple[float, float, float, float]] = []
         with quiet_native_stderr():
             self._mesh = face_mesh.FaceMesh(
                 static_image_mode=not video,
@@ -88,21 +103,69 @@ class FaceMesher:
             )
             self._mesh.process(_WARM_UP)  # calculators open (and log) on the first frame
 
-
     def detect(self, rgb: np.ndarray) -> list[Face]:
         """Faces in an RGB uint8 image, largest first."""
-        h, w = rgb.shape[:2]
-        with quiet_native_stderr():
-            result = self._mesh.process(rgb)
-        faces = []
-        for lm in result.multi_face_landmarks or ():
-            pts = np.array([(p.x * w, p.y * h, p.z * w) for p in lm.landmark], dtype=np.float32)
-            faces.append(Face(pts))
+        faces = self._mesh_points(self._mesh, rgb)
+        if faces:
+            self._last_boxes = []
+        else:
+            faces = self._detect_small(rgb)
         faces.sort(key=lambda f: f.area, reverse=True)
         return faces
 
+    def _mesh_points(self, mesh: object, rgb: np.ndarray) -> list[Face]:
+        h, w = rgb.shape[:2]
+        with quiet_native_stderr():
+            result = mesh.process(rgb)
+        return [Face(np.array([(p.x * w, p.y * h, p.z * w) for p in lm.landmark],
+                              dtype=np.float32))
+                for lm in result.multi_face_landmarks or ()]
+
+    def _detect_small(self, rgb: np.ndarray) -> list[Face]:
+        from_last = bool(self._last_boxes)
+        if from_last:
+            boxes = self._last_boxes
+        else:
+            if self._detector is None:
+                self._detector = FaceDetector(self._min_confidence)
+            boxes = [b[:4] for b in self._detector.boxes(rgb)[: self.max_faces]]
+        faces = [f for box in boxes if (f := self._mesh_crop(rgb, box)) is not None]
+        self._last_boxes = [f.box for f in faces] if self.video else []
+        if not faces and from_last:
+            return self._detect_small(rgb)
+        return faces
+
+    def _mesh_crop(self, rgb: np.ndarray, box: tuple[float, float, float, float]
+                   ) -> Face | None:
+        import cv2
+        from mediapipe.python.solutions import face_mesh
+
+        if self._crop_mesh is None:
+            with quiet_native_stderr():
+                self._crop_mesh = face_mesh.FaceMesh(
+                    static_image_mode=True, max_num_faces=1, refine_landmarks=True,
+                    min_detection_confidence=self._min_confidence)
+        x, y, w, h = box
+        side = _CROP_MARGIN * max(w, h, 1.0)
+        scale = _CROP_SIDE / side
+        x0, y0 = x + w / 2 - side / 2, y + h / 2 - side / 2
+        to_crop = np.float32([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
+        crop = cv2.warpAffine(rgb, to_crop, (_CROP_SIDE, _CROP_SIDE), flags=cv2.INTER_CUBIC,
+                              borderMode=cv2.BORDER_REPLICATE)
+        found = self._mesh_points(self._crop_mesh, crop)
+        if not found:
+            return None
+        pts = found[0].points / scale
+        pts[:, 0] += x0
+        pts[:, 1] += y0
+        return Face(pts)
+
     def close(self) -> None:
         self._mesh.close()
+        if self._crop_mesh is not None:
+            self._crop_mesh.close()
+        if self._detector is not None:
+            self._detector.close()
 
     def __enter__(self) -> FaceMesher:
         return self

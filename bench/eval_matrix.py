@@ -1,0 +1,101 @@
+"""`make eval`: swap identities into templates from $FACECAST_MEDIA and measure every pair.
+
+Writes out/eval/: the swaps, one eval sheet per pair, `matrix.md` (every pair's figures and
+the medians against the targets) and `matrix.json`. Identities are trained into
+out/eval/home so the user's own store is never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+# (identity, template): the far shot, the glasses wearer, the grimaces and two medium shots,
+# never a person into their own clip.
+PAIRS = [("d10", "s18"), ("d3", "d12"), ("d9", "s13"), ("d14", "d3"), ("d0", "s32")]
+FIGURES = ["id_win", "id_user", "eye_corr", "blinks", "mouth_corr", "flicker", "pose_drift",
+           "seam", "delta_e_excess", "coverage"]
+
+
+def main() -> int:
+    media = Path(os.environ.get("FACECAST_MEDIA", "../shared/media"))
+    if not (media / "videos").is_dir():
+        print(f"FACECAST_MEDIA={media} has no videos/: set it to the test media folder")
+        return 2
+    out = Path("out/eval")
+    os.environ["FACECAST_HOME"] = str((out / "home").resolve())
+    out.mkdir(parents=True, exist_ok=True)
+
+    from facecast.identity.build import build_identity
+    from facecast.identity.model import list_names, load
+    from facecast.pipeline import swap_file
+    from facecast.quality import TARGETS, evaluate
+
+    only = set(sys.argv[1:])
+    rows = {}
+    for ident, template in PAIRS:
+        name = f"{template}-{ident}"
+        if only and name not in only:
+            continue
+        if ident not in list_names():
+            build_identity([media / "identities" / ident], ident)
+        identity = load(ident)
+        swapped = out / f"{name}.mp4"
+        t0 = time.perf_counter()
+        swap_file(identity, media / "videos" / f"{template}.mp4", swapped)
+        seconds = time.perf_counter() - t0
+        report = evaluate(media / "videos" / f"{template}.mp4", swapped, identity.embedding,
+                          sheet=out / f"{name}.png")
+        rows[name] = report.model_dump() | {"swap_seconds": round(seconds, 1)}
+        print(name, _cells(rows[name]), flush=True)
+
+    medians = {f: _median([_value(r, f) for r in rows.values()]) for f in FIGURES}
+    lines = ["| pair | " + " | ".join(FIGURES) + " | swap s |",
+             "|---" * (len(FIGURES) + 2) + "|"]
+    for name, r in rows.items():
+        lines.append(f"| {name} | " + " | ".join(_cells(r)) + f" | {r['swap_seconds']} |")
+    lines.append("| **median** | " + " | ".join(_fmt(medians[f]) for f in FIGURES) + " | |")
+    lines.append("| target | " + " | ".join(
+        "same" if f == "blinks" else f"{TARGETS[f][0]} {TARGETS[f][1]}" for f in FIGURES)
+        + " | |")
+    table = "\n".join(lines)
+    (out / "matrix.md").write_text(table + "\n")
+    (out / "matrix.json").write_text(json.dumps(rows, indent=2))
+    print(table)
+    return 0
+
+
+def _value(row: dict, figure: str) -> float | None:
+    if figure == "blinks":
+        if row["blinks_original"] is None:
+            return None
+        return float(row["blinks_swapped"] == row["blinks_original"])
+    return row[figure]
+
+
+def _cells(row: dict) -> list[str]:
+    cells = []
+    for f in FIGURES:
+        if f == "blinks":
+            cells.append(f"{row['blinks_swapped']}/{row['blinks_original']}")
+        else:
+            cells.append(_fmt(row[f]) + ("" if row["passed"].get(f, True) else " ✗"))
+    return cells
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(np.median(known)) if known else None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

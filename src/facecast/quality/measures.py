@@ -1,0 +1,200 @@
+"""Per-frame measurements of a swapped frame against its original, for `quality.evaluate`.
+
+Each function looks at one frame (or one pair of consecutive frames) and returns plain
+numbers; aggregation and targets live in `report.py`.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facecast.faces import landmarks as L
+
+_RIGHT_EYE_LIDS = ((159, 145), (158, 153), (160, 144))
+_LEFT_EYE_LIDS = ((386, 374), (385, 380), (387, 373))
+_CHEEKS = (205, 425)
+DRIFT_POINTS = (L.NOSE_TIP, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER, L.LEFT_EYE_OUTER,
+                L.LEFT_EYE_INNER)
+"""Nose tip and eye corners: where a face that slides on the head shows it first."""
+
+_FLOW_FACE_PX = 128  # faces are compared at this width: flow costs the same for any shot size
+
+
+def _dist(points: np.ndarray, a: int, b: int) -> float:
+    return float(np.linalg.norm(points[a, :2] - points[b, :2]))
+
+
+def face_width(points: np.ndarray) -> float:
+    """Cheek to cheek (mesh points 234 and 454), in pixels."""
+    return _dist(points, 234, 454)
+
+
+def eye_openness(points: np.ndarray) -> float:
+    """Lid gap over eye width, both eyes averaged: about 0.3 open, under 0.1 closed."""
+    right = np.mean([_dist(points, a, b) for a, b in _RIGHT_EYE_LIDS])
+    left = np.mean([_dist(points, a, b) for a, b in _LEFT_EYE_LIDS])
+    right /= max(_dist(points, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER), 1e-6)
+    left /= max(_dist(points, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER), 1e-6)
+    return float((right + left) / 2)
+
+
+def mouth_openness(points: np.ndarray) -> float:
+    """Inner-lip gap over the outer eye-corner distance (which expressions do not change)."""
+    return _dist(points, L.LIP_INNER_TOP, L.LIP_INNER_BOTTOM) / max(
+        _dist(points, L.RIGHT_EYE_OUTER, L.LEFT_EYE_OUTER), 1e-6)
+
+
+def drift(original: np.ndarray, swapped: np.ndarray) -> np.ndarray:
+    """Offsets (2 x len(DRIFT_POINTS), flattened) of the swapped face's nose tip and eye
+    corners from the original's, in face widths."""
+    idx = list(DRIFT_POINTS)
+    return ((swapped[idx, :2] - original[idx, :2]) / face_width(original)).ravel()
+
+
+def face_mask(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
+    """uint8 mask (0/1) of the face oval."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(points[list(L.FACE_OVAL), :2]).astype(np.int32)], 1)
+    return mask
+
+
+def _gray(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+class FlickerMeter:
+    """Temporal noise inside the face: each frame is compared with the previous one warped by
+    the optical flow of the *original* footage, for the original and for the swap alike.
+
+    Motion the original has (turning, talking) is explained by its flow in both; what the
+    swap adds on top (texture shimmer, jitter, a breathing mask) is not. The ratio of the two
+    residuals is the flicker the swap added: 1.0 = none.
+    """
+
+    def __init__(self) -> None:
+        self._prev: tuple[np.ndarray, np.ndarray] | None = None
+        self.original = 0.0
+        self.swapped = 0.0
+        self.pairs = 0
+
+    def reset(self) -> None:
+        self._prev = None
+
+    def add(self, original: np.ndarray, swapped: np.ndarray, points: np.ndarray) -> None:
+        """Feed the next frame pair and the original's face points (the face must be found)."""
+        h, w = original.shape[:2]
+        x, y, bw, bh = cv2.boundingRect(np.round(points[:, :2]).astype(np.int32))
+        pad = int(0.15 * max(bw, bh))
+        x0, y0 = max(x - pad, 0), max(y - pad, 0)
+        x1, y1 = min(x + bw + pad, w), min(y + bh + pad, h)
+        scale = _FLOW_FACE_PX / max(bw, 1)
+        size = (max(int((x1 - x0) * scale), 8), max(int((y1 - y0) * scale), 8))
+        window = (slice(y0, y1), slice(x0, x1))
+        mask = face_mask((h, w), points)[window]
+        mask = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST)
+        mask = cv2.erode(mask, np.ones((5, 5), np.uint8)) > 0
+        prev, self._prev = self._prev, (original, swapped)
+        if prev is None or prev[0].shape != original.shape or not mask.any():
+            return
+        crops = [cv2.resize(_gray(img[window]), size, interpolation=cv2.INTER_AREA)
+                 for img in (*prev, original, swapped)]
+        prev_orig, prev_swap, cur_orig, cur_swap = crops
+        flow = cv2.calcOpticalFlowFarneback(cur_orig, prev_orig, None, 0.5, 3, 15, 3, 5, 1.1, 0)
+        gx, gy = np.meshgrid(np.arange(size[0], dtype=np.float32),
+                             np.arange(size[1], dtype=np.float32))
+        mx, my = gx + flow[..., 0], gy + flow[..., 1]
+        for cur, old, attr in ((cur_orig, prev_orig, "original"), (cur_swap, prev_swap, "swapped")):
+            warped = cv2.remap(old, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            setattr(self, attr, getattr(self, attr) + float(np.abs(cur - warped)[mask].mean()))
+        self.pairs += 1
+
+    @property
+    def ratio(self) -> float | None:
+        return self.swapped / self.original if self.pairs and self.original > 0 else None
+
+
+def changed(original: np.ndarray, swapped: np.ndarray, points: np.ndarray) -> float:
+    """Mean absolute grey-level change inside the face oval."""
+    mask = face_mask(original.shape[:2], points) > 0
+    return float(np.abs(_gray(original) - _gray(swapped))[mask].mean())
+
+
+def seam(original: np.ndarray, swapped: np.ndarray, points: np.ndarray) -> float | None:
+    """Edge strength along the border of what the swap changed, swapped over original.
+
+    The changed region is where the two frames differ by more than the encoder's noise; a
+    band around its border is where a blend edge would be. Both frames' gradient energy is
+    taken over that band: 1.0 means the swap added no edge of its own; a hard mask edge or a
+    shading step raises it.
+    """
+    size = max(face_width(points), 1.0)
+    x, y, bw, bh = cv2.boundingRect(np.round(points[:, :2]).astype(np.int32))
+    pad = int(0.4 * max(bw, bh))
+    h, w = original.shape[:2]
+    window = (slice(max(y - pad, 0), min(y + bh + pad, h)),
+              slice(max(x - pad, 0), min(x + bw + pad, w)))
+    a, b = _gray(original[window]), _gray(swapped[window])
+    diff = cv2.GaussianBlur(np.abs(a - b), (0, 0), 1.5)
+    region = (diff > 3.0).astype(np.uint8)
+    k = max(int(size / 25), 3) | 1
+    region = cv2.morphologyEx(region, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(region)
+    if count < 2:
+        return None
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    region = (labels == biggest).astype(np.uint8)
+    r = max(int(size / 40), 2) * 2 + 1
+    kernel = np.ones((r, r), np.uint8)
+    band = (cv2.dilate(region, kernel) - cv2.erode(region, kernel)) > 0
+    if band.sum() < 20:
+        return None
+
+    def energy(img: np.ndarray) -> float:
+        img = cv2.GaussianBlur(img, (0, 0), 0.8)
+        gx = cv2.Sobel(img, cv2.CV_32F, 1, 0)
+        gy = cv2.Sobel(img, cv2.CV_32F, 0, 1)
+        return float(np.hypot(gx, gy)[band].mean())
+
+    return energy(b) / max(energy(a), 1e-3)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+
+
+def cheek_neck_delta_e(original: np.ndarray, swapped: np.ndarray, points: np.ndarray
+                       ) -> tuple[float, float] | None:
+    """CIE76 ΔE between the cheeks and the neck below the chin: (original, swapped).
+
+    The neck is the skin a viewer compares the face with; the swap never touches it below
+    the jaw, so a larger ΔE in the swap than in the original is a face of the wrong tone.
+    Neck pixels count only where the original's colour is close to its own cheeks' (not a
+    beard, collar or background); None when too few are left.
+    """
+    h, w = original.shape[:2]
+    width = face_width(points)
+    cheek_mask = np.zeros((h, w), np.uint8)
+    for i in _CHEEKS:
+        cx, cy = np.round(points[i, :2]).astype(int)
+        cv2.circle(cheek_mask, (int(cx), int(cy)), max(int(0.07 * width), 2), 1, -1)
+    chin, top = points[L.CHIN, :2], points[L.FOREHEAD, :2]
+    down = (chin - top) / max(np.linalg.norm(chin - top), 1e-6)
+    side = np.array([-down[1], down[0]])
+    centre = chin + down * 0.22 * width
+    half_w, half_h = 0.18 * width, 0.1 * width
+    corners = np.array([centre + sx * half_w * side + sy * half_h * down
+                        for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
+    neck_mask = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(neck_mask, [np.round(corners).astype(np.int32)], 1)
+    if cheek_mask.sum() < 20 or neck_mask.sum() < 20:
+        return None
+    lab_o, lab_s = _lab(original), _lab(swapped)
+    cheek_o = np.median(lab_o[cheek_mask > 0], axis=0)
+    neck_pixels = lab_o[neck_mask > 0]
+    skin = np.linalg.norm(neck_pixels - cheek_o, axis=1) < 25.0
+    if skin.sum() < 30:
+        return None
+    neck = np.median(neck_pixels[skin], axis=0)
+    cheek_s = np.median(lab_s[cheek_mask > 0], axis=0)
+    return float(np.linalg.norm(cheek_o - neck)), float(np.linalg.norm(cheek_s - neck))
