@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import os
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from clips import MEDIA, decoded, needs_media, write_clip
 
 from facecast.errors import FacecastError, MediaError
 from facecast.faces import FaceMesher
@@ -16,22 +16,7 @@ from facecast.media import probe_video, read_image, write_image
 from facecast.params import SwapParams
 from facecast.pipeline import swap_file
 
-MEDIA = Path(os.environ.get("FACECAST_MEDIA", "../shared/media"))
-pytestmark = pytest.mark.skipif(not (MEDIA / "videos").is_dir(),
-                                reason=f"test media not found at {MEDIA}; set FACECAST_MEDIA")
-
-
-@pytest.fixture(scope="module")
-def identity(tmp_path_factory: pytest.TempPathFactory):
-    from facecast.identity.build import build_identity
-
-    os.environ["FACECAST_HOME"] = str(tmp_path_factory.mktemp("home"))
-    return build_identity([MEDIA / "identities" / "d10"], "d10")
-
-
-def decoded(path: Path) -> list[np.ndarray]:
-    with av.open(str(path)) as c:
-        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+pytestmark = needs_media
 
 
 def face_boxes(frames: list[np.ndarray]) -> list[tuple[int, int, int, int] | None]:
@@ -41,17 +26,6 @@ def face_boxes(frames: list[np.ndarray]) -> list[tuple[int, int, int, int] | Non
             faces = mesher.detect(f)
             boxes.append(tuple(int(v) for v in faces[0].box) if faces else None)
     return boxes
-
-
-def write_clip(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=fps)
-        s.height, s.width = frames[0].shape[:2]
-        s.pix_fmt = "yuv420p"
-        s.options = {"crf": "0"}
-        for f in frames:
-            c.mux(s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
-        c.mux(s.encode(None))
 
 
 def test_video_swap_keeps_format_and_changes_every_face(identity, tmp_path: Path) -> None:

@@ -52,6 +52,8 @@ class SwapResult:
     frames: int = 0
     face_frames: int = 0
     swapped_frames: int = 0
+    weights: list[float] = field(default_factory=list)
+    """The blend weight of each frame (0 where no face was swapped): fades show here."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -64,7 +66,7 @@ class FaceSwapper:
         self.params = params
         self.engine = engine or MeshEngine()
         self.mesher = FaceMesher(video=video, max_faces=1)
-        self.track = FaceTrack(identity.neutral)
+        self.track = FaceTrack(identity.neutral, identity.uv)
 
     def close(self) -> None:
         self.mesher.close()
@@ -79,19 +81,27 @@ class FaceSwapper:
             self.track.lose()
             return False, 0.0
         face, weight = self.track.observe(faces[0], t)
+        occluded = self.track.occlusion.mask(rgb, face)
         weight *= self.params.identity_strength
         shaped = self.track.shape.reshape(face.points, self.params.shape_strength * weight)
         if weight <= 0.0:
             return True, 0.0
         if self.params.shape_strength > 0:
-            warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2])
+            pinned = (occluded.region, occluded.pinned) if occluded else None
+            warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
             face = Face(shaped)
         rendered = self.engine.render(rgb, face, self.identity)
         if rendered is None:
             return True, 0.0
-        window = rgb[rendered.region.slices]
-        pixels = relight(window, rendered.pixels, rendered.skin, face.size)
-        blend(rgb, rendered.region, pixels, rendered.alpha * weight, rendered.covered, face.size)
+        region = rendered.region
+        keep = None
+        skin = rendered.skin
+        if occluded:
+            keep = (region.take(occluded.region, occluded.covered),
+                    region.take(occluded.region, occluded.pinned))
+            skin = skin * (1.0 - keep[1])
+        pixels = relight(rgb[region.slices], rendered.pixels, skin, face.size)
+        blend(rgb, region, pixels, rendered.alpha * weight, rendered.covered, face.size, keep)
         return True, weight
 
 
@@ -134,6 +144,7 @@ def swap_video(identity: Identity, source: str | Path, output: str | Path, param
                     result.frames += 1
                     result.face_frames += found
                     result.swapped_frames += weight > 0
+                    result.weights.append(round(weight, 4))
                     if before is not None:
                         contact.add(frame.index, before, frame.image)
                     writer.write(frame)
@@ -158,7 +169,7 @@ def swap_image(identity: Identity, source: str | Path, output: str | Path, param
     finally:
         swapper.close()
     result = SwapResult(output=str(output), kind="image", frames=1, face_frames=int(found),
-                        swapped_frames=int(weight > 0))
+                        swapped_frames=int(weight > 0), weights=[round(weight, 4)])
     if not found:
         result.warnings.append("no face was found in the photo: it was copied unchanged")
     write_image(output, image.rgb, format=image.format)

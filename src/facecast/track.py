@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from facecast.compose.occlusion import Occlusion
 from facecast.faces.mesh import Face
 from facecast.faces.smoothing import MeshFilter
 from facecast.imaging import smoothstep
@@ -27,18 +28,22 @@ class FaceTrack:
     """What one tracked face carries from frame to frame."""
 
     neutral: np.ndarray
+    uv: np.ndarray
     smoother: MeshFilter = field(default_factory=MeshFilter)
     shape: ShapeTransfer = field(init=False)
+    occlusion: Occlusion = field(init=False)
     weight: float | None = None
     missed: int = 0
 
     def __post_init__(self) -> None:
         self.shape = ShapeTransfer(self.neutral)
+        self.occlusion = Occlusion(self.uv)
 
     def observe(self, face: Face, t: float) -> tuple[Face, float]:
         """Smoothed face and its blend weight for a frame where the face was found."""
         if self.missed > LOST_AFTER:
             self.smoother.reset()
+            self.occlusion.reset()
             self.weight = None
         self.missed = 0
         smoothed = Face(self.smoother(face.points, t))

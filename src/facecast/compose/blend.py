@@ -29,10 +29,13 @@ def _low(img: np.ndarray, mask: np.ndarray | None, sigma: float) -> np.ndarray:
 
 
 def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarray,
-          covered: np.ndarray, face_size: float) -> None:
+          covered: np.ndarray, face_size: float,
+          keep: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """frame[region] = two-band mix of frame and `pixels` by `alpha` (0..1), in place.
 
-    `covered` marks where `pixels` are defined (the rendered mesh).
+    `covered` marks where `pixels` are defined (the rendered mesh); `keep` (two 0..1 masks:
+    detail, low band) where the frame must stay as it is: an occluder in front of the face,
+    and, for the wider low band, its parts past the face's outline.
     """
     window = frame[region.slices]
     f = window.astype(np.float32)
@@ -40,6 +43,9 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     low_shift = _low(pixels, covered.astype(np.float32), sigma) - _low(f, None, sigma)
     a = alpha[..., None]
     a_low = np.minimum(cv2.GaussianBlur(alpha, (0, 0), sigma) * 1.3, 1.0)[..., None]
+    if keep is not None:
+        a = a * (1.0 - keep[0][..., None])
+        a_low = a_low * (1.0 - keep[1][..., None])
     # low band mixed by a_low, the rest by a:  f + a (pixels - f) + (a_low - a) low_shift
     f += a * (pixels - f) + (np.maximum(a_low, a) - a) * low_shift
     window[...] = np.clip(f + 0.5, 0, 255).astype(np.uint8)

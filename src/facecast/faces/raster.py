@@ -44,6 +44,17 @@ class Region:
         x1, y1 = min(x1, shape[1]), min(y1, shape[0])
         return Region(int(x0), int(y0), max(int(x1 - x0), 0), max(int(y1 - y0), 0))
 
+    def take(self, other: Region, values: np.ndarray) -> np.ndarray:
+        """`values` (laid over `other`) cut to this region; zero where they do not reach."""
+        out = np.zeros((self.h, self.w, *values.shape[2:]), values.dtype)
+        x0, y0 = max(self.x0, other.x0), max(self.y0, other.y0)
+        x1 = min(self.x0 + self.w, other.x0 + other.w)
+        y1 = min(self.y0 + self.h, other.y0 + other.h)
+        if x1 > x0 and y1 > y0:
+            out[y0 - self.y0 : y1 - self.y0, x0 - self.x0 : x1 - self.x0] = values[
+                y0 - other.y0 : y1 - other.y0, x0 - other.x0 : x1 - other.x0]
+        return out
+
 
 def draw_order(points3d: np.ndarray, tris: np.ndarray) -> np.ndarray:
     """Front-facing triangles, back to front (painter's order by mean depth): a nose then

@@ -43,8 +43,13 @@ class ShapeTransfer:
         return sim.to_image(canonical + strength * delta)
 
 
-def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray) -> None:
-    """Warp the frame in place so that content at `old_xy` moves to `new_xy`, smoothly."""
+def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
+                pinned: tuple[Region, np.ndarray] | None = None) -> None:
+    """Warp the frame in place so that content at `old_xy` moves to `new_xy`, smoothly.
+
+    `pinned` (a window and a 0..1 mask over it) marks pixels that must not move: an
+    occluder in front of the face keeps its shape.
+    """
     size = float(np.ptp(old_xy[:, 0]) + np.ptp(old_xy[:, 1])) / 2
     region = Region.around(np.vstack([old_xy, new_xy]), frame.shape[:2], margin=0.3)
     if region.w < 2 * _GRID or region.h < 2 * _GRID:
@@ -64,6 +69,8 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray) -> No
     edge = np.minimum(np.minimum(xs, gw - 1 - xs), np.minimum(ys, gh - 1 - ys))
     field *= smoothstep(edge / max(min(gw, gh) * 0.15, 1.0))[..., None]
     field = cv2.resize(field, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+    if pinned is not None:
+        field *= 1.0 - region.take(*pinned)[..., None]
     gx, gy = np.meshgrid(np.arange(region.w, dtype=np.float32) + region.x0,
                          np.arange(region.h, dtype=np.float32) + region.y0)
     window = frame[region.slices]
