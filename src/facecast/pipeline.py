@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facecast.compose import blend, relight
+from facecast.compose import blend
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
@@ -100,7 +100,8 @@ class FaceSwapper:
             keep = (region.take(occluded.region, occluded.covered),
                     region.take(occluded.region, occluded.pinned))
             skin = skin * (1.0 - keep[1])
-        pixels = relight(rgb[region.slices], rendered.pixels, skin, face.size)
+        pixels = self.track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
+                                  face.size)
         blend(rgb, region, pixels, rendered.alpha * weight, rendered.covered, face.size, keep)
         return True, weight
 

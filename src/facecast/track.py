@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from facecast.compose.occlusion import Occlusion
+from facecast.compose import Occlusion, Relighter
 from facecast.faces.mesh import Face
 from facecast.faces.smoothing import MeshFilter
 from facecast.imaging import smoothstep
@@ -32,6 +32,7 @@ class FaceTrack:
     smoother: MeshFilter = field(default_factory=MeshFilter)
     shape: ShapeTransfer = field(init=False)
     occlusion: Occlusion = field(init=False)
+    light: Relighter = field(default_factory=Relighter)
     weight: float | None = None
     missed: int = 0
 
@@ -44,6 +45,7 @@ class FaceTrack:
         if self.missed > LOST_AFTER:
             self.smoother.reset()
             self.occlusion.reset()
+            self.light.reset()
             self.weight = None
         self.missed = 0
         smoothed = Face(self.smoother(face.points, t))

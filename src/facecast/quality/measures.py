@@ -100,12 +100,12 @@ class FlickerMeter:
         crops = [cv2.resize(_gray(img[window]), size, interpolation=cv2.INTER_AREA)
                  for img in (*prev, original, swapped)]
         prev_orig, prev_swap, cur_orig, cur_swap = crops
-        flow = cv2.calcOpticalFlowFarneback(cur_orig, prev_orig, None, 0.5, 3, 15, 3, 5, 1.1, 0)
         gx, gy = np.meshgrid(np.arange(size[0], dtype=np.float32),
                              np.arange(size[1], dtype=np.float32))
-        mx, my = gx + flow[..., 0], gy + flow[..., 1]
         for cur, old, attr in ((cur_orig, prev_orig, "original"), (cur_swap, prev_swap, "swapped")):
-            warped = cv2.remap(old, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            flow = cv2.calcOpticalFlowFarneback(cur, old, None, 0.5, 3, 15, 3, 5, 1.1, 0)
+            warped = cv2.remap(old, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
             setattr(self, attr, getattr(self, attr) + float(np.abs(cur - warped)[mask].mean()))
         self.pairs += 1
 
