@@ -48,6 +48,20 @@ def test_train_then_list_show_swap_delete(home: Path, tmp_path: Path) -> None:
     assert read_image(out).format == "JPEG" and read_image(sheet).format == "PNG"
     assert "swapped in 1" in swapped.stderr
 
+    figures, eval_sheet = tmp_path / "q.json", tmp_path / "q.png"
+    measured = facecast(home, "eval", "--identity", "amy", "--original",
+                        MEDIA / "portraits" / "s1.jpg", "--swapped", out, "--json", figures,
+                        "--sheet", eval_sheet)
+    assert measured.returncode == 0, measured.stderr
+    assert "id_user" in measured.stderr
+    quality = json.loads(figures.read_text())
+    assert quality["frames"] == 1 and quality["coverage"] == 1.0 and quality["flicker"] is None
+    assert quality["id_user"] < 0.6
+    assert read_image(eval_sheet).format == "PNG"
+    mismatched = facecast(home, "eval", "--identity", "amy", "--original", out, "--swapped",
+                          MEDIA / "videos" / "s18.mp4")
+    assert mismatched.returncode == 2 and "is a photo but" in mismatched.stderr
+
     deleted = facecast(home, "identities", "delete", "amy")
     assert deleted.returncode == 0
     assert "amy" not in facecast(home, "identities", "list").stdout

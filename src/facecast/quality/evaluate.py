@@ -153,7 +153,9 @@ def evaluate(original: str | Path, swapped: str | Path, target: np.ndarray, *,
     original, swapped = Path(original), Path(swapped)
     kinds = media_kind(original), media_kind(swapped)
     if kinds[0] != kinds[1]:
-        raise MediaError(f"{original} is a {kinds[0]} but {swapped} is a {kinds[1]}")
+        words = {"image": "a photo", "video": "a video"}
+        raise MediaError(f"{original} is {words[kinds[0]]} but {swapped} is {words[kinds[1]]}:"
+                         " not a swap of it")
     if kinds[0] == "image":
         total = 1
         pairs = iter([(0, read_image(original).rgb, read_image(swapped).rgb)])
