@@ -44,9 +44,10 @@ class Server:
         self.log = home / "server.log"
 
     def start(self) -> Server:
-        log = self.log.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "facecast.api"], env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT)
+        self.home.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "facecast.api"], env=self.env,
+                                         stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log.read_text()
