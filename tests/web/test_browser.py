@@ -64,10 +64,16 @@ def test_whole_flow_in_chromium(server: Server, browser: sync_api.Browser) -> No
     page.screenshot(path=str(OUT / "flow.png"), full_page=True)
     assert not errors, errors
 
-    phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                             is_mobile=True, has_touch=True)
+    # The same session on a phone: its identity and history are there; show the result.
+    context = browser.new_context(viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    context.add_cookies(page.context.cookies())
+    phone = context.new_page()
     phone.goto(server.url)
     phone.wait_for_selector(".tpl img")
+    phone.click("#history a")
+    phone.wait_for_function("() => document.getElementById('result-video').readyState >= 2")
+    phone.evaluate("document.getElementById('result-video').pause()")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide on a 390 px phone"
     phone.screenshot(path=str(OUT / "phone.png"), full_page=True)

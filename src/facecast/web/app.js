@@ -270,6 +270,7 @@ $("switch").addEventListener("click", async () => {
     const { job_id } = await api("/api/swaps", { method: "POST",
       headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     state.job = job_id;
+    $("cancel").hidden = false;
     updateSwitch();
     const job = await follow(job_id, (j) => {
       $("job-progress").value = j.progress;
@@ -281,6 +282,7 @@ $("switch").addEventListener("click", async () => {
     say("job-status", err.message, true);
   } finally {
     state.job = null;
+    $("cancel").hidden = true;
     updateSwitch();
     loadHistory();
   }
@@ -298,6 +300,7 @@ function showResult(job) {
     : [$("result-image"), $("before-image")];
   $("result-video").hidden = $("before-video").hidden = !isVideo;
   $("result-image").hidden = $("before-image").hidden = isVideo;
+  setCompare($("compare-slider").value);
   const offset = (job.params && job.params.start) || 0;
   before.src = job.source_url;
   result.src = job.result_url;
@@ -316,9 +319,14 @@ function showResult(job) {
   $("step-result").scrollIntoView({ behavior: "smooth", block: "start" });
 }
 
-$("compare-slider").addEventListener("input", (event) => {
-  $("before-layer").style.clipPath = `inset(0 ${100 - event.target.value}% 44px 0)`;
-});
+// The before layer stops short of the video's controls so they stay usable.
+function setCompare(percent) {
+  const gap = $("result-video").hidden ? 0 : 44;
+  $("before-layer").style.clipPath = `inset(0 ${100 - percent}% ${gap}px 0)`;
+  $("divider").style.bottom = `${gap}px`;
+  $("divider").style.left = `${percent}%`;
+}
+$("compare-slider").addEventListener("input", (event) => setCompare(event.target.value));
 
 // ---- history ----------------------------------------------------------------------------
 
@@ -337,7 +345,7 @@ async function loadHistory() {
   if (!jobs.length) list.append(el("li", { class: "hint" }, "Nothing yet."));
 }
 
-$("before-layer").style.clipPath = `inset(0 50% 44px 0)`;
+setCompare($("compare-slider").value);
 loadIdentities().catch((err) => say("train-status", err.message, true));
 loadTemplates().catch((err) => say("target-status", err.message, true));
 loadHistory().catch(() => {});
