@@ -321,7 +321,7 @@ function showResult(job) {
 
 // The before layer stops short of the video's controls so they stay usable.
 function setCompare(percent) {
-  const gap = $("result-video").hidden ? 0 : 44;
+  const gap = $("result-video").hidden ? 0 : 64;
   $("before-layer").style.clipPath = `inset(0 ${100 - percent}% ${gap}px 0)`;
   $("divider").style.bottom = `${gap}px`;
   $("divider").style.left = `${percent}%`;
