@@ -63,6 +63,25 @@ def test_train_upload_swap_download(server: Server, tmp_path) -> None:
     jobs = client.get("/api/jobs").json()
     assert [j["id"] for j in jobs][:1] == [job_id]  # newest first
     assert {j["kind"] for j in jobs} == {"swap", "build_identity"}
+    assert client.delete(f"/api/jobs/{job_id}").status_code == 204
+    assert client.get(f"/api/jobs/{job_id}").status_code == 404
+    assert not (server.data / "results" / f"{job_id}.mp4").exists()
+
+
+def test_photo_target(server: Server) -> None:
+    client = server.client()
+    identity_id = train(client, "cleo")
+    portrait = MEDIA / "portraits" / "s1.jpg"
+    photo = client.post("/api/videos", files={"file": ("me.jpg", portrait.read_bytes())}).json()
+    assert photo["kind"] == "image" and photo["frames"] == 1
+    assert client.get(f"/api/videos/{photo['id']}/faces").json()["faces"]
+    r = client.post("/api/swaps", json={"identity_id": identity_id, "video_id": photo["id"],
+                                        "params": {"end": 1}})
+    assert r.status_code == 422 and "videos only" in r.json()["detail"]
+    job = wait_job(client, swap(client, identity_id, video_id=photo["id"]))
+    assert job["status"] == "done" and job["result_kind"] == "image", job
+    result = client.get(job["result_url"])
+    assert result.headers["content-type"] == "image/jpeg" and result.content[:3] == b"\xff\xd8\xff"
 
 
 def test_template_swap_with_live_events(server: Server) -> None:

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(300, gt=0, description="largest video or photo upload")
     max_video_seconds: float = Field(300, gt=0, description="longest video accepted")
     max_photo_pixels: int = Field(40_000_000, gt=0, description="largest photo (width x height)")
+    max_video_pixels: int = Field(3840 * 2160, gt=0, description="largest video frame")
     min_photos: int = Field(5, ge=1)
     max_photos: int = Field(15, ge=1)
     recommended_height: int = Field(720, description="videos below this get a warning")

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from sse_starlette import EventSourceResponse
@@ -16,6 +16,7 @@ from facecast.api.app import Services, services
 from facecast.api.routes.videos import MEDIA_TYPES
 from facecast.api.schemas import JobAccepted, JobOut, SwapRequest
 from facecast.api.session import session_id
+from facecast.jobs.layout import remove
 from facecast.jobs.models import FINISHED, IdentityRow, JobRow, VideoRow
 from facecast.media import probe_video, read_image
 from facecast.templates import get_template
@@ -137,3 +138,15 @@ def cancel_job(job_id: str, owner: Owner, svc: Svc) -> JobOut:
     return JobOut.of(owned_job(svc, job_id, owner))
 
 
+
+
+@router.delete("/jobs/{job_id}", status_code=204)
+def delete_job(job_id: str, owner: Owner, svc: Svc) -> Response:
+    """Forget a finished job and delete its result (cancel a running one first)."""
+    job = owned_job(svc, job_id, owner)
+    if job.status not in FINISHED:
+        raise HTTPException(409, f"the job is {job.status}: cancel it first")
+    svc.store.delete(job)
+    if job.result:
+        remove(svc.layout.results() / job.result)
+    return Response(status_code=204)

@@ -43,6 +43,9 @@ def describe(path: str, shown: str, svc: Services) -> dict:
     if kind == "image":
         image = read_image(path)
         h, w = image.rgb.shape[:2]
+        if w * h > s.max_photo_pixels:
+            raise HTTPException(422, f"{shown} has {w}x{h} pixels, more than the limit of "
+                                     f"{s.max_photo_pixels / 1e6:g} megapixels: resize it")
         facts = {"kind": "image", "width": w, "height": h, "fps": 0.0, "frames": 1,
                  "duration": 0.0}
     else:
@@ -51,6 +54,10 @@ def describe(path: str, shown: str, svc: Services) -> dict:
             raise HTTPException(422, f"{shown} lasts {info.duration:.0f} s; the limit is "
                                      f"{s.max_video_seconds:g} s: trim it first")
         w, h = info.width, info.height
+        if w * h > s.max_video_pixels:
+            raise HTTPException(422, f"{shown} is {w}x{h}, larger than the limit of "
+                                     f"{s.max_video_pixels / 1e6:g} megapixels a frame: "
+                                     "export it at 4K or less")
         facts = {"kind": "video", "width": w, "height": h, "fps": round(info.fps, 3),
                  "frames": info.frames, "duration": round(info.duration, 3)}
         if info.audio_codec is None:
