@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from facecast.errors import FacecastError
+from facecast.errors import FacecastError, IdentityError
 from facecast.identity.build import build_identity
 from facecast.identity.model import load
 from facecast.jobs.layout import Layout, remove
@@ -96,7 +96,10 @@ def swap(job: JobRow, ctx: Context) -> Outcome:
     payload = job.payload
     if ctx.store.get(IdentityRow, payload["identity_id"]) is None:
         raise MissingInputError("the identity was deleted before the swap ran")
-    identity = load(payload["identity_id"], root=ctx.layout.identities)
+    try:
+        identity = load(payload["identity_id"], root=ctx.layout.identities)
+    except IdentityError as exc:  # its message would list every session's identities
+        raise MissingInputError("the identity was deleted before the swap ran") from exc
     source = source_of(payload, ctx.layout, ctx.store)
     if media_kind(source) == "image":
         suffix = ".png" if read_image(source).format == "PNG" else ".jpg"

@@ -117,7 +117,9 @@ class WorkerPool:
         except JobCancelled:
             self.store.finish(job.id, "cancelled")
         except FacecastError as exc:
-            self.store.finish(job.id, "failed", error=str(exc))
+            # Messages name files; the user needs the reason, not where the server keeps them.
+            message = str(exc).replace(str(self.layout.root), "…")
+            self.store.finish(job.id, "failed", error=message)
         except Exception as exc:
             log.exception("job %s (%s) failed", job.id, job.kind)
             self.store.finish(job.id, "failed",

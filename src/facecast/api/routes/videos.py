@@ -32,7 +32,15 @@ def owned_video(svc: Services, video_id: str, owner: str) -> VideoRow:
 
 
 def describe(path: str, shown: str, svc: Services) -> dict:
-    """Facts about an uploaded target, or MediaError / HTTPException with what is wrong."""
+    """Facts about an uploaded target, or MediaError / HTTPException with what is wrong,
+    naming the file as the user named it (never where the server keeps it)."""
+    try:
+        return _describe(path, shown, svc)
+    except MediaError as exc:
+        raise MediaError(str(exc).replace(path, shown)) from exc
+
+
+def _describe(path: str, shown: str, svc: Services) -> dict:
     s = svc.settings
     try:
         kind = media_kind(path)
