@@ -83,7 +83,8 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("home"), FACECAST_MAX_UPLOAD_MB="20").start()
+    srv = Server(tmp_path_factory.mktemp("home"), FACECAST_MAX_UPLOAD_MB="20",
+                 FACECAST_MAX_VIDEO_SECONDS="10", FACECAST_MAX_PHOTO_PIXELS="4000000").start()
     yield srv
     srv.stop()
 

@@ -3,8 +3,11 @@ nothing behind on disk or in the lists."""
 
 from __future__ import annotations
 
+import io
+
 import httpx
 import pytest
+from PIL import Image
 
 from .conftest import MEDIA, Server, photo_files, pytestmark, swap, train, wait_job
 
@@ -57,6 +60,21 @@ def test_corrupt_video(server: Server, client: httpx.Client) -> None:
     assert r.status_code == 422 and "noise.mp4" in r.json()["detail"]
     assert leftovers(server) == before
     assert client.get("/api/videos").json() == []
+
+
+def test_limits_on_duration_and_pixels(server: Server, client: httpx.Client) -> None:
+    before = leftovers(server)
+    long_clip = (MEDIA / "videos" / "d3.mp4").read_bytes()  # 11.8 s; this server allows 10
+    r = client.post("/api/videos", files={"file": ("long.mp4", long_clip)})
+    assert r.status_code == 422 and "long.mp4 lasts 12 s; the limit is 10 s" in r.json()["detail"]
+    big = io.BytesIO()
+    Image.new("RGB", (2500, 2000), "gray").save(big, "PNG")
+    r = client.post("/api/videos", files={"file": ("big.png", big.getvalue())})
+    assert r.status_code == 422 and "big.png has 2500x2000 pixels" in r.json()["detail"]
+    files = [*photo_files(5), ("photos", ("big.png", big.getvalue(), "image/png"))]
+    r = client.post("/api/identities", data={"name": "x"}, files=files)
+    assert r.status_code == 422 and "4 megapixels: resize it" in r.json()["detail"]
+    assert leftovers(server) == before
 
 
 def test_upload_too_large(server: Server, client: httpx.Client) -> None:
