@@ -3,6 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MEDIAPIPE := mediapipe==0.10.21
+CHROMIUM := /usr/bin/chromium
 export FACECAST_MEDIA ?= $(abspath ../shared/media)
 
 .PHONY: run test lint bench eval clean
@@ -14,10 +15,14 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/python -m facecast.demo
+# The browser test drives Debian's Chromium (Playwright is only its driver).
+$(CHROMIUM):
+	apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
 
-test: $(STAMP)
+run: $(STAMP)
+	$(BIN)/python -m facecast.api
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q
 

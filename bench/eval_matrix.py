@@ -55,11 +55,14 @@ def main() -> int:
         print(name, _cells(rows[name]), flush=True)
 
     medians = {f: _median([_value(r, f) for r in rows.values()]) for f in FIGURES}
+    same_blinks = [_value(r, "blinks") for r in rows.values() if _value(r, "blinks") is not None]
     lines = ["| pair | " + " | ".join(FIGURES) + " | swap s |",
              "|---" * (len(FIGURES) + 2) + "|"]
     for name, r in rows.items():
         lines.append(f"| {name} | " + " | ".join(_cells(r)) + f" | {r['swap_seconds']} |")
-    lines.append("| **median** | " + " | ".join(_fmt(medians[f]) for f in FIGURES) + " | |")
+    lines.append("| **median** | " + " | ".join(
+        f"{sum(same_blinks):.0f} of {len(same_blinks)} same" if f == "blinks" else
+        _fmt(medians[f]) for f in FIGURES) + " | |")
     lines.append("| target | " + " | ".join(
         "same" if f == "blinks" else f"{TARGETS[f][0]} {TARGETS[f][1]}" for f in FIGURES)
         + " | |")

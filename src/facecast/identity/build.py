@@ -92,8 +92,10 @@ def _same_person(reports: list[PhotoReport], embeddings: np.ndarray) -> list[str
 
 
 def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int = MIN_PHOTOS,
-                   max_photos: int = MAX_PHOTOS, progress: Progress | None = None) -> Identity:
-    """Check the photos, merge the accepted ones into an identity and save it.
+                   max_photos: int = MAX_PHOTOS, progress: Progress | None = None,
+                   root: Path | None = None) -> Identity:
+    """Check the photos, merge the accepted ones into an identity and save it (in `root`,
+    default the user's store: see `model.identities_dir`).
 
     Unreadable files, photos without a face, with two similar faces or of another person
     fail the whole build (every such photo is named); blurred, small or turned photos are
@@ -154,6 +156,6 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
     }
     identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
                         neutral=neutral, embedding=embedding.astype(np.float32), report=report)
-    save(identity)
+    save(identity, root)
     step(len(files) + 1, len(files) + 1, "saved")
     return identity

@@ -44,14 +44,16 @@ def check_name(name: str) -> str:
     return name
 
 
-def identities_dir() -> Path:
-    path = home() / "identities"
+def identities_dir(root: Path | None = None) -> Path:
+    """The store's folder: `root` when given (the web app keeps one per deployment), else
+    the user's own under $FACECAST_HOME."""
+    path = root if root is not None else home() / "identities"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def identity_path(name: str) -> Path:
-    return identities_dir() / check_name(name)
+def identity_path(name: str, root: Path | None = None) -> Path:
+    return identities_dir(root) / check_name(name)
 
 
 def preview(identity: Identity) -> np.ndarray:
@@ -65,9 +67,9 @@ def preview(identity: Identity) -> np.ndarray:
     return (tex * a + board * (1 - a)).astype(np.uint8)
 
 
-def save(identity: Identity) -> Path:
+def save(identity: Identity, root: Path | None = None) -> Path:
     """Write atomically: a temporary folder beside the final one, renamed when complete."""
-    final = identity_path(identity.name)
+    final = identity_path(identity.name, root)
     tmp = Path(tempfile.mkdtemp(prefix=f".{identity.name}.", dir=final.parent))
     try:
         np.savez_compressed(tmp / "identity.npz", texture=identity.texture, uv=identity.uv,
@@ -84,10 +86,10 @@ def save(identity: Identity) -> Path:
     return final
 
 
-def load(name: str) -> Identity:
-    path = identity_path(name)
+def load(name: str, root: Path | None = None) -> Identity:
+    path = identity_path(name, root)
     if not (path / "identity.npz").is_file():
-        known = ", ".join(list_names()) or "none yet"
+        known = ", ".join(list_names(root)) or "none yet"
         raise IdentityError(f"no identity named {name!r} (known: {known}); "
                             f"build one with `facecast train PHOTOS --name {name}`")
     data = np.load(path / "identity.npz")
@@ -97,13 +99,13 @@ def load(name: str) -> Identity:
                     report=report)
 
 
-def list_names() -> list[str]:
-    return sorted(p.name for p in identities_dir().iterdir()
+def list_names(root: Path | None = None) -> list[str]:
+    return sorted(p.name for p in identities_dir(root).iterdir()
                   if p.is_dir() and (p / "identity.npz").is_file())
 
 
-def delete(name: str) -> None:
-    path = identity_path(name)
+def delete(name: str, root: Path | None = None) -> None:
+    path = identity_path(name, root)
     if not path.exists():
         raise IdentityError(f"no identity named {name!r}")
     shutil.rmtree(path)

@@ -1,0 +1,152 @@
+"""Swaps and jobs: start a swap, follow any job (poll or server-sent events), get its result,
+cancel it, list this session's history."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from sse_starlette import EventSourceResponse
+
+from facecast.api.app import Services, services
+from facecast.api.routes.videos import MEDIA_TYPES
+from facecast.api.schemas import JobAccepted, JobOut, SwapRequest
+from facecast.api.session import session_id
+from facecast.jobs.layout import remove
+from facecast.jobs.models import FINISHED, IdentityRow, JobRow, VideoRow
+from facecast.media import probe_video, read_image
+from facecast.templates import get_template
+
+router = APIRouter(tags=["jobs"])
+Owner = Annotated[str, Depends(session_id)]
+Svc = Annotated[Services, Depends(services)]
+POLL_S = 0.3
+
+
+def owned_job(svc: Services, job_id: str, owner: str) -> JobRow:
+    row = svc.store.get(JobRow, job_id, owner)
+    if row is None:
+        raise HTTPException(404, f"no job {job_id!r} in this session")
+    return row
+
+
+def _check_trim(req: SwapRequest, kind: str, duration: float) -> None:
+    trimmed = req.params.start is not None or req.params.end is not None
+    if kind == "image" and trimmed:
+        raise HTTPException(422, "params.start/params.end apply to videos only; this is a photo")
+    if req.params.start is not None and duration and req.params.start >= duration:
+        raise HTTPException(422, f"params.start ({req.params.start} s) is at or after the end "
+                                 f"of the video ({duration:.2f} s)")
+
+
+@router.post("/swaps", status_code=202, response_model=JobAccepted)
+def create_swap(req: SwapRequest, owner: Owner, svc: Svc) -> JobAccepted:
+    """Queue a swap of a ready identity into an uploaded video or a template."""
+    identity = svc.store.get(IdentityRow, req.identity_id, owner)
+    if identity is None:
+        raise HTTPException(422, f"identity_id: no identity {req.identity_id!r} in this "
+                                 "session; train one with POST /api/identities")
+    if identity.status == "building":
+        raise HTTPException(409, "this identity is still training; wait until it is ready")
+    if identity.status == "failed":
+        raise HTTPException(409, f"this identity failed to train, so it cannot be used: "
+                                 f"{identity.error}")
+    if req.video_id:
+        video = svc.store.get(VideoRow, req.video_id, owner)
+        if video is None:
+            raise HTTPException(422, f"video_id: no video {req.video_id!r} in this session; "
+                                     "upload one with POST /api/videos")
+        _check_trim(req, video.kind, video.duration)
+    else:
+        template = get_template(req.template_id or "")
+        if template is None:
+            raise HTTPException(422, f"template_id: no template {req.template_id!r}; see "
+                                     "GET /api/templates")
+        _check_trim(req, "video", probe_video(template.path).duration)
+    payload = {"identity_id": req.identity_id, "video_id": req.video_id,
+               "template_id": req.template_id, "faces": req.faces,
+               "params": req.params.model_dump()}
+    job = svc.store.create_job(owner, "swap", payload)
+    svc.pool.wake()
+    return JobAccepted(job_id=job.id)
+
+
+@router.get("/jobs", response_model=list[JobOut])
+def list_jobs(owner: Owner, svc: Svc) -> list[JobOut]:
+    """This session's jobs, newest first."""
+    return [JobOut.of(row) for row in svc.store.owned(JobRow, owner)]
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def get_job(job_id: str, owner: Owner, svc: Svc) -> JobOut:
+    return JobOut.of(owned_job(svc, job_id, owner))
+
+
+@router.get("/jobs/{job_id}/events")
+async def job_events(job_id: str, request: Request, owner: Owner, svc: Svc
+                     ) -> EventSourceResponse:
+    """Server-sent events (`event: job`, JSON data as GET /api/jobs/{id}) whenever the job
+    changes; the stream ends after the job ends."""
+    await run_in_threadpool(owned_job, svc, job_id, owner)
+
+    async def stream() -> AsyncIterator[dict]:
+        last = None
+        while True:
+            row = await run_in_threadpool(svc.store.get, JobRow, job_id, owner)
+            if row is None:
+                return
+            data = JobOut.of(row).model_dump_json()
+            if data != last:
+                last = data
+                yield {"event": "job", "data": data}
+            if row.status in FINISHED or await request.is_disconnected():
+                return
+            await asyncio.sleep(POLL_S)
+
+    return EventSourceResponse(stream(), ping=15)
+
+
+@router.get("/jobs/{job_id}/result", response_class=FileResponse)
+def job_result(job_id: str, owner: Owner, svc: Svc) -> FileResponse:
+    """The result: an MP4 (HTTP Range supported, so players can seek) or an image."""
+    job = owned_job(svc, job_id, owner)
+    if job.status != "done" or not job.result:
+        raise HTTPException(409, f"the job is {job.status}; its result exists once it is done")
+    path = svc.layout.results() / job.result
+    if not path.is_file():
+        raise HTTPException(410, "the result file was deleted")
+    if job.result_kind == "video":
+        media_type = MEDIA_TYPES["video"]
+    else:
+        media_type = MEDIA_TYPES.get(read_image(path).format, "application/octet-stream")
+    return FileResponse(path, media_type=media_type, filename=f"facecast-{job_id[:8]}"
+                        f"{path.suffix}", content_disposition_type="inline")
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut)
+def cancel_job(job_id: str, owner: Owner, svc: Svc) -> JobOut:
+    """Cancel a queued job at once, a running one at its next frame; finished jobs are left
+    as they are."""
+    job = owned_job(svc, job_id, owner)
+    if job.status not in FINISHED:
+        svc.store.request_cancel(job)
+        svc.pool.cancel(job.id)
+    return JobOut.of(owned_job(svc, job_id, owner))
+
+
+
+
+@router.delete("/jobs/{job_id}", status_code=204)
+def delete_job(job_id: str, owner: Owner, svc: Svc) -> Response:
+    """Forget a finished job and delete its result (cancel a running one first)."""
+    job = owned_job(svc, job_id, owner)
+    if job.status not in FINISHED:
+        raise HTTPException(409, f"the job is {job.status}: cancel it first")
+    svc.store.delete(job)
+    if job.result:
+        remove(svc.layout.results() / job.result)
+    return Response(status_code=204)

@@ -1,0 +1,128 @@
+"""What each job kind does. Both call the same functions as the CLI; no step is redone here.
+
+A runner gets the job's row and a `Context`; it reports progress through `context.progress`
+(which raises to cancel or interrupt the job) and returns what to record on the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from facecast.errors import FacecastError, IdentityError
+from facecast.identity.build import build_identity
+from facecast.identity.model import load
+from facecast.jobs.layout import Layout, remove
+from facecast.jobs.models import IdentityRow, JobRow, VideoRow
+from facecast.jobs.signals import JobCancelled, JobInterrupted
+from facecast.jobs.store import Store
+from facecast.media import media_kind, read_image
+from facecast.params import SwapParams
+from facecast.pipeline import swap_file
+from facecast.quality import evaluate
+from facecast.templates import get_template
+
+SWAP_SHARE = 0.6
+"""Of a swap job's progress bar: the rest is its quality report (`facecast eval`), which
+measures the result against the original at about two thirds of the swap's speed."""
+
+
+@dataclass
+class Context:
+    store: Store
+    layout: Layout
+    progress: Callable[[float], None]
+    min_photos: int = 5
+    max_photos: int = 15
+
+
+@dataclass
+class Outcome:
+    """What a finished job records: its result file and kind, and any warnings."""
+
+    result: str | None = None
+    result_kind: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    report: dict[str, Any] | None = None
+
+
+class MissingInputError(FacecastError):
+    """Something the job needs was deleted while it waited."""
+
+
+def build(job: JobRow, ctx: Context) -> Outcome:
+    """Train the identity from its uploaded photos; the photos are deleted once it is settled
+    (kept only when a shutdown interrupts the build, which then runs again)."""
+    identity_id = job.payload["identity_id"]
+    row = ctx.store.get(IdentityRow, identity_id)
+    if row is None:
+        raise MissingInputError("the identity was deleted before it was built")
+    photos = ctx.layout.photos(identity_id)
+    try:
+        identity = build_identity(
+            [photos], identity_id, min_photos=ctx.min_photos, max_photos=ctx.max_photos,
+            progress=lambda i, n, _what: ctx.progress(i / n), root=ctx.layout.identities)
+    except JobInterrupted:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, FacecastError):
+            message = str(exc)
+        elif isinstance(exc, JobCancelled):
+            message = "training was cancelled"
+        else:
+            message = "training failed because of an internal error"
+        ctx.store.update(IdentityRow, identity_id, status="failed", error=message)
+        remove(photos)
+        raise
+    remove(photos)
+    ctx.store.update(IdentityRow, identity_id, status="ready", error=None,
+                     report=dict(identity.report, name=row.name))
+    if ctx.store.get(IdentityRow, identity_id) is None:  # deleted while it was being built
+        remove(ctx.layout.identities / identity_id)
+    return Outcome()
+
+
+def source_of(payload: dict[str, Any], layout: Layout, store: Store) -> Path:
+    """The file a swap reads: an uploaded video (still owned by the job's owner) or a template."""
+    if payload.get("video_id"):
+        video = store.get(VideoRow, payload["video_id"])
+        if video is None:
+            raise MissingInputError("the video was deleted before the swap ran")
+        return layout.video(video.id) / "source"
+    template = get_template(payload["template_id"])
+    if template is None:
+        raise MissingInputError(f"the template {payload['template_id']!r} is no longer installed")
+    return template.path
+
+
+def swap(job: JobRow, ctx: Context) -> Outcome:
+    """Swap the identity into the video or photo; the result is named after the job."""
+    payload = job.payload
+    if ctx.store.get(IdentityRow, payload["identity_id"]) is None:
+        raise MissingInputError("the identity was deleted before the swap ran")
+    try:
+        identity = load(payload["identity_id"], root=ctx.layout.identities)
+    except IdentityError as exc:  # its message would list every session's identities
+        raise MissingInputError("the identity was deleted before the swap ran") from exc
+    source = source_of(payload, ctx.layout, ctx.store)
+    if media_kind(source) == "image":
+        suffix = ".png" if read_image(source).format == "PNG" else ".jpg"
+    else:
+        suffix = ".mp4"
+    output = ctx.layout.results() / f"{job.id}{suffix}"
+    params = SwapParams.model_validate(payload.get("params") or {})
+    result = swap_file(identity, source, output, params,
+                       progress=lambda done, total: ctx.progress(SWAP_SHARE * done / max(total, 1)))
+    report = evaluate(source, output, identity.embedding, start=params.start, end=params.end,
+                      progress=lambda done, total: ctx.progress(
+                          SWAP_SHARE + (1 - SWAP_SHARE) * done / max(total, 1)))
+    return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings,
+                   report=report.model_dump())
+
+
+RUNNERS: dict[str, Callable[[JobRow, Context], Outcome]] = {
+    "build_identity": build,
+    "swap": swap,
+}

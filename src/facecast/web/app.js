@@ -1,0 +1,383 @@
+// facecast's page: every action goes through the REST API (/docs), like any other front-end.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { identity: null, target: null, job: null, photos: [] };
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  const body = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new Error((body && body.detail) || `${response.status} ${response.statusText}`);
+  }
+  return body;
+}
+
+function say(id, text, isError = false) {
+  const el = $(id);
+  el.textContent = text;
+  el.classList.toggle("error", isError);
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function eta(job) {
+  if (job.status === "queued") return "waiting for a free worker…";
+  const pct = Math.round(job.progress * 100);
+  const left = job.eta_s == null ? "" : `, about ${Math.ceil(job.eta_s)} s left`;
+  return `${job.status} ${pct}%${left}`;
+}
+
+// Follow a job with server-sent events until it ends; falls back to polling.
+function follow(jobId, onUpdate) {
+  return new Promise((resolve) => {
+    const done = (job) => ["done", "failed", "cancelled"].includes(job.status);
+    if (!window.EventSource) {
+      const poll = async () => {
+        const job = await api(`/api/jobs/${jobId}`);
+        onUpdate(job);
+        if (done(job)) resolve(job); else setTimeout(poll, 700);
+      };
+      poll();
+      return;
+    }
+    const source = new EventSource(`/api/jobs/${jobId}/events`);
+    let last = null;
+    source.addEventListener("job", (event) => {
+      last = JSON.parse(event.data);
+      onUpdate(last);
+      if (done(last)) { source.close(); resolve(last); }
+    });
+    source.onerror = async () => {
+      source.close();
+      const job = await api(`/api/jobs/${jobId}`);
+      onUpdate(job);
+      if (done(job)) resolve(job); else resolve(follow(jobId, onUpdate));
+    };
+  });
+}
+
+// ---- 1. identity ------------------------------------------------------------------------
+
+function renderPhotos(marks = {}) {
+  const grid = $("photo-grid");
+  grid.replaceChildren();
+  state.photos.forEach((photo, i) => {
+    const mark = marks[i];
+    const fig = el("figure", { class: `thumb ${mark ? (mark.ok ? "ok" : "bad") : ""}` },
+      el("img", { src: photo.url, alt: photo.file.name }),
+      mark ? el("span", { class: "badge" }, mark.ok ? "✓" : "✗") : null,
+      el("figcaption", {}, mark && mark.why ? mark.why : photo.file.name));
+    grid.append(fig);
+  });
+}
+
+$("photos").addEventListener("change", (event) => {
+  state.photos.forEach((p) => URL.revokeObjectURL(p.url));
+  state.photos = [...event.target.files].map((file) => ({ file, url: URL.createObjectURL(file) }));
+  renderPhotos();
+  const n = state.photos.length;
+  const ok = n >= 5 && n <= 15;
+  $("train").disabled = !ok;
+  say("train-status", ok ? `${n} photos ready to train` :
+    n < 5 ? `${n} chosen: add ${5 - n} more (5–15)` : `${n} chosen: at most 15, drop ${n - 15}`, !ok);
+});
+
+// Marks for each chosen photo from the identity's report (or the error naming photos).
+function photoMarks(identity) {
+  const marks = {};
+  const index = (file) => identity.photos.indexOf(file);
+  if (identity.report) {
+    for (const p of identity.report.photos) {
+      const i = index(p.file);
+      if (i >= 0) marks[i] = { ok: p.accepted, why: p.accepted ? "accepted" : p.problems.join("; ") };
+    }
+  } else if (identity.error) {
+    identity.photos.forEach((file, i) => {
+      const line = identity.error.split("\n").find((l) => l.trim().startsWith(`${file}:`));
+      marks[i] = line ? { ok: false, why: line.trim().slice(file.length + 1).trim() } : { ok: true, why: "" };
+    });
+  }
+  return marks;
+}
+
+$("train-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData();
+  form.append("name", $("identity-name").value);
+  state.photos.forEach((p) => form.append("photos", p.file));
+  $("train").disabled = true;
+  $("train-progress").hidden = false;
+  say("train-status", "uploading…");
+  try {
+    const created = await api("/api/identities", { method: "POST", body: form });
+    await follow(created.job_id, (job) => {
+      $("train-progress").value = job.progress;
+      say("train-status", `training: ${eta(job)}`);
+    });
+    const identity = await api(`/api/identities/${created.id}`);
+    renderPhotos(photoMarks(identity));
+    if (identity.status === "ready") {
+      say("train-status", "trained");
+      await loadIdentities(identity.id);
+    } else {
+      say("train-status", identity.error || "training failed", true);
+    }
+  } catch (err) {
+    say("train-status", err.message, true);
+  } finally {
+    $("train-progress").hidden = true;
+    $("train").disabled = state.photos.length < 5;
+  }
+});
+
+function selectIdentity(identity) {
+  state.identity = identity;
+  document.querySelectorAll("#identity-list .chip").forEach((c) =>
+    c.classList.toggle("selected", c.dataset.id === (identity && identity.id)));
+  $("identity-ready").hidden = !identity;
+  if (identity) {
+    $("identity-preview").src = identity.preview_url;
+    const r = identity.report;
+    $("identity-summary").textContent =
+      `${identity.name}: ${r.accepted} photo(s) used, ${r.rejected} left out.`;
+  }
+  updateSwitch();
+}
+
+async function loadIdentities(selectId) {
+  const list = await api("/api/identities");
+  const box = $("identity-list");
+  box.replaceChildren();
+  const ready = list.filter((i) => i.status === "ready");
+  for (const identity of ready) {
+    const chip = el("button", { class: "chip", type: "button", "data-id": identity.id,
+      onclick: () => selectIdentity(identity) }, identity.name,
+      el("span", { class: "x", title: "delete", role: "button", onclick: async (e) => {
+        e.stopPropagation();
+        if (!confirm(`Delete ${identity.name} and its files?`)) return;
+        await api(`/api/identities/${identity.id}`, { method: "DELETE" });
+        if (state.identity && state.identity.id === identity.id) selectIdentity(null);
+        loadIdentities();
+      } }, "×"));
+    box.append(chip);
+  }
+  const chosen = ready.find((i) => i.id === selectId) || (state.identity &&
+    ready.find((i) => i.id === state.identity.id)) || ready[0];
+  if (chosen) selectIdentity(chosen);
+}
+
+// ---- 2. target --------------------------------------------------------------------------
+
+function selectTarget(target) {
+  state.target = target;
+  document.querySelectorAll(".tpl").forEach((t) =>
+    t.classList.toggle("selected", target && target.kind === "template" && t.dataset.id === target.id));
+  loadFaces();
+  updateSwitch();
+}
+
+async function loadTemplates() {
+  const templates = await api("/api/templates");
+  const box = $("templates");
+  box.replaceChildren();
+  for (const t of templates) {
+    box.append(el("button", { class: "tpl", type: "button", "data-id": t.id,
+      onclick: () => selectTarget({ kind: "template", id: t.id, fileUrl: t.file_url,
+        facesUrl: t.faces_url, mediaKind: "video", title: t.title }) },
+      el("img", { src: t.thumbnail_url, alt: t.title, loading: "lazy" }),
+      el("b", {}, t.title), el("small", {}, t.description)));
+  }
+  if (!templates.length) box.append(el("p", { class: "hint" }, "No templates installed: upload a video."));
+}
+
+$("video-file").addEventListener("change", async (event) => {
+  const file = event.target.files[0];
+  if (!file) return;
+  const form = new FormData();
+  form.append("file", file);
+  say("target-status", `uploading ${file.name}…`);
+  try {
+    const video = await api("/api/videos", { method: "POST", body: form });
+    const facts = video.kind === "video"
+      ? `${video.width}×${video.height}, ${video.duration.toFixed(1)} s`
+      : `photo ${video.width}×${video.height}`;
+    say("target-status", [`${file.name}: ${facts}`, ...video.warnings.map((w) => `⚠ ${w}`)].join("\n"));
+    selectTarget({ kind: "video", id: video.id, fileUrl: video.file_url,
+      facesUrl: `/api/videos/${video.id}/faces`, mediaKind: video.kind, title: file.name });
+  } catch (err) {
+    say("target-status", err.message, true);
+    event.target.value = "";
+  }
+});
+
+// ---- 3. faces ---------------------------------------------------------------------------
+
+async function loadFaces() {
+  const box = $("faces");
+  box.replaceChildren();
+  if (!state.target) return;
+  say("faces-status", "looking for faces…");
+  try {
+    const found = await api(state.target.facesUrl);
+    for (const face of found.faces) {
+      box.append(el("figure", { class: "thumb face selected" },
+        el("img", { src: face.thumbnail_url, alt: `face ${face.id}` }),
+        el("figcaption", {}, face.id === 0 ? "largest face" : `face ${face.id}`)));
+    }
+    say("faces-status", found.faces.length ? (found.note || "this face will be replaced")
+      : "no face found in the samples: the swap may leave it unchanged", !found.faces.length);
+  } catch (err) {
+    say("faces-status", err.message, true);
+  }
+}
+
+// ---- 4. switch --------------------------------------------------------------------------
+
+for (const [input, output] of [["identity-strength", "is-out"], ["shape-strength", "ss-out"]]) {
+  $(input).addEventListener("input", () => { $(output).textContent = Number($(input).value).toFixed(2); });
+}
+
+function updateSwitch() {
+  $("switch").disabled = !(state.identity && state.target) || !!state.job;
+}
+
+function params() {
+  const p = { identity_strength: Number($("identity-strength").value),
+    shape_strength: Number($("shape-strength").value) };
+  const start = $("trim-start").value, end = $("trim-end").value;
+  if (start !== "") p.start = Number(start);
+  if (end !== "") p.end = Number(end);
+  return p;
+}
+
+$("switch").addEventListener("click", async () => {
+  const body = { identity_id: state.identity.id, faces: "largest", params: params() };
+  body[state.target.kind === "template" ? "template_id" : "video_id"] = state.target.id;
+  $("job-box").hidden = false;
+  $("job-progress").value = 0;
+  say("job-status", "starting…");
+  try {
+    const { job_id } = await api("/api/swaps", { method: "POST",
+      headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    state.job = job_id;
+    $("cancel").hidden = false;
+    updateSwitch();
+    const job = await follow(job_id, (j) => {
+      $("job-progress").value = j.progress;
+      say("job-status", `switching: ${eta(j)}`);
+    });
+    if (job.status === "done") { say("job-status", "done"); showResult(job); }
+    else say("job-status", job.status === "cancelled" ? "cancelled" : job.error, job.status === "failed");
+  } catch (err) {
+    say("job-status", err.message, true);
+  } finally {
+    state.job = null;
+    $("cancel").hidden = true;
+    updateSwitch();
+    loadHistory();
+  }
+});
+
+$("cancel").addEventListener("click", async () => {
+  if (state.job) await api(`/api/jobs/${state.job}/cancel`, { method: "POST" });
+});
+
+// ---- result -----------------------------------------------------------------------------
+
+function showResult(job) {
+  const isVideo = job.result_kind === "video";
+  const [result, before] = isVideo ? [$("result-video"), $("before-video")]
+    : [$("result-image"), $("before-image")];
+  $("result-video").hidden = $("before-video").hidden = !isVideo;
+  $("result-image").hidden = $("before-image").hidden = isVideo;
+  setCompare($("compare-slider").value);
+  const offset = (job.params && job.params.start) || 0;
+  before.src = job.source_url;
+  result.src = job.result_url;
+  if (isVideo) {
+    const sync = () => {
+      const t = result.currentTime + offset;
+      if (Math.abs(before.currentTime - t) > 0.15) before.currentTime = t;
+      if (result.paused !== before.paused) (result.paused ? before.pause() : before.play().catch(() => {}));
+    };
+    result.ontimeupdate = sync; result.onplay = sync; result.onpause = sync; result.onseeked = sync;
+    result.play().catch(() => {});
+  }
+  $("download").href = job.result_url;
+  $("result-warnings").textContent = (job.warnings || []).join("\n");
+  showQuality(job.report);
+  $("step-result").hidden = false;
+  $("step-result").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+// The swap's own measurements (GET /api/jobs/{id} -> report), in words a person reads.
+const QUALITY = [
+  ["id_user", "looks like you (face distance, lower is closer)"],
+  ["id_win", "frames where it is you, not the original"],
+  ["eye_corr", "follows the eyes (correlation)"],
+  ["mouth_corr", "follows the mouth (correlation)"],
+  ["flicker", "flicker (1.0 = as steady as the original)"],
+  ["pose_drift", "sliding on the head (face widths)"],
+  ["seam", "edge at the border (1.0 = none added)"],
+  ["delta_e_excess", "skin tone against the neck (ΔE over the original's)"],
+  ["coverage", "face frames swapped"],
+];
+
+function showQuality(report) {
+  const table = $("quality-table");
+  table.replaceChildren();
+  $("quality").hidden = !report;
+  if (!report) return;
+  for (const [key, label] of QUALITY) {
+    const value = report[key];
+    if (value === null || value === undefined) continue;
+    const verdict = key in report.passed ? (report.passed[key] ? "ok" : "below target") : "";
+    table.append(el("tr", {}, el("td", {}, label), el("td", {}, value.toFixed(2)),
+                    el("td", { class: verdict === "ok" ? "ok" : "bad" }, verdict)));
+  }
+  if (report.blinks_original !== null && report.blinks_original !== undefined) {
+    table.append(el("tr", {}, el("td", {}, "blinks (original / result)"),
+                    el("td", {}, `${report.blinks_original} / ${report.blinks_swapped}`), el("td", {})));
+  }
+}
+
+// The before layer stops short of the video's controls so they stay usable.
+function setCompare(percent) {
+  const gap = $("result-video").hidden ? 0 : 64;
+  $("before-layer").style.clipPath = `inset(0 ${100 - percent}% ${gap}px 0)`;
+  $("divider").style.bottom = `${gap}px`;
+  $("divider").style.left = `${percent}%`;
+}
+$("compare-slider").addEventListener("input", (event) => setCompare(event.target.value));
+
+// ---- history ----------------------------------------------------------------------------
+
+async function loadHistory() {
+  const jobs = await api("/api/jobs");
+  const list = $("history");
+  list.replaceChildren();
+  for (const job of jobs) {
+    const what = job.kind === "swap" ? `Swap into ${job.template_id || "your upload"}` : "Training";
+    const when = new Date(job.created_at).toLocaleString();
+    list.append(el("li", {},
+      el("span", {}, `${what} · ${when}`),
+      el("span", { class: `state-${job.status}` }, job.status === "failed" ? `failed: ${job.error}` : job.status),
+      job.result_url ? el("a", { href: "#", onclick: (e) => { e.preventDefault(); showResult(job); } }, "show") : null));
+  }
+  if (!jobs.length) list.append(el("li", { class: "hint" }, "Nothing yet."));
+}
+
+setCompare($("compare-slider").value);
+loadIdentities().catch((err) => say("train-status", err.message, true));
+loadTemplates().catch((err) => say("target-status", err.message, true));
+loadHistory().catch(() => {});

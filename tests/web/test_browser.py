@@ -1,0 +1,82 @@
+"""The page in Debian's Chromium, driven by Playwright: selfies to a playing result video.
+
+Screenshots go to out/web/ (flow.png at desktop size, phone.png at a phone's): look at them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import PHOTOS, Server, pytestmark
+
+__all__ = ["pytestmark"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+OUT = Path(__file__).resolve().parents[2] / "out" / "web"
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_whole_flow_in_chromium(server: Server, browser: sync_api.Browser) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.url)
+    assert "5–15 clear, high-resolution selfies" in page.inner_text("#step-identity")
+
+    page.fill("#identity-name", "Dana")
+    page.set_input_files("#photos", sorted(str(p) for p in PHOTOS.glob("*.jpg")))
+    page.wait_for_selector("#photo-grid figure >> nth=11")
+    page.click("#train")
+    page.wait_for_selector("#identity-ready:not([hidden])", timeout=120_000)
+    assert page.locator("#photo-grid .thumb.ok").count() >= 5
+    assert "Dana" in page.inner_text("#identity-list")
+
+    page.click(".tpl[data-id=s18]")
+    page.wait_for_selector("#faces figure img")
+    page.click("#step-adjust summary")
+    page.fill("#trim-end", "1.5")
+    page.locator("#identity-strength").fill("0.9")
+    page.click("#switch")
+    page.wait_for_selector("#step-result:not([hidden])", timeout=180_000)
+    page.wait_for_function("() => { const v = document.getElementById('result-video');"
+                           " return v.readyState >= 2 && v.currentTime > 0; }", timeout=30_000)
+    assert page.get_attribute("#download", "href").startswith("/api/jobs/")
+    assert "done" in page.inner_text("#history")
+    page.click("#quality summary")
+    assert "looks like you" in page.inner_text("#quality-table")
+    page.evaluate("document.getElementById('result-video').pause()")
+    page.screenshot(path=str(OUT / "flow.png"), full_page=True)
+    assert not errors, errors
+
+    # The same session on a phone: its identity and history are there; show the result.
+    context = browser.new_context(viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    context.add_cookies(page.context.cookies())
+    phone = context.new_page()
+    phone.goto(server.url)
+    phone.wait_for_selector(".tpl img")
+    phone.click("#history a")
+    phone.wait_for_function("() => document.getElementById('result-video').readyState >= 2")
+    phone.evaluate("document.getElementById('result-video').pause()")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide on a 390 px phone"
+    phone.screenshot(path=str(OUT / "phone.png"), full_page=True)
+    shutil.copy(server.log, OUT / "server.log")
