@@ -19,3 +19,7 @@ class IdentityError(FacecastError):
 
 class ParamError(FacecastError):
     """A parameter outside its range or an unknown name."""
+
+
+class TemplateError(FacecastError):
+    """A template that cannot be installed, added or found (hash mismatch, bad manifest...)."""

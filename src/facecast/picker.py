@@ -22,12 +22,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facecast.errors import MediaError
 from facecast.faces.mesh import Face, FaceMesher
 from facecast.faces.scan import Box
 from facecast.faces.tracking import Tracker, assign, pair_cost
 from facecast.home import home
 from facecast.media import VideoReader, media_kind, probe_video, read_image
-from facecast.templates import write_thumbnail
+from facecast.thumbs import write_thumbnail
 
 FORMAT = 1  # of the saved folder; a folder of another format is computed again
 MAX_FACES = 6
@@ -65,6 +66,7 @@ class FaceList:
     boxes: np.ndarray  # faces x meshed frames x 4 (x, y, w, h), NaN where a face is not seen
     embeddings: np.ndarray  # faces x 128: each face's mean dlib embedding
     overview_frame: int = 0  # the meshed frame with the most faces (for the sheet)
+    max_faces: int = MAX_FACES  # faces meshed per frame, in this pass and in a swap by it
 
     def summary(self) -> dict:
         return {"kind": self.kind, "width": self.width, "height": self.height,
@@ -94,7 +96,8 @@ class FaceList:
         folder.mkdir(parents=True, exist_ok=True)
         np.savez(folder / "timeline.npz", times=self.times, boxes=self.boxes,
                  embeddings=self.embeddings)
-        meta = dict(self.summary(), format=FORMAT, overview_frame=self.overview_frame)
+        meta = dict(self.summary(), format=FORMAT, overview_frame=self.overview_frame,
+                    max_faces=self.max_faces)
         tmp = folder / "faces.json.tmp"
         tmp.write_text(json.dumps(meta, indent=1))
         tmp.replace(folder / "faces.json")  # written last: its presence means complete
@@ -113,7 +116,8 @@ class FaceList:
         return cls(kind=meta["kind"], width=meta["width"], height=meta["height"],
                    frames=meta["frames"], frames_sampled=meta["frames_sampled"],
                    faces=[FaceInfo(**f) for f in meta["faces"]],
-                   overview_frame=meta["overview_frame"], **arrays)
+                   overview_frame=meta["overview_frame"], max_faces=meta["max_faces"],
+                   **arrays)
 
 
 def _frames(path: Path) -> tuple[str, int, int, Iterator[tuple[int, float, np.ndarray]]]:
@@ -152,8 +156,10 @@ class _Faces:
             self.thumb, self.thumb_score = crop(rgb, face.box), score
 
 
-def find_faces(path: str | Path, folder: Path, progress: Progress | None = None) -> FaceList:
-    """Mesh and track the faces of `path`; save the list and thumbnails in `folder`."""
+def find_faces(path: str | Path, folder: Path, progress: Progress | None = None,
+               max_faces: int = MAX_FACES) -> FaceList:
+    """Mesh and track up to `max_faces` faces a frame in `path`; save the list and its
+    thumbnails in `folder`."""
     path = Path(path)
     kind, total, step, frames = _frames(path)
     tracker = Tracker()
@@ -162,7 +168,7 @@ def find_faces(path: str | Path, folder: Path, progress: Progress | None = None)
     overview: tuple[int, np.ndarray] | None = None
     most = -1
     width = height = 0
-    with FaceMesher(video=kind == "video", max_faces=MAX_FACES) as mesher:
+    with FaceMesher(video=kind == "video", max_faces=max_faces) as mesher:
         for k, (index, time, rgb) in enumerate(frames):
             height, width = rgb.shape[:2]
             faces = mesher.detect(rgb)
@@ -197,7 +203,7 @@ def find_faces(path: str | Path, folder: Path, progress: Progress | None = None)
                       times=np.array(times, np.float64), boxes=boxes,
                       embeddings=np.array([embeddings[t] for t in keep],
                                           np.float32).reshape(len(keep), -1),
-                      overview_frame=overview[0] if overview else 0)
+                      overview_frame=overview[0] if overview else 0, max_faces=max_faces)
     listed.save(folder)
     return listed
 
@@ -206,14 +212,21 @@ def cache_folder(path: str | Path) -> Path:
     """Where the CLI keeps a file's face list: keyed by its path, size and time, so a changed
     file is looked at again."""
     path = Path(path).resolve()
+    if not path.is_file():
+        raise MediaError(f"{path}: no such file")
     stat = path.stat()
     key = hashlib.sha256(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
     return home() / "cache" / "faces" / f"{path.stem[:40]}-{key[:16]}"
 
 
-def face_list(path: str | Path, folder: Path, progress: Progress | None = None) -> FaceList:
-    """The faces of `path`, from `folder` if they were found before, else found now."""
-    return FaceList.load(folder) or find_faces(path, folder, progress)
+def face_list(path: str | Path, folder: Path, progress: Progress | None = None,
+              max_faces: int | None = None) -> FaceList:
+    """The faces of `path`, from `folder` if they were found before (with `max_faces`, when
+    given), else found now."""
+    listed = FaceList.load(folder)
+    if listed is not None and max_faces in (None, listed.max_faces):
+        return listed
+    return find_faces(path, folder, progress, max_faces or MAX_FACES)
 
 
 def crop(rgb: np.ndarray, box: Box) -> np.ndarray:

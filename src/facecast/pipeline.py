@@ -28,7 +28,8 @@ from facecast.media import (
     write_image,
 )
 from facecast.params import SwapParams
-from facecast.picker import MAX_FACES, FaceList
+from facecast.picker import FaceList
+from facecast.selection import Cast
 from facecast.sheet import ContactSheet
 from facecast.swap import MeshEngine
 from facecast.swap.base import Engine
@@ -62,15 +63,6 @@ class SwapResult:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Cast:
-    """Who goes on which face: listed face id -> identity, and the list that defines the ids
-    (`facecast faces`); faces it does not name stay as they are."""
-
-    roles: dict[int, Identity]
-    faces: FaceList
-
-
 class FaceSwapper:
     """Swaps one identity onto the largest face of each image of a stream, in order, or a
     cast onto the faces it names: each face has its own `FaceTrack`."""
@@ -86,7 +78,8 @@ class FaceSwapper:
             self.roles = {0: next(iter(who.roles.values()))}
         else:
             self.roles, self.faces = dict(who.roles), who.faces
-        self.mesher = FaceMesher(video=video, max_faces=1 if self.faces is None else MAX_FACES)
+        most = 1 if self.faces is None else self.faces.max_faces
+        self.mesher = FaceMesher(video=video, max_faces=most)
         self.tracks = {fid: FaceTrack(i.neutral, i.uv) for fid, i in self.roles.items()}
         self.weights: dict[int, float] = {}
         """Each swapped face's blend weight in the last frame, by face id."""

@@ -10,13 +10,15 @@ the default identity. Ids are those of `facecast faces` (see `facecast.picker`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from facecast.errors import ParamError
-from facecast.picker import FaceList
+from facecast.identity.model import Identity
+from facecast.picker import FaceList, Progress, face_list
 
 _IDS = re.compile(r"^\s*\d+\s*(,\s*\d+\s*)*$")
 
@@ -35,6 +37,33 @@ class Selection:
         if self.mode == "ids":
             return ",".join(map(str, self.ids))
         return f"ref:{self.ref}" if self.mode == "ref" else self.mode
+
+
+@dataclass
+class Cast:
+    """Who goes on which face: listed face id -> identity, and the list that defines the ids
+    (`facecast faces`); faces it does not name stay as they are."""
+
+    roles: dict[int, Identity]
+    faces: FaceList
+
+
+def cast_for(source: Path, faces: str | list[int] | None, mapping: dict[int, str],
+             default: str | None, load: Callable[[str], Identity], folder: Path | None,
+             progress: Progress | None = None, shown: str | None = None) -> Identity | Cast:
+    """What `pipeline.swap_file` swaps into `source`: the default identity for the largest
+    face, or a cast from the face list kept in `folder` (found first if it is not there).
+    Identities are loaded by `load` from the names (CLI) or ids (API) given."""
+    selection = parse_faces(faces, mapping)
+    listed = None
+    if selection.needs_list:
+        assert folder is not None, "a selection by face needs a folder for the face list"
+        listed = face_list(source, folder, progress)
+    cast = roles(selection, mapping, listed, default, shown or source.name)
+    if listed is None:
+        return load(cast[0])
+    loaded = {name: load(name) for name in sorted(set(cast.values()))}
+    return Cast({fid: loaded[name] for fid, name in cast.items()}, listed)
 
 
 def parse_faces(text: str | list[int] | None, mapping: dict[int, str] | None = None
