@@ -28,6 +28,7 @@ class Selection:
     mode: str  # "largest", "all", "ids" or "ref"
     ids: tuple[int, ...] = ()
     ref: Path | None = None
+    ref_name: str | None = None  # the photo as the user named it (the API keeps uploads by id)
 
     @property
     def needs_list(self) -> bool:
@@ -48,13 +49,13 @@ class Cast:
     faces: FaceList
 
 
-def cast_for(source: Path, faces: str | list[int] | None, mapping: dict[int, str],
+def cast_for(source: Path, faces: str | list[int] | Selection | None, mapping: dict[int, str],
              default: str | None, load: Callable[[str], Identity], folder: Path | None,
              progress: Progress | None = None, shown: str | None = None) -> Identity | Cast:
     """What `pipeline.swap_file` swaps into `source`: the default identity for the largest
     face, or a cast from the face list kept in `folder` (found first if it is not there).
     Identities are loaded by `load` from the names (CLI) or ids (API) given."""
-    selection = parse_faces(faces, mapping)
+    selection = faces if isinstance(faces, Selection) else parse_faces(faces, mapping)
     listed = None
     if selection.needs_list:
         assert folder is not None, "a selection by face needs a folder for the face list"
@@ -130,7 +131,7 @@ def roles(selection: Selection, mapping: dict[int, str], listed: FaceList | None
     elif selection.mode == "ids":
         chosen = list(selection.ids)
     else:
-        chosen = [closest(listed, selection.ref, source)]
+        chosen = [closest(listed, selection, source)]
     stray = sorted(set(mapping) - set(chosen))
     if stray:
         raise ParamError(f"map names face {stray[0]}, which faces={selection} does not select")
@@ -144,22 +145,25 @@ def roles(selection: Selection, mapping: dict[int, str], listed: FaceList | None
     return cast
 
 
-def closest(listed: FaceList, photo: Path | None, source: str) -> int:
-    """The listed face most like the largest face in `photo` (dlib distance under 0.6)."""
+def closest(listed: FaceList, selection: Selection, source: str) -> int:
+    """The listed face most like the largest face in the reference photo (dlib distance
+    under 0.6)."""
     from facecast.faces.embedding import SAME_PERSON, distance, embed
     from facecast.faces.mesh import FaceMesher
     from facecast.media import read_image
 
+    photo = selection.ref
     assert photo is not None
+    shown = selection.ref_name or photo.name
     rgb = read_image(photo).rgb
     with FaceMesher(video=False) as mesher:
         faces = mesher.detect(rgb)
     if not faces:
-        raise ParamError(f"faces: no face found in the reference photo {photo.name}")
+        raise ParamError(f"faces: no face found in the reference photo {shown}")
     gaps = np.atleast_1d(distance(listed.embeddings, embed(rgb, faces[0].box)))
     best = int(np.argmin(gaps))
     if gaps[best] >= SAME_PERSON:
-        raise ParamError(f"faces: no face in {source} looks like {photo.name} (the closest, "
+        raise ParamError(f"faces: no face in {source} looks like {shown} (the closest, "
                          f"face {listed.ids[best]}, is at distance {gaps[best]:.2f}; 0.6 or "
                          "more is another person)")
     return listed.ids[best]

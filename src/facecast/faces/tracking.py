@@ -8,7 +8,9 @@ match. A track not seen keeps its id for `KEEP_ALIVE_S` (a hand over a face, a h
 away, someone walking past), its gate widening with the time it was gone. A face that matches
 no live track is compared by dlib embedding with the tracks seen before and takes the id of
 the closest under `REIDENTIFY`, so a person who leaves the shot and comes back keeps the
-number; otherwise it starts a new track. Embeddings cost about 40 ms a face, so they are
+number; otherwise it starts a new track. A face found again at a track's place after a gap
+(`VERIFY_AFTER_S`: people crossing, one hidden behind the other) keeps that id only if it
+looks like it. Embeddings cost about 40 ms a face, so they are
 computed only for such new faces and once every `EMBED_EVERY_S` per track, never every frame.
 The whole process is deterministic: the same frames give the same ids.
 """
@@ -24,8 +26,11 @@ from scipy.optimize import linear_sum_assignment
 from facecast.faces.scan import Box, iou
 
 KEEP_ALIVE_S = 1.0  # a face unseen this long is matched by its looks only
+VERIFY_AFTER_S = 0.2  # a face back after this long matches by place only if it looks the same
 EMBED_EVERY_S = 1.0  # a track's looks are refreshed this often
 GALLERY = 8  # embeddings kept per track: different poses and light
+SAME_PERSON = 0.6  # dlib's own threshold: a face back at a track's place is not that person
+# when it is this far from all the track's looks (two people crossing)
 REIDENTIFY = 0.5  # dlib distance under which a returning face is the same person (0.6 = dlib's
 # "same person"; stricter, as a wrong id puts a face on the wrong person)
 GATE = 0.7  # face sizes: the farthest a face moves between two frames and still matches
@@ -116,8 +121,14 @@ class Tracker:
         costs = np.array([[pair_cost(t.predicted(time), b, GATE + GATE_PER_S * (time - t.time))
                            for b in boxes] for t in live]).reshape(len(live), len(boxes))
         taken: set[int] = set()
+        looks: dict[int, np.ndarray] = {}
         for r, c in assign(costs):
             track = live[r]
+            if time - track.time > VERIFY_AFTER_S:
+                looks[c] = self._embed(rgb, boxes[c])
+                if track.distance(looks[c]) >= SAME_PERSON:
+                    continue  # someone else where the track was: placed by looks below
+                track.remember(looks[c], time)
             track.move(boxes[c], time)
             ids[c] = track.id
             taken.add(track.id)
@@ -126,17 +137,17 @@ class Tracker:
         left = sorted((c for c in range(len(boxes)) if ids[c] is None),
                       key=lambda c: boxes[c][0])  # new faces numbered left to right
         if left:
-            self._place(time, boxes, rgb, left, ids, taken)
+            self._place(time, boxes, rgb, left, ids, taken, looks)
         return [int(i) for i in ids]
 
     def _place(self, time: float, boxes: list[Box], rgb: np.ndarray, left: list[int],
-               ids: list[int | None], taken: set[int]) -> None:
+               ids: list[int | None], taken: set[int], looks: dict[int, np.ndarray]) -> None:
         """Faces no live track matched: a returning face (by its looks) or a new track."""
-        embeddings = {c: self._embed(rgb, boxes[c]) for c in left}
+        embeddings = {c: looks[c] if c in looks else self._embed(rgb, boxes[c]) for c in left}
         known = [t for t in self.tracks if t.id not in taken and t.gallery]
-        looks = np.array([[t.distance(embeddings[c]) for c in left] for t in known])
-        looks = looks.reshape(len(known), len(left))
-        costs = np.where(looks < REIDENTIFY, looks, _NO)
+        gaps = np.array([[t.distance(embeddings[c]) for c in left] for t in known])
+        gaps = gaps.reshape(len(known), len(left))
+        costs = np.where(gaps < REIDENTIFY, gaps, _NO)
         for r, c in assign(costs):
             track, face = known[r], left[c]
             track.velocity[:] = 0.0
