@@ -17,6 +17,7 @@ from facecast.errors import ParamError
 from facecast.faces.embedding import distance, embed
 from facecast.identity.build import build_identity
 from facecast.media import read_image, write_image
+from facecast.params import SwapParams
 from facecast.picker import FaceList, face_list
 from facecast.pipeline import swap_file
 from facecast.selection import Cast, parse_faces, parse_map, roles
@@ -28,9 +29,10 @@ OUT = Path(__file__).resolve().parents[1] / "out" / "multi"
 # who goes on each of the group's faces (numbered left to right): the five selfie sets and a
 # one-photo identity, women on women and men on men, as a user would choose
 CAST = ["d10", "d3", "d9", "d0", "s12", "d14"]
-UNCHANGED = 2.0  # mean grey levels: what re-encoding alone moves (JPEG q95, x264 CRF 20)
+UNCHANGED = 2.0  # mean grey levels: what re-encoding as JPEG (q95) alone moves (0.5 measured)
 CHANGED = 6.0
 CHANGED_HALF = 2.0  # over half a frame, of which the face is a part
+ENCODER_NOISE = 1.0  # mean levels between two encodes of the same half frame (0.4 measured)
 
 
 @pytest.fixture(scope="module")
@@ -106,17 +108,18 @@ def test_two_people_keep_their_ids_and_only_the_chosen_one_changes(identity, tmp
     centre = listed.boxes[:, :, 0] + listed.boxes[:, :, 2] / 2  # faces x frames
     assert centre[0, 0] < width < centre[0, 29] and centre[1, 29] < width < centre[1, 0]
 
-    out = tmp_path / "out.mp4"
+    out, plain = tmp_path / "out.mp4", tmp_path / "plain.mp4"
     result = swap_file(Cast({1: identity}, listed), src, out)
     assert result.faces == {1: 20}
-    before, after = decoded(src), decoded(out)
+    swap_file(Cast({1: identity}, listed), src, plain, SwapParams(identity_strength=0.0))
+    after, reencoded = decoded(out), decoded(plain)  # re-encoded alone: the encoder's noise
     for i in (*range(10), *range(20, 30)):
         b_left = i >= 20  # after the gap B is on the left
         keep = slice(width, None) if b_left else slice(0, width)
         change = slice(0, width) if b_left else slice(width, None)
-        kept = np.abs(before[i][:, keep].astype(int) - after[i][:, keep]).mean()
-        changed = np.abs(before[i][:, change].astype(int) - after[i][:, change]).mean()
-        assert kept < UNCHANGED and changed > CHANGED_HALF, (i, kept, changed)
+        kept = np.abs(reencoded[i][:, keep].astype(int) - after[i][:, keep]).mean()
+        changed = np.abs(reencoded[i][:, change].astype(int) - after[i][:, change]).mean()
+        assert kept < ENCODER_NOISE and changed > CHANGED_HALF, (i, kept, changed)
 
 
 @pytest.mark.parametrize(("faces", "mapping", "default", "message"), [
@@ -158,14 +161,13 @@ def test_cli_faces_and_a_mapped_swap(tmp_path: Path) -> None:
     assert [f["id"] for f in faces] == list(range(6))
     assert set(faces[0]) >= {"id", "first_frame", "last_frame", "box", "size"}
     assert read_image(OUT / "faces.png").format == "PNG"
-    for name, photo in (("ein", "s12.jpg"), ("di", "s1.jpg")):
-        trained = run("train", MEDIA / "portraits" / photo, "--name", name, "--min-photos", 1)
-        assert trained.returncode == 0, trained.stderr
+    trained = run("train", MEDIA / "portraits" / "s12.jpg", "--name", "ein", "--min-photos", 1)
+    assert trained.returncode == 0, trained.stderr
     out = tmp_path / "two.jpg"
-    swapped = run("swap", "-i", GROUP, "-o", out, "--identity", "di", "--faces", "0,4",
+    swapped = run("swap", "-i", GROUP, "-o", out, "--faces", "0,4", "--map", "0=ein",
                   "--map", "4=ein")
     assert swapped.returncode == 0, swapped.stderr
     assert "face 0: 1, face 4: 1" in swapped.stderr
-    wrong = run("swap", "-i", GROUP, "-o", out, "--identity", "di", "--faces", "7")
+    wrong = run("swap", "-i", GROUP, "-o", out, "--identity", "ein", "--faces", "7")
     assert wrong.returncode == 2 and "face 7 is not in the list" in wrong.stderr
     assert "Traceback" not in wrong.stderr

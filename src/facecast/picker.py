@@ -111,13 +111,13 @@ class FaceList:
                 return None
             with np.load(folder / "timeline.npz") as data:
                 arrays = {k: data[k] for k in ("times", "boxes", "embeddings")}
-        except (OSError, ValueError, KeyError):
+            return cls(kind=meta["kind"], width=meta["width"], height=meta["height"],
+                       frames=meta["frames"], frames_sampled=meta["frames_sampled"],
+                       faces=[FaceInfo(**f) for f in meta["faces"]],
+                       overview_frame=meta["overview_frame"], max_faces=meta["max_faces"],
+                       **arrays)
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        return cls(kind=meta["kind"], width=meta["width"], height=meta["height"],
-                   frames=meta["frames"], frames_sampled=meta["frames_sampled"],
-                   faces=[FaceInfo(**f) for f in meta["faces"]],
-                   overview_frame=meta["overview_frame"], max_faces=meta["max_faces"],
-                   **arrays)
 
 
 def _frames(path: Path) -> tuple[str, int, int, Iterator[tuple[int, float, np.ndarray]]]:
