@@ -24,16 +24,18 @@ import numpy as np
 
 from facecast.errors import MediaError
 from facecast.faces.mesh import Face, FaceMesher
-from facecast.faces.scan import Box
+from facecast.faces.scan import Box, covers
 from facecast.faces.tracking import Tracker, assign, pair_cost
 from facecast.home import home
 from facecast.media import VideoReader, media_kind, probe_video, read_image
 from facecast.thumbs import write_thumbnail
 
-FORMAT = 1  # of the saved folder; a folder of another format is computed again
+FORMAT = 2  # of the saved folder; a folder of another format is computed again
 MAX_FACES = 6
 MAX_FRAMES = 1500  # frames meshed in one pass (50 s at 30 fps); longer videos are sampled
 MIN_FRAMES = 3  # a track seen on fewer meshed frames of a video is a false detection
+# and so is one the full-range detector never saw (`FaceScan.scanned`): the mesh's short-range
+# detector found a face at 0.5-0.57 in the blurred background of s18, the full-range one none
 THUMB = 160
 LABEL_GATE = 0.5  # face sizes: a swap's face this far from every listed box has no id
 
@@ -146,9 +148,12 @@ class _Faces:
         self.times: list[float] = []
         self.thumb: np.ndarray | None = None
         self.thumb_score = -1.0
+        self.confirmed = False
 
-    def add(self, k: int, index: int, time: float, face: Face, rgb: np.ndarray) -> None:
+    def add(self, k: int, index: int, time: float, face: Face, rgb: np.ndarray,
+            scanned: list[Box] | None) -> None:
         self.seen[k] = face.box
+        self.confirmed |= scanned is not None and any(covers(face.box, b) for b in scanned)
         self.frames.append(index)
         self.times.append(time)
         score = face.size * max(0.2, math.cos(math.radians(face.pose.turn)))
@@ -173,16 +178,18 @@ def find_faces(path: str | Path, folder: Path, progress: Progress | None = None,
             height, width = rgb.shape[:2]
             faces = mesher.detect(rgb)
             ids = tracker.update(time, [f.box for f in faces], rgb)
+            scanned = mesher.scan.scanned if mesher.scan else None
             for face, tid in zip(faces, ids, strict=True):
-                gathered.setdefault(tid, _Faces()).add(k, index, time, face, rgb)
+                gathered.setdefault(tid, _Faces()).add(k, index, time, face, rgb, scanned)
             if len(faces) > most:
                 most, overview = len(faces), (k, rgb.copy())
             times.append(time)
             if progress:
                 progress(min(index + 1, total), total)
     embeddings = {t.id: np.mean(t.gallery, axis=0) for t in tracker.tracks}
-    keep = [tid for tid in sorted(gathered)
-            if len(gathered[tid].seen) >= min(MIN_FRAMES, len(times))]
+    unchecked = max_faces == 1  # no scan then
+    keep = [tid for tid in sorted(gathered) if (gathered[tid].confirmed or unchecked)
+            and len(gathered[tid].seen) >= min(MIN_FRAMES, len(times))]
     infos, boxes = [], np.full((len(keep), len(times), 4), np.nan, np.float32)
     folder.mkdir(parents=True, exist_ok=True)
     for new, tid in enumerate(keep):

@@ -96,9 +96,9 @@ class FaceMesher:
         self._crop_mesh: object | None = None
         self._detector: FaceDetector | None = None
         self._last_boxes: list[tuple[float, float, float, float]] = []
-        self._scan: FaceScan | None = None
+        self.scan: FaceScan | None = None
         if max_faces > 1:
-            self._scan = FaceScan(video=video, min_confidence=min_confidence)
+            self.scan = FaceScan(video=video, min_confidence=min_confidence)
         with quiet_native_stderr():
             self._mesh = face_mesh.FaceMesh(
                 static_image_mode=not video,
@@ -112,7 +112,7 @@ class FaceMesher:
     def detect(self, rgb: np.ndarray) -> list[Face]:
         """Faces in an RGB uint8 image, largest first."""
         faces = self._mesh_points(self._mesh, rgb)
-        if self._scan is not None:
+        if self.scan is not None:
             faces += self._beside(rgb, faces)
         elif faces:
             self._last_boxes = []
@@ -146,12 +146,12 @@ class FaceMesher:
     def _beside(self, rgb: np.ndarray, faces: list[Face]) -> list[Face]:
         """Faces the scan finds beside `faces`, each meshed in a crop, up to `max_faces`."""
         found: list[Face] = []
-        for box in self._scan.boxes(rgb, [f.box for f in faces]):
+        for box in self.scan.boxes(rgb, [f.box for f in faces]):
             face = self._mesh_crop(rgb, box)
             if face is not None and not any(covers(face.box, f.box) for f in faces + found):
                 found.append(face)
         found = found[: max(self.max_faces - len(faces), 0)]
-        self._scan.follow([f.box for f in found])
+        self.scan.follow([f.box for f in found])
         return found
 
     def _mesh_crop(self, rgb: np.ndarray, box: tuple[float, float, float, float]
@@ -185,8 +185,8 @@ class FaceMesher:
             self._crop_mesh.close()
         if self._detector is not None:
             self._detector.close()
-        if self._scan is not None:
-            self._scan.close()
+        if self.scan is not None:
+            self.scan.close()
 
     def __enter__(self) -> FaceMesher:
         return self

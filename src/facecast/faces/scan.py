@@ -81,9 +81,13 @@ class FaceScan:
         self._detector: FaceDetector | None = None
         self._followed: list[Box] = []
         self._frame = 0
+        self.scanned: list[Box] | None = None
+        """What the full-range detector saw in the last frame, if it ran there: a face it
+        never sees is likely a false one (the mesh's own detector finds faces in blur)."""
 
     def boxes(self, rgb: np.ndarray, known: list[Box]) -> list[Box]:
         """Boxes to mesh in a crop: faces not in `known` (what the mesh found)."""
+        self.scanned = None
         if self.video and self._frame % SCAN_EVERY:
             candidates = self._followed
         else:
@@ -92,6 +96,7 @@ class FaceScan:
 
                 self._detector = FaceDetector(self._min_confidence)
             candidates = scan_boxes(self._detector, rgb)
+            self.scanned = list(candidates)
             # a followed face the detector misses this once is still there
             candidates += [b for b in self._followed if not any(covers(b, c)
                                                                  for c in candidates)]
