@@ -9,6 +9,7 @@ from facecast.templates.manifest import Manifest, builtin_manifests
 from facecast.templates.store import (
     Template,
     add,
+    face_picture,
     get_template,
     install,
     list_templates,
@@ -17,5 +18,5 @@ from facecast.templates.store import (
     thumbnail,
 )
 
-__all__ = ["Manifest", "Template", "add", "builtin_manifests", "get_template", "install",
-           "list_templates", "remove", "templates_dir", "thumbnail"]
+__all__ = ["Manifest", "Template", "add", "builtin_manifests", "face_picture", "get_template",
+           "install", "list_templates", "remove", "templates_dir", "thumbnail"]

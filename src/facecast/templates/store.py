@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from facecast.errors import TemplateError
+from facecast.faces.mesh import FaceDetector
 from facecast.home import home
 from facecast.media import probe_video
-from facecast.picker import face_list
+from facecast.picker import THUMB, crop, face_list
 from facecast.templates.manifest import (
     Manifest,
     builtin_manifests,
@@ -176,6 +177,28 @@ def remove(template_id: str, root: Path | None = None) -> None:
         raise TemplateError(f"no template {template_id!r} is installed; see `facecast templates "
                             "list`")
     shutil.rmtree(template.folder)
+
+
+def face_picture(template: Template, cache: Path) -> Path | None:
+    """A JPEG of the face a swap replaces: its `track` from the face list (found when the
+    template was added), or the largest face of the poster frame; None if there is none."""
+    if template.manifest.track is not None:
+        listed = face_list(template.path, template.faces_folder)
+        path = template.faces_folder / f"face-{template.manifest.track}.jpg"
+        return path if template.manifest.track in listed.ids and path.is_file() else None
+    out = cache / f"template-face-{template.id}-{template.manifest.sha256[:12]}.jpg"
+    if not out.is_file():
+        poster = poster_frame(template.path, template.manifest.thumbnail_time)
+        detector = FaceDetector()
+        try:
+            boxes = detector.boxes(poster)
+        finally:
+            detector.close()
+        if not boxes:
+            return None
+        cache.mkdir(parents=True, exist_ok=True)
+        write_thumbnail(crop(poster, boxes[0][:4]), out, width=THUMB)
+    return out
 
 
 def thumbnail(template: Template, cache: Path) -> Path:

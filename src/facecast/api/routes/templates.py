@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse
 
 from facecast.api.app import Services, services
-from facecast.api.faces import face_thumbnail, faces_of, listed
+from facecast.api.faces import face_thumbnail, faces_of
 from facecast.api.schemas import FacesOut, TemplateOut
-from facecast.templates import Template, get_template, list_templates, thumbnail
+from facecast.templates import Template, face_picture, get_template, list_templates, thumbnail
 
 router = APIRouter(tags=["templates"])
 Svc = Annotated[Services, Depends(services)]
@@ -49,16 +49,10 @@ def template_thumbnail(template_id: str, svc: Svc) -> FileResponse:
 
 
 @router.get("/templates/{template_id}/face", response_class=FileResponse)
-def template_face(template_id: str) -> FileResponse:
+def template_face(template_id: str, svc: Svc) -> FileResponse:
     """A picture of the face a swap into this template replaces: its `track`, or the
     largest face when it names none."""
-    template = known(template_id)
-    found = listed(template.path, template.faces_folder)
-    track = template.manifest.track
-    if track is None and found.faces:
-        track = max(found.faces, key=lambda f: f.size).id
-    path = None if track is None else face_thumbnail(template.path, template.faces_folder,
-                                                      track)
+    path = face_picture(known(template_id), svc.layout.cache())
     if path is None:
         raise HTTPException(404, "no face was found in this template")
     return FileResponse(path, media_type="image/jpeg")
