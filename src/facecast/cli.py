@@ -90,7 +90,7 @@ def swap(
     identity_strength: Annotated[float, typer.Option(help="0 = original face, 1 = fully you")
                                  ] = 1.0,
     shape_strength: Annotated[float, typer.Option(help="0..1: how far the face shape moves "
-                                                       "toward yours")] = 0.6,
+                                                       "toward yours")] = 1.0,
     sheet: Annotated[Path | None, typer.Option(help="also write a PNG of original | swapped "
                                                     "frame pairs")] = None,
     start: Annotated[float | None, typer.Option(help="video: first second to keep")] = None,

@@ -12,7 +12,8 @@ class SwapParams(BaseModel):
 
     identity_strength: float = Field(1.0, ge=0.0, le=1.0,
                                      description="0 keeps the original face, 1 is fully the user")
-    shape_strength: float = Field(0.6, ge=0.0, le=1.0,
+    # 1.0 measured on the eval matrix against 0.6: id_win 0.83 -> 0.88, id_user 0.567 -> 0.547
+    shape_strength: float = Field(1.0, ge=0.0, le=1.0,
                                   description="how far the face shape moves toward the user's")
     start: float | None = Field(None, ge=0.0, description="trim: first second to keep")
     end: float | None = Field(None, gt=0.0, description="trim: second to stop before")

@@ -17,6 +17,7 @@ from facecast.compose import blend
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
+from facecast.faces.scene import Scene, SceneReader
 from facecast.identity.model import Identity
 from facecast.media import (
     Frame,
@@ -80,20 +81,28 @@ class FaceSwapper:
             self.roles, self.faces = dict(who.roles), who.faces
         most = 1 if self.faces is None else self.faces.max_faces
         self.mesher = FaceMesher(video=video, max_faces=most)
+        self.scene = SceneReader(video=video, max_hands=2 * most)
         self.tracks = {fid: FaceTrack(i.neutral, i.uv) for fid, i in self.roles.items()}
         self.weights: dict[int, float] = {}
         """Each swapped face's blend weight in the last frame, by face id."""
 
     def close(self) -> None:
         self.mesher.close()
+        self.scene.close()
+
+    def look(self, rgb: np.ndarray) -> tuple[list[Face], Scene]:
+        """What the models see in a frame: its faces, the person and hands around them."""
+        faces = self.mesher.detect(rgb)
+        return faces, (self.scene.read(rgb) if faces else Scene())
 
     def __call__(self, rgb: np.ndarray, t: float) -> tuple[bool, float]:
         """Swap in place. Returns (face found, blend weight used)."""
-        return self.apply(rgb, t, self.mesher.detect(rgb))
+        return self.apply(rgb, t, *self.look(rgb))
 
-    def apply(self, rgb: np.ndarray, t: float, faces: list[Face]) -> tuple[bool, float]:
-        """Swap in place, given the faces `self.mesher` found in this frame. Returns (a chosen
-        face found, the largest blend weight used)."""
+    def apply(self, rgb: np.ndarray, t: float, faces: list[Face], scene: Scene | None = None
+              ) -> tuple[bool, float]:
+        """Swap in place, given what `look` found in this frame. Returns (a chosen face
+        found, the largest blend weight used)."""
         cast = self.cast(t, faces)
         self.weights = {}
         for fid, track in self.tracks.items():
@@ -101,7 +110,8 @@ class FaceSwapper:
                 track.lose()
         # far (small) faces first, so a nearer face overlapping one is painted over it
         for fid, face in sorted(cast.items(), key=lambda item: item[1].size):
-            self.weights[fid] = self.swap_face(rgb, t, face, self.tracks[fid], self.roles[fid])
+            self.weights[fid] = self.swap_face(rgb, t, face, self.tracks[fid], self.roles[fid],
+                                               scene)
         return bool(cast), max(self.weights.values(), default=0.0)
 
     def cast(self, t: float, faces: list[Face]) -> dict[int, Face]:
@@ -112,10 +122,10 @@ class FaceSwapper:
         return {fid: face for fid, face in zip(labels, faces, strict=True) if fid in self.roles}
 
     def swap_face(self, rgb: np.ndarray, t: float, face: Face, track: FaceTrack,
-                  identity: Identity) -> float:
+                  identity: Identity, scene: Scene | None = None) -> float:
         """Swap one face in place; returns the blend weight used."""
         face, weight = track.observe(face, t)
-        occluded = track.occlusion.mask(rgb, face)
+        occluded = track.occlusion.mask(rgb, face, scene)
         weight *= self.params.identity_strength
         shaped = track.shape.reshape(face.points, self.params.shape_strength * weight)
         if weight <= 0.0:
@@ -132,7 +142,7 @@ class FaceSwapper:
         skin = rendered.skin
         if occluded:
             keep = (region.take(occluded.region, occluded.covered),
-                    region.take(occluded.region, occluded.pinned))
+                    region.take(occluded.region, occluded.low))
             skin = skin * (1.0 - keep[1])
         pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
                              face.size)
@@ -140,24 +150,24 @@ class FaceSwapper:
         return weight
 
 
-def _with_faces(frames: Iterable[Frame], mesher: FaceMesher
-                ) -> Iterator[tuple[Frame, list[Face]]]:
-    """Frames with their faces, the mesh of frame N+1 computed while N is being rendered.
+def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list[Face], Scene]]
+                ) -> Iterator[tuple[Frame, list[Face], Scene]]:
+    """Frames with what `look` sees in them, frame N+1 looked at while N is being rendered.
 
     MediaPipe releases the GIL while it runs, so on two cores this overlap takes most of its
     cost off the rendering thread. One worker keeps the calls in frame order, as the
-    tracker requires.
+    trackers require.
     """
     with ThreadPoolExecutor(1, thread_name_prefix="facecast-mesh") as pool:
         it = iter(frames)
         current = next(it, None)
-        pending = pool.submit(mesher.detect, current.image) if current is not None else None
+        pending = pool.submit(look, current.image) if current is not None else None
         while current is not None:
-            faces = pending.result()
+            faces, scene = pending.result()
             following = next(it, None)
             if following is not None:
-                pending = pool.submit(mesher.detect, following.image)
-            yield current, faces
+                pending = pool.submit(look, following.image)
+            yield current, faces, scene
             current = following
 
 
@@ -173,9 +183,9 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
         swapper = FaceSwapper(who, params, video=True)
         try:
             with VideoWriter(output, reader, **ENCODER) as writer:
-                for frame, faces in _with_faces(reader, swapper.mesher):
+                for frame, faces, scene in _with_faces(reader, swapper.look):
                     before = frame.image.copy() if contact and contact.wants(frame.index) else None
-                    found, weight = swapper.apply(frame.image, frame.time, faces)
+                    found, weight = swapper.apply(frame.image, frame.time, faces, scene)
                     result.frames += 1
                     result.face_frames += found
                     result.swapped_frames += weight > 0
