@@ -33,6 +33,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/swap_speed.py
+	$(BIN)/python bench/multi_faces.py
 
 eval: $(STAMP)
 	$(BIN)/python bench/eval_matrix.py
