@@ -83,16 +83,31 @@ class FaceList:
         """The listed id of each of a frame's face boxes (None: not a listed face)."""
         if not self.faces or not boxes:
             return [None] * len(boxes)
-        k = int(np.clip(np.searchsorted(self.times, time), 0, len(self.times) - 1))
-        if k > 0 and abs(self.times[k - 1] - time) <= abs(self.times[k] - time):
-            k -= 1
-        listed = [(f.id, tuple(self.boxes[i, k])) for i, f in enumerate(self.faces)
-                  if not np.isnan(self.boxes[i, k, 0])]
+        listed = [(f.id, box) for f, box in zip(self.faces, self.boxes_at(time), strict=True)
+                  if box is not None]
         costs = np.array([[pair_cost(ref, b, LABEL_GATE) for b in boxes] for _, ref in listed])
         labels: list[int | None] = [None] * len(boxes)
         for r, c in assign(costs.reshape(len(listed), len(boxes))):
             labels[c] = listed[r][0]
         return labels
+
+    def boxes_at(self, time: float) -> list[Box | None]:
+        """Each face's box at `time`: between two meshed frames (a long video is sampled)
+        the two boxes interpolated, or the one there is; None where the face is not seen."""
+        after = int(np.clip(np.searchsorted(self.times, time), 0, len(self.times) - 1))
+        before = max(after - 1, 0) if self.times[after] > time else after
+        t0, t1 = self.times[before], self.times[after]
+        w = 0.0 if t1 <= t0 else float(np.clip((time - t0) / (t1 - t0), 0.0, 1.0))
+        out: list[Box | None] = []
+        for track in self.boxes:
+            a, b = track[before], track[after]
+            if np.isnan(a[0]) and np.isnan(b[0]):
+                out.append(None)
+            elif np.isnan(a[0]) or np.isnan(b[0]):
+                out.append(tuple(float(v) for v in (b if np.isnan(a[0]) else a)))
+            else:
+                out.append(tuple(float(v) for v in (1 - w) * a + w * b))
+        return out
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -250,9 +265,7 @@ def crop(rgb: np.ndarray, box: Box) -> np.ndarray:
 def faces_sheet(listed: FaceList, folder: Path) -> np.ndarray:
     """A picture of the list: the frame with the most faces, each face boxed and numbered,
     above every face's thumbnail with its number, frame span and size."""
-    from facecast.media import read_image as read
-
-    overview = read(folder / "overview.jpg").rgb if (folder / "overview.jpg").is_file() \
+    overview = read_image(folder / "overview.jpg").rgb if (folder / "overview.jpg").is_file() \
         else np.zeros((360, 640, 3), np.uint8)
     scale = overview.shape[1] / max(listed.width, 1)
     top = overview.copy()
@@ -264,7 +277,7 @@ def faces_sheet(listed: FaceList, folder: Path) -> np.ndarray:
         _text(top, str(f.id), (x + 3, max(y - 6, 18)), 0.8)
     cards = []
     for f in listed.faces:
-        thumb = read(folder / f"face-{f.id}.jpg").rgb
+        thumb = read_image(folder / f"face-{f.id}.jpg").rgb
         card = np.full((THUMB + 56, THUMB, 3), 32, np.uint8)
         h = min(thumb.shape[0], THUMB)
         card[:h, : thumb.shape[1]] = thumb[:h, :THUMB]
