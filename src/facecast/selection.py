@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -25,7 +26,7 @@ _IDS = re.compile(r"^\s*\d+\s*(,\s*\d+\s*)*$")
 
 @dataclass(frozen=True)
 class Selection:
-    mode: str  # "largest", "all", "ids" or "ref"
+    mode: Literal["largest", "all", "ids", "ref"]
     ids: tuple[int, ...] = ()
     ref: Path | None = None
     ref_name: str | None = None  # the photo as the user named it (the API keeps uploads by id)
