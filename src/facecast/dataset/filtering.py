@@ -45,13 +45,9 @@ def filter_folder(folder: Path, params: DatasetParams, move_rejects: Path | None
     skip = (move_rejects,) if move_rejects is not None else ()
     summary = FilterSummary(moved_to=None if move_rejects is None else str(move_rejects))
     found = [(path, crop, FaceRecord.load(path)) for path, crop in find_records(folder, skip)]
-    by_video: dict[Path, list[float]] = {}
-    for path, _crop, record in found:
-        by_video.setdefault(path.parent, []).append(record.sharpness)
-    company = {video: Company.of(values) for video, values in by_video.items()}
-    for record_path, crop, record in found:
+    for (record_path, crop, record), company in zip(found, _companies(found), strict=True):
         summary.total += 1
-        failed = judge(record, params, company[record_path.parent])
+        failed = judge(record, params, company)
         if not failed:
             continue
         name = crop.relative_to(folder).as_posix()
@@ -68,6 +64,25 @@ def filter_folder(folder: Path, params: DatasetParams, move_rejects: Path | None
     (folder / SUMMARY).write_text(json.dumps({"params": params.model_dump(), **summary.as_dict()},
                                              indent=2))
     return summary
+
+
+def _companies(found: list[tuple[Path, Path, FaceRecord]]) -> list[Company]:
+    """What each crop's sharpness is compared with: the crops around it in its video, or
+    its photo folder (each sub-folder is one video or one folder of photos)."""
+    by_folder: dict[Path, list[int]] = {}
+    for i, (path, _crop, _record) in enumerate(found):
+        by_folder.setdefault(path.parent, []).append(i)
+    companies: list[Company] = [Company()] * len(found)
+    for members in by_folder.values():
+        members.sort(key=lambda i: (found[i][2].frame, found[i][2].face))
+        sharpness = [found[i][2].sharpness for i in members]
+        if all(found[i][2].time is not None for i in members):
+            judged = Company.of_video(sharpness)
+        else:
+            judged = [Company.of_photos(sharpness)] * len(members)
+        for i, company in zip(members, judged, strict=True):
+            companies[i] = company
+    return companies
 
 
 def _move(folder: Path, into: Path, *files: Path) -> None:

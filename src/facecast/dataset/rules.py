@@ -1,8 +1,8 @@
 """The rules a crop must pass to stay in a dataset, each with a name a person can read.
 
 A rule looks only at the crop's record (what extraction measured) and, for blur, at the
-median sharpness of the crops from the same video, so judging a folder of thousands of
-crops takes a moment and can be redone with other thresholds.
+sharpness of the crops around it, so judging a folder of thousands of crops takes a moment
+and can be redone with other thresholds.
 """
 
 from __future__ import annotations
@@ -14,24 +14,41 @@ from statistics import median
 from facecast.dataset.params import DatasetParams
 from facecast.dataset.records import FaceRecord
 
-MIN_FOR_MEDIAN = 5  # crops of one video needed before its median sharpness is trusted
+NEIGHBOURS = 8  # crops on each side of a video's crop that it is compared with
+MIN_COMPANY = 3  # fewest crops a median of comparison is taken over
 
 
 @dataclass(frozen=True)
 class Company:
-    """What a crop is judged against: the other crops of its video (or photo folder).
+    """The sharpness a crop is judged against, besides the absolute floor.
 
     Sharpness depends on the camera, the lens and the skin as much as on focus: a soft but
-    steady video sits where a sharp video's motion-blurred frames do. So blur is judged
-    against the video's own median as well as against an absolute floor.
+    steady video sits where a sharp video's motion-blurred frames do. So a video's crop is
+    also compared with its neighbours in time: the median of the 8 crops before it and of
+    the 8 after it, whichever is lower, so that at a cut to a softer shot the new shot is
+    compared with itself. Motion blur, which lasts a few frames, stands out; a whole soft
+    shot is left to the floor. A photo is compared with the median of its folder.
     """
 
-    median_sharpness: float | None = None
+    sharpness: float | None = None
+    against: str = ""
 
     @classmethod
-    def of(cls, sharpness: list[float]) -> Company:
-        enough = len(sharpness) >= MIN_FOR_MEDIAN
-        return cls(float(median(sharpness)) if enough else None)
+    def of_video(cls, sharpness: list[float]) -> list[Company]:
+        """One per crop of a video, `sharpness` in frame order."""
+        out = []
+        for i in range(len(sharpness)):
+            sides = [median(side) for side in (sharpness[max(0, i - NEIGHBOURS) : i],
+                                               sharpness[i + 1 : i + 1 + NEIGHBOURS])
+                     if len(side) >= MIN_COMPANY]
+            out.append(cls(min(sides), "the crops around it") if sides else cls())
+        return out
+
+    @classmethod
+    def of_photos(cls, sharpness: list[float]) -> Company:
+        if len(sharpness) < MIN_COMPANY:
+            return cls()
+        return cls(median(sharpness), "its folder's median")
 
 
 @dataclass(frozen=True)
@@ -59,11 +76,9 @@ def _too_small(r: FaceRecord, p: DatasetParams, _c: Company) -> str | None:
 def _blurred(r: FaceRecord, p: DatasetParams, c: Company) -> str | None:
     if r.sharpness < p.min_sharpness:
         return f"sharpness {r.sharpness:.1f} (at least {p.min_sharpness:g})"
-    if c.median_sharpness is not None:
-        floor = p.min_relative_sharpness * c.median_sharpness
-        if r.sharpness < floor:
-            return (f"sharpness {r.sharpness:.1f}, under {p.min_relative_sharpness:.0%} of its "
-                    f"video's median {c.median_sharpness:.1f}")
+    if c.sharpness is not None and r.sharpness < p.min_relative_sharpness * c.sharpness:
+        return (f"sharpness {r.sharpness:.1f}, under {p.min_relative_sharpness:.0%} of "
+                f"{c.against} ({c.sharpness:.1f})")
     return None
 
 

@@ -93,6 +93,7 @@ def create_dataset(req: DatasetRequest, owner: Owner, svc: Svc) -> JobAccepted:
     if not req.video_ids and not req.paths:
         raise HTTPException(422, "choose at least one video: upload one (video_ids) or name "
                                  "a video or folder under the dataset folder (paths)")
+    root = dataset_root(svc.settings) if req.paths or req.output else None
     for video_id in req.video_ids:
         video = svc.store.get(VideoRow, video_id, owner)
         if video is None:
@@ -101,7 +102,6 @@ def create_dataset(req: DatasetRequest, owner: Owner, svc: Svc) -> JobAccepted:
         if video.kind != "video":
             raise HTTPException(422, f"video_ids: {video.filename} is a photo; datasets are "
                                      "cut from videos (or folders of photos on the server)")
-    root = dataset_root(svc.settings) if req.paths or req.output else None
     paths, labels = [], []
     for text in req.paths:
         path = resolve_under(root, text, "paths")
