@@ -60,10 +60,10 @@ async function browse(path) {
     list.replaceChildren();
     for (const name of here.folders) {
       list.append(el("li", { class: "folder" },
-        el("a", { href: "#", onclick: (e) => { e.preventDefault(); browse(join(name)); } }, `📁 ${name}`)));
+        el("a", { href: "#", onclick: (e) => { e.preventDefault(); browse(join(name)); } }, `${name}/`)));
     }
     for (const name of here.videos) {
-      list.append(el("li", { class: "video" }, `🎞 ${name}`,
+      list.append(el("li", { class: "video" }, name,
         el("button", { type: "button", class: "secondary", onclick: () => choosePath(join(name)) }, "add")));
     }
     if (here.photos.length) {
