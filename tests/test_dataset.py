@@ -97,6 +97,13 @@ def test_two_people_clip_sorts_into_two_pure_folders(two_people, tmp_path: Path)
     assert [c["size"] for c in summary["clusters"]] == sorted(
         (c["size"] for c in summary["clusters"]), reverse=True)
 
+    assert (crops / "descriptors.npz").is_file(), "descriptors are kept for the next run"
+    two = facecast("cluster", crops, "--out", tmp_path / "two", "--k", 2)
+    assert two.returncode == 0, two.stderr
+    assert {p.name for p in (tmp_path / "two").iterdir() if p.is_dir()} <= {"0", "1", "noise"}
+    assert json.loads((tmp_path / "two" / "clusters.json").read_text())["clusters"] == \
+        summary["clusters"], "k 2 and k auto agree on two people"
+
 
 def test_k_picks_exactly_that_many_people_and_leaves_outliers_as_noise() -> None:
     """Three people as dlib places them (about 0.3 apart within, 0.9 between) and two

@@ -11,6 +11,7 @@ record, named after its sub-folder (its video) and file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from facecast.faces import landmarks as L
 from facecast.faces.embedding import embed
 
 SUMMARY = "clusters.json"
+CACHE = "descriptors.npz"
 NOISE = "noise"
 MIN_SIZE = 3
 MIN_SHARE = 0.02
@@ -131,12 +133,7 @@ def cluster_folder(folder: Path, out: Path, params: DatasetParams,
     if rejected:
         log(f"cluster: leaving out {len(rejected)} crops the filter rejected ({folder.name}/"
             "filter.json)")
-    descriptors = []
-    for i, (record, crop) in enumerate(pairs):
-        descriptors.append(descriptor(crop, FaceRecord.load(record)))
-        if progress is not None:
-            progress(i + 1, len(pairs), "descriptors")
-    labels = labels_for(np.stack(descriptors), params.k, params.cut)
+    labels = labels_for(_descriptors(folder, pairs, progress), params.k, params.cut)
     groups = [Group(str(n), []) for n in range(labels.max() + 1)]
     noise = Group(NOISE, [])
     for (record, crop), label in zip(pairs, labels, strict=True):
@@ -155,6 +152,32 @@ def cluster_folder(folder: Path, out: Path, params: DatasetParams,
     if sheet is not None:
         write_sheet([*groups, noise], sheet)
     return summary
+
+
+def _descriptors(folder: Path, pairs: list[tuple[Path, Path]],
+                 progress: Callable[[int, int, str], None] | None) -> np.ndarray:
+    """One descriptor per crop, from `folder/descriptors.npz` where a crop is already there
+    (clustering again with another k is then instant), else computed and added to it. A crop
+    is known by its path, size and time, so a crop written again is described again."""
+    cache = folder / CACHE
+    known: dict[str, np.ndarray] = {}
+    try:
+        with np.load(cache) as stored:
+            known = dict(zip(stored["names"].tolist(), stored["vectors"], strict=True))
+    except (OSError, ValueError, KeyError):
+        pass
+    vectors = []
+    for i, (record, crop) in enumerate(pairs):
+        stat = crop.stat()
+        name = f"{crop.relative_to(folder).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}"
+        if name not in known:
+            known[name] = descriptor(crop, FaceRecord.load(record))
+        vectors.append(known[name])
+        if progress is not None:
+            progress(i + 1, len(pairs), "descriptors")
+    with contextlib.suppress(OSError):  # read-only: they are simply computed again next time
+        np.savez(cache, names=np.array(list(known)), vectors=np.stack(list(known.values())))
+    return np.stack(vectors)
 
 
 def _copy(crop: Path, record: Path, stem: Path) -> Path:

@@ -3,9 +3,8 @@ live, browse its folders of faces, download them as one zip."""
 
 from __future__ import annotations
 
-import asyncio
 import zipfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -17,17 +16,16 @@ from sse_starlette import EventSourceResponse
 
 from facecast.api.app import Services, services
 from facecast.api.folders import dataset_root, listing, resolve_under
-from facecast.api.routes.jobs import owned_job
-from facecast.api.schemas import JobAccepted, JobOut
+from facecast.api.routes.jobs import job_updates, owned_job
+from facecast.api.schemas import JobAccepted
 from facecast.api.session import session_id
 from facecast.dataset.params import DatasetParams
 from facecast.jobs.datasets import log_of, output_of
-from facecast.jobs.models import FINISHED, JobRow, VideoRow
+from facecast.jobs.models import JobRow, VideoRow
 
 router = APIRouter(tags=["datasets"])
 Owner = Annotated[str, Depends(session_id)]
 Svc = Annotated[Services, Depends(services)]
-POLL_S = 0.3
 THUMBNAILS = 24  # crops listed per folder by GET .../files
 ZIP_CHUNK = 1 << 20
 
@@ -129,25 +127,14 @@ async def dataset_events(job_id: str, request: Request, owner: Owner, svc: Svc
     `job` (as GET /api/jobs/{id}) when it changes; the stream ends after the job ends."""
     await run_in_threadpool(dataset_job, svc, job_id, owner)
     log_path = log_of(job_id, svc.layout)
+    sent = 0
 
-    async def stream() -> AsyncIterator[dict]:
-        sent, last = 0, None
-        while True:
-            row = await run_in_threadpool(svc.store.get, JobRow, job_id, owner)
-            if row is None:
-                return
-            lines, sent = await run_in_threadpool(_new_lines, log_path, sent)
-            for line in lines:
-                yield {"event": "log", "data": line}
-            data = JobOut.of(row).model_dump_json()
-            if data != last:
-                last = data
-                yield {"event": "job", "data": data}
-            if row.status in FINISHED or await request.is_disconnected():
-                return
-            await asyncio.sleep(POLL_S)
+    async def log_lines() -> list[dict]:
+        nonlocal sent
+        lines, sent = await run_in_threadpool(_new_lines, log_path, sent)
+        return [{"event": "log", "data": line} for line in lines]
 
-    return EventSourceResponse(stream(), ping=15)
+    return EventSourceResponse(job_updates(request, svc, job_id, owner, log_lines), ping=15)
 
 
 def _new_lines(path: Path, offset: int) -> tuple[list[str], int]:
