@@ -45,7 +45,7 @@ def facecast(*args: object) -> subprocess.CompletedProcess[str]:
 def two_people(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     folder = tmp_path_factory.mktemp("two")
     truth = alternating_clip(folder / "two.mp4", [MEDIA / "videos" / f"{p}.mp4" for p in PEOPLE],
-                             segment=20, segments=6)
+                             segment=16, segments=4)
     return folder / "two.mp4", truth
 
 

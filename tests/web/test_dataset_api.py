@@ -129,7 +129,7 @@ def test_upload_and_server_video_to_folders_live_log_files_and_zip(rooted: Serve
     archive = client.get(files["zip_url"])
     assert archive.status_code == 200 and archive.headers["content-type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
-    assert "summary.json" in names and "clusters/clusters.json" in names
+    assert {"summary.json", "clusters/clusters.json", "clusters.png", "log.txt"} <= set(names)
     assert sum(n.startswith("clusters/0/") and n.endswith(".jpg") for n in names) == \
         files["clusters"][0]["size"]
     assert not any(n.startswith("crops/") for n in names)
@@ -141,6 +141,10 @@ def test_upload_and_server_video_to_folders_live_log_files_and_zip(rooted: Serve
     assert wait_job(client, job_id)["report"]["clusters"][0]["size"] == \
         files["clusters"][0]["size"]
     assert os.listdir(root / "runs") == ["first"]
+
+    assert client.delete(f"/api/jobs/{job_id}").status_code == 204
+    assert not (rooted.data / "datasets" / job_id).exists(), "the job's log was kept"
+    assert (root / "runs" / "first" / "summary.json").is_file(), "the chosen folder is the user's"
 
 
 def test_page_start_follow_log_and_browse_faces(rooted: Server) -> None:

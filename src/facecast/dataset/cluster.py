@@ -150,7 +150,7 @@ def cluster_folder(folder: Path, out: Path, params: DatasetParams,
         f"{len(pairs)} crops: " + ", ".join(f"{g.name}/ {len(g.crops)}" for g in groups)
         + f"; {NOISE}/ {len(noise.crops)}")
     if sheet is not None:
-        write_sheet([*groups, noise], sheet)
+        write_sheet([*groups, noise] if noise.crops else groups, sheet)
     return summary
 
 

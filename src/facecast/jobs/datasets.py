@@ -16,6 +16,7 @@ from facecast.errors import DatasetError, FacecastError
 from facecast.jobs.layout import Layout, remove
 from facecast.jobs.models import JobRow, VideoRow
 from facecast.jobs.runners import Context, MissingInputError, Outcome
+from facecast.jobs.signals import JobCancelled, JobInterrupted
 
 LOG = "log.txt"
 OUTPUT = "output"
@@ -73,4 +74,10 @@ def run(job: JobRow, ctx: Context) -> Outcome:
         except FacecastError as exc:
             log(f"failed: {exc}")
             raise DatasetError(private(str(exc))) from exc
+        except JobCancelled:
+            log("cancelled")
+            raise
+        except JobInterrupted:
+            log("the server is stopping: the job will start again")
+            raise
     return Outcome(report=summary)

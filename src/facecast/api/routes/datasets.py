@@ -194,12 +194,15 @@ def dataset_file(job_id: str, path: str, owner: Owner, svc: Svc) -> FileResponse
 @router.get("/datasets/{job_id}/zip", response_class=StreamingResponse)
 def dataset_zip(job_id: str, owner: Owner, svc: Svc) -> StreamingResponse:
     """The dataset as one zip, streamed as it is made: clusters/ (a folder per person and
-    noise/), rejects/ (a folder per reason), the contact sheet and summary.json."""
+    noise/), rejects/ (a folder per reason), the contact sheet, summary.json and the log."""
     job = dataset_job(svc, job_id, owner)
     out = finished_output(svc, job)
-    files = [p for p in sorted(out.rglob("*")) if p.is_file()
-             and p.relative_to(out).parts[0] != "crops"]
-    return StreamingResponse(_zip_stream(out, files), media_type="application/zip",
+    files = [(p, p.relative_to(out).as_posix()) for p in sorted(out.rglob("*"))
+             if p.is_file() and p.relative_to(out).parts[0] != "crops"]
+    log = log_of(job_id, svc.layout)
+    if log.is_file():
+        files.append((log, "log.txt"))
+    return StreamingResponse(_zip_stream(files), media_type="application/zip",
                              headers={"Content-Disposition": f'attachment; filename='
                                       f'"facecast-dataset-{job_id[:8]}.zip"'})
 
@@ -222,13 +225,13 @@ class _Chunks:
         return data
 
 
-def _zip_stream(root: Path, files: list[Path]) -> Iterator[bytes]:
-    """A zip of `files` (paths inside it relative to `root`), yielded piece by piece:
-    crops are stored as they are (JPEG does not shrink), records and logs compressed."""
+def _zip_stream(files: list[tuple[Path, str]]) -> Iterator[bytes]:
+    """A zip of `files` (each with its name inside the zip), yielded piece by piece: crops
+    are stored as they are (JPEG does not shrink), records and logs compressed."""
     sink = _Chunks()
     with zipfile.ZipFile(sink, "w") as archive:  # type: ignore[arg-type]
-        for path in files:
-            info = zipfile.ZipInfo.from_file(path, path.relative_to(root).as_posix())
+        for path, name in files:
+            info = zipfile.ZipInfo.from_file(path, name)
             info.compress_type = zipfile.ZIP_DEFLATED if path.suffix in (".json", ".txt") \
                 else zipfile.ZIP_STORED
             with path.open("rb") as src, archive.open(info, "w") as dest:

@@ -155,4 +155,5 @@ def delete_job(job_id: str, owner: Owner, svc: Svc) -> Response:
     svc.store.delete(job)
     if job.result:
         remove(svc.layout.results() / job.result)
+    remove(svc.layout.dataset(job.id))  # a dataset job's log (a chosen output folder stays)
     return Response(status_code=204)
