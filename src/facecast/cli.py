@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from facecast.cli_dataset import dataset_app
 from facecast.errors import FacecastError
 from facecast.progress import console, progress_bar
 
@@ -17,6 +18,7 @@ app = typer.Typer(help="Put a person's face onto a character in a video or photo
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 identities_app = typer.Typer(help="Manage trained identities.", no_args_is_help=True)
 app.add_typer(identities_app, name="identities")
+app.add_typer(dataset_app, name="dataset")
 
 
 def _fail(message: str) -> None:

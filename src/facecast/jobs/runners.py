@@ -122,7 +122,15 @@ def swap(job: JobRow, ctx: Context) -> Outcome:
                    report=report.model_dump())
 
 
+def dataset(job: JobRow, ctx: Context) -> Outcome:
+    """Extract, filter and cluster faces (see `jobs.datasets`, which imports this module)."""
+    from facecast.jobs.datasets import run
+
+    return run(job, ctx)
+
+
 RUNNERS: dict[str, Callable[[JobRow, Context], Outcome]] = {
     "build_identity": build,
     "swap": swap,
+    "dataset": dataset,
 }
