@@ -128,7 +128,7 @@ def _jaw(f: FaceFrame, v: float) -> np.ndarray:
     mouth = f.level(L.MOUTH_RIGHT)
     chin = f.level(L.CHIN)
     band = _band(f, mouth - 0.1, (mouth + chin) / 2, chin + 0.1)
-    return (0.2 * v * band * sides * a)[:, None] * f.u
+    return (0.35 * v * band * sides * a)[:, None] * f.u
 
 
 def _chin(f: FaceFrame, v: float) -> np.ndarray:
@@ -138,7 +138,7 @@ def _chin(f: FaceFrame, v: float) -> np.ndarray:
     chin = f.level(L.CHIN)
     level = (f.points - f.origin) @ f.n / f.width
     w = smoothstep((level - lip) / max(chin - lip, 1e-6)) * np.exp(-((a / f.width) / 0.4) ** 2)
-    return (0.12 * v * f.width * w)[:, None] * f.n
+    return (0.09 * v * f.width * w)[:, None] * f.n
 
 
 def _forehead(f: FaceFrame, v: float) -> np.ndarray:
@@ -177,7 +177,7 @@ def reshape(frame: np.ndarray, xy: np.ndarray, sliders: Sliders) -> None:
     if not values:
         return
     old = xy[: L.N_MESH].astype(np.float64)
-    for moves, spread, grid in ((FEATURES, 40.0, 2), (OUTLINE, 16.0, 4)):
+    for moves, spread, grid in ((FEATURES, 40.0, 2), (OUTLINE, 20.0, 4)):
         if any(name in values for name in moves):
             new = old + displacements(old, values, moves)
             warp_around(frame, old, new, spread=spread, grid=grid)
