@@ -136,7 +136,14 @@ class Matcher:
         lab[..., 0] = cv2.LUT(lab_s[..., 0], identity_l)
         for c in (1, 2):
             lab[..., c] = cv2.LUT(lab_s[..., c], maps[c])
-        outside = 1.0 - features
+        # The target's own features (a moustache, a mole, its eyes' and nose's shading) are
+        # where it differs from the swapped face beyond detail, or where its coarse bands
+        # stand out: its fine bands there are the old face, not the picture's texture.
+        coarse = cv2.GaussianBlur(np.abs(bands_o[-1]) + np.abs(bands_o[-2]), (0, 0), reach)
+        typical = max(float(np.median(coarse[skin])), 1e-3)
+        apart = np.abs(cv2.GaussianBlur(luma_o - luma_s, (0, 0), TEXTURE[-1]))
+        outside = ((1.0 - features) * (1.0 - smoothstep((coarse / typical - 2.0) / 2.0))
+                   * (1.0 - smoothstep((apart - 6.0) / 10.0)))
         for k, (b_s, b_o) in enumerate(zip(bands_s, bands_o, strict=True)):
             limit = EDGE * max(float(energy[k, 1]), 1e-3)
             texture = b_o / (1.0 + (b_o / limit) ** 2)

@@ -128,7 +128,7 @@ def _jaw(f: FaceFrame, v: float) -> np.ndarray:
     mouth = f.level(L.MOUTH_RIGHT)
     chin = f.level(L.CHIN)
     band = _band(f, mouth - 0.1, (mouth + chin) / 2, chin + 0.1)
-    return (0.35 * v * band * sides * a)[:, None] * f.u
+    return (0.25 * v * band * sides * a)[:, None] * f.u
 
 
 def _chin(f: FaceFrame, v: float) -> np.ndarray:

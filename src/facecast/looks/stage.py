@@ -20,7 +20,7 @@ from facecast.looks import adjust, finish
 from facecast.looks.match import Matcher
 from facecast.looks.reshape import reshape
 from facecast.looks.steady import Steady
-from facecast.looks.style import stylize
+from facecast.looks.style import picture_scale, stylize
 from facecast.params import EditParams, SwapParams
 
 LOST_AFTER = 10  # frames without a face before its smoothing starts afresh
@@ -34,12 +34,21 @@ def face_mask(shape: tuple[int, int], xy: np.ndarray, feather: float) -> np.ndar
     return cv2.GaussianBlur(mask, (0, 0), max(feather, 0.5))
 
 
+def _window(xy: np.ndarray, shape: tuple[int, ...]) -> Region:
+    """The face's window, its size rounded up to 64 px steps: in a video the painting's
+    textures (cached per size) are then made once, not for every frame's new size."""
+    around = Region.around(xy[: L.N_MESH], shape[:2], margin=0.25)
+    h, w = shape[:2]
+    rw, rh = (min(-(-n // 64) * 64, limit) for n, limit in ((around.w, w), (around.h, h)))
+    return Region(min(around.x0, w - rw), min(around.y0, h - rh), rw, rh)
+
+
 def paint_face(rgb: np.ndarray, xy: np.ndarray, style: str) -> np.ndarray:
     """`rgb` with only the face (mesh `xy`) painted in `style`, blended in softly."""
-    region = Region.around(xy[: L.N_MESH], rgb.shape[:2], margin=0.25)
+    region = _window(xy, rgb.shape)
     window = rgb[region.slices]
     size = float(max(region.w, region.h))
-    painted = stylize(window, style).astype(np.float32)
+    painted = stylize(window, style, picture_scale(rgb)).astype(np.float32)
     mask = face_mask((region.h, region.w), xy - (region.x0, region.y0), size / 40)[..., None]
     out = rgb.copy()
     mixed = window + mask * (painted - window)

@@ -19,7 +19,8 @@ from facecast.imaging import smoothstep
 from facecast.looks import textures
 
 
-def _scale(rgb: np.ndarray) -> float:
+def picture_scale(rgb: np.ndarray) -> float:
+    """The picture's size over 720p: every radius and texture in pixels is multiplied by it."""
     return max(min(rgb.shape[:2]) / 720.0, 0.25)
 
 
@@ -94,38 +95,38 @@ def _grey(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
 
 
-def oil(rgb: np.ndarray) -> np.ndarray:
-    """Oil paint: Kuwahara blotches of colour, brush strokes along the forms (a smeared
-    bristle noise) lit from the top left like thick paint, on a faint linen weave."""
-    s = _scale(rgb)
+def oil(rgb: np.ndarray, s: float) -> np.ndarray:
+    """Oil paint: Kuwahara blotches of colour with crisp edges, brush strokes along the
+    forms (a bristle noise smeared along the picture's directions) lit from the top left
+    like thick paint, on a faint linen weave."""
     small = _half(rgb).astype(np.float32)
     paint = kuwahara(small, round(2 * s))
-    h2, w2 = paint.shape[:2]
-    tangent, coherence = flow(cv2.cvtColor(paint, cv2.COLOR_RGB2GRAY) / 255.0, 3.0 * s)
-    paint = smear(paint, tangent, 6.0 * s, steps=3)
-    strokes = smear(textures.bristles(h2, w2), tangent, 10.0 * s)
-    strokes *= 0.6 + 0.4 * coherence
+    tangent, coherence = flow(cv2.cvtColor(paint, cv2.COLOR_RGB2GRAY) / 255.0, 5.0 * s)
+    paint = smear(paint, tangent, 4.0 * s, steps=2)
     colour = _full(paint, rgb.shape)
-    height = _full(strokes, rgb.shape)
-    relief = cv2.Sobel(height, cv2.CV_32F, 1, 0, ksize=3) + cv2.Sobel(height, cv2.CV_32F, 0, 1,
-                                                                       ksize=3)
-    weave = textures.canvas(*rgb.shape[:2])
-    light = 1.0 + 0.05 * height - 0.06 * relief / max(s, 0.5) + 0.025 * weave
+    colour += 0.5 * (colour - cv2.GaussianBlur(colour, (0, 0), 1.5 * s))
+    h, w = rgb.shape[:2]
+    tangent = _full(tangent, rgb.shape)
+    strokes = smear(textures.bristles(h, w, s), tangent, 12.0 * s)
+    strokes *= 0.3 + 0.7 * _full(coherence, rgb.shape)  # flat skin: faint strokes
+    relief = cv2.Sobel(strokes, cv2.CV_32F, 1, 0, ksize=3) + cv2.Sobel(strokes, cv2.CV_32F, 0,
+                                                                        1, ksize=3)
+    weave = textures.canvas(h, w, s)
+    light = 1.0 + 0.035 * strokes - 0.035 * relief + 0.02 * weave
     colour *= light[..., None]
     return _u8(colour)
 
 
-def watercolor(rgb: np.ndarray) -> np.ndarray:
+def watercolor(rgb: np.ndarray, s: float) -> np.ndarray:
     """Watercolour: simplified washes that bleed a little, lighter and more transparent
     than the photo (the lightest parts are bare paper), darker on the inside of a wash's
     edge where the pigment dried, and settling into the paper's grain."""
-    s = _scale(rgb)
     h, w = rgb.shape[:2]
     small = _half(rgb)
     wash = cv2.ximgproc.dtFilter(small, small, 25 * s, 45, numIters=3)
     wash = cv2.bilateralFilter(wash, 7, 40, 5 * s)
     wash_f = _full(wash.astype(np.float32), rgb.shape)
-    turb = textures.turbulence(h, w)
+    turb = textures.turbulence(h, w, s)
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     dx, dy = (cv2.Sobel(turb, cv2.CV_32F, 1, 0, ksize=5), cv2.Sobel(turb, cv2.CV_32F, 0, 1,
                                                                     ksize=5))
@@ -136,16 +137,15 @@ def watercolor(rgb: np.ndarray) -> np.ndarray:
     density = np.maximum(density - 0.05, 0.0)  # the lightest tones are the paper itself
     grey = cv2.cvtColor(wash_f, cv2.COLOR_RGB2GRAY) / 255.0
     rim = smoothstep((cv2.GaussianBlur(grey, (0, 0), 3.0 * s) - grey) / 0.05)
-    grain = cv2.GaussianBlur(textures.paper(h, w), (0, 0), 0.6 * s)
+    grain = cv2.GaussianBlur(textures.paper(h, w, s), (0, 0), 0.6 * s)
     density *= (0.8 * (1.0 + 0.6 * rim + 0.08 * grain + 0.05 * turb))[..., None]
     paper_tone = np.float32([252, 249, 242]) * (1.0 + 0.012 * grain)[..., None]
     return _u8(paper_tone * np.exp(-density))
 
 
-def comic(rgb: np.ndarray) -> np.ndarray:
+def comic(rgb: np.ndarray, s: float) -> np.ndarray:
     """Comic: a few flat, bright tones (lightness quantised, colour kept and lifted) and
     black ink lines where the picture has edges (difference of Gaussians)."""
-    s = _scale(rgb)
     small = _half(rgb)
     smooth = small
     for _ in range(2):
@@ -166,7 +166,7 @@ def comic(rgb: np.ndarray) -> np.ndarray:
     return _u8(tones)
 
 
-STYLES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+STYLES: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     "oil": oil,
     "watercolor": watercolor,
     "comic": comic,
@@ -174,8 +174,10 @@ STYLES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 """Every painted style; "realistic" is the picture as filmed and has no entry."""
 
 
-def stylize(rgb: np.ndarray, style: str) -> np.ndarray:
-    """`rgb` painted in `style`; the input itself for "realistic"."""
+def stylize(rgb: np.ndarray, style: str, scale: float | None = None) -> np.ndarray:
+    """`rgb` painted in `style`; the input itself for "realistic". `scale` (default: the
+    picture's own, `picture_scale`) sets the size of strokes, grain and lines: a window cut
+    from a frame is painted at the frame's scale."""
     if style == "realistic":
         return rgb
-    return STYLES[style](rgb)
+    return STYLES[style](rgb, scale or picture_scale(rgb))

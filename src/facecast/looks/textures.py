@@ -3,7 +3,8 @@
 Each is made from a fixed seed, so two runs paint the same picture, and cached per size,
 so a video pays for them once. Values are float32, zero-mean, roughly unit spread; the
 styles choose how strongly each shows. Feature sizes scale with the picture (720p is the
-reference), so a 4K photo gets the same grain as a 720p frame, only finer in pixels.
+reference: `scale` is the picture's size over 720p), so a 4K photo gets the same grain as a
+720p frame, only finer in pixels.
 """
 
 from __future__ import annotations
@@ -33,14 +34,9 @@ def _octaves(h: int, w: int, cells: tuple[float, ...], seed: int, falloff: float
     return total
 
 
-def _scale(h: int, w: int) -> float:
-    return max(min(h, w) / 720.0, 0.25)
-
-
 @lru_cache(maxsize=4)
-def paper(h: int, w: int) -> np.ndarray:
+def paper(h: int, w: int, s: float) -> np.ndarray:
     """Cold-pressed watercolour paper: a bumpy grain of a few pixels plus faint fibres."""
-    s = _scale(h, w)
     grain = _octaves(h, w, (2.0 * s, 4.0 * s, 9.0 * s), _SEED)
     rng = np.random.default_rng(_SEED + 1)
     fibres = rng.standard_normal((h, w)).astype(np.float32)
@@ -52,16 +48,14 @@ def paper(h: int, w: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def turbulence(h: int, w: int) -> np.ndarray:
+def turbulence(h: int, w: int, s: float) -> np.ndarray:
     """Large soft blotches: pigment settling unevenly in a wash."""
-    s = _scale(h, w)
     return _unit(_octaves(h, w, (90.0 * s, 40.0 * s, 18.0 * s), _SEED + 2, falloff=0.6))
 
 
 @lru_cache(maxsize=4)
-def canvas(h: int, w: int) -> np.ndarray:
+def canvas(h: int, w: int, s: float) -> np.ndarray:
     """Woven linen: over-and-under threads about 4 px apart at 720p, a little irregular."""
-    s = _scale(h, w)
     period = 4.0 * s
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     wobble = 0.6 * period * _octaves(h, w, (30.0 * s,), _SEED + 3)
@@ -75,7 +69,6 @@ def canvas(h: int, w: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def bristles(h: int, w: int) -> np.ndarray:
+def bristles(h: int, w: int, s: float) -> np.ndarray:
     """Fine streaky noise that a brush drags along the picture's own directions (oil)."""
-    s = _scale(h, w)
     return _unit(_octaves(h, w, (1.5 * s, 3.0 * s), _SEED + 5, falloff=0.8))
