@@ -18,8 +18,9 @@ from facecast.jobs.layout import Layout, remove
 from facecast.jobs.models import IdentityRow, JobRow, VideoRow
 from facecast.jobs.signals import JobCancelled, JobInterrupted
 from facecast.jobs.store import Store
+from facecast.looks.edit import edit_file
 from facecast.media import media_kind, read_image
-from facecast.params import SwapParams
+from facecast.params import EditParams, SwapParams
 from facecast.pipeline import swap_file
 from facecast.quality import evaluate
 from facecast.templates import get_template
@@ -89,12 +90,21 @@ def source_of(payload: dict[str, Any], layout: Layout, store: Store) -> Path:
     if payload.get("video_id"):
         video = store.get(VideoRow, payload["video_id"])
         if video is None:
-            raise MissingInputError("the video was deleted before the swap ran")
+            raise MissingInputError("the video was deleted before the job ran")
         return layout.video(video.id) / "source"
     template = get_template(payload["template_id"])
     if template is None:
         raise MissingInputError(f"the template {payload['template_id']!r} is no longer installed")
     return template.path
+
+
+def result_path(job: JobRow, source: Path, layout: Layout) -> Path:
+    """Where a job's result goes: named after the job, in the source's kind and format."""
+    if media_kind(source) == "image":
+        suffix = ".png" if read_image(source).format == "PNG" else ".jpg"
+    else:
+        suffix = ".mp4"
+    return layout.results() / f"{job.id}{suffix}"
 
 
 def swap(job: JobRow, ctx: Context) -> Outcome:
@@ -107,11 +117,7 @@ def swap(job: JobRow, ctx: Context) -> Outcome:
     except IdentityError as exc:  # its message would list every session's identities
         raise MissingInputError("the identity was deleted before the swap ran") from exc
     source = source_of(payload, ctx.layout, ctx.store)
-    if media_kind(source) == "image":
-        suffix = ".png" if read_image(source).format == "PNG" else ".jpg"
-    else:
-        suffix = ".mp4"
-    output = ctx.layout.results() / f"{job.id}{suffix}"
+    output = result_path(job, source, ctx.layout)
     params = SwapParams.model_validate(payload.get("params") or {})
     result = swap_file(identity, source, output, params,
                        progress=lambda done, total: ctx.progress(SWAP_SHARE * done / max(total, 1)))
@@ -120,6 +126,16 @@ def swap(job: JobRow, ctx: Context) -> Outcome:
                           SWAP_SHARE + (1 - SWAP_SHARE) * done / max(total, 1)))
     return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings,
                    report=report.model_dump())
+
+
+def edit(job: JobRow, ctx: Context) -> Outcome:
+    """Change the looks of the video or photo (no swap); the result is named after the job."""
+    source = source_of(job.payload, ctx.layout, ctx.store)
+    output = result_path(job, source, ctx.layout)
+    params = EditParams.model_validate(job.payload.get("params") or {})
+    result = edit_file(source, output, params,
+                       progress=lambda done, total: ctx.progress(done / max(total, 1)))
+    return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings)
 
 
 def dataset(job: JobRow, ctx: Context) -> Outcome:
@@ -132,5 +148,6 @@ def dataset(job: JobRow, ctx: Context) -> Outcome:
 RUNNERS: dict[str, Callable[[JobRow, Context], Outcome]] = {
     "build_identity": build,
     "swap": swap,
+    "edit": edit,
     "dataset": dataset,
 }
