@@ -177,8 +177,8 @@ def swap_image(identity: Identity, source: str | Path, output: str | Path, param
     swapper = FaceSwapper(identity, params, video=False)
     looks = Looks(params, video=False, size=(before.shape[1], before.shape[0]))
     try:
-        faces = swapper.mesher.detect(image.rgb)
-        found, weight = swapper.apply(image.rgb, 0.0, faces)
+        faces, scene = swapper.look(image.rgb)
+        found, weight = swapper.apply(image.rgb, 0.0, faces, scene)
     finally:
         swapper.close()
     rgb = looks(image.rgb, 0.0, faces, before)
