@@ -137,8 +137,9 @@ def swap(
                                                     "frame pairs")] = None,
     start: Annotated[float | None, typer.Option(help="video: first second to keep")] = None,
     end: Annotated[float | None, typer.Option(help="video: second to stop before")] = None,
-    match: Annotated[float, typer.Option(help="0..1: how far the face takes on the target's "
-                                              "own texture and colours (paintings)")] = 1.0,
+    match: Annotated[float | None, typer.Option(
+        help="0..1: how far the face takes on the target's own texture and colours "
+             "(paintings); default 1 on photos, 0 on videos")] = None,
     style: Style = "realistic",
     style_scope: StyleScope = "frame",
     adjust: Adjust = None,
