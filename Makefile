@@ -6,7 +6,7 @@ MEDIAPIPE := mediapipe==0.10.21
 CHROMIUM := /usr/bin/chromium
 export FACECAST_MEDIA ?= $(abspath ../shared/media)
 
-.PHONY: run test lint bench eval clean
+.PHONY: run test lint bench eval looks clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/pip || $(PYTHON) -m venv --clear $(VENV)
@@ -34,9 +34,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/swap_speed.py
 	$(BIN)/python bench/multi_faces.py
+	$(BIN)/python bench/looks_speed.py
 
 eval: $(STAMP)
 	$(BIN)/python bench/eval_matrix.py
+
+looks: $(STAMP)
+	$(BIN)/python bench/looks_sheets.py
 
 clean:
 	rm -rf $(VENV) out

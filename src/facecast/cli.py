@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from facecast.cli_dataset import dataset_app
 from facecast.errors import FacecastError
 from facecast.progress import console, progress_bar
 
@@ -20,6 +21,7 @@ app.add_typer(identities_app, name="identities")
 templates_app = typer.Typer(help="Manage templates: ready-made videos to swap into.",
                             no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
+app.add_typer(dataset_app, name="dataset")
 
 
 def _fail(message: str) -> None:
@@ -27,16 +29,66 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _params(**values: float | None) -> object:
-    from facecast.params import SwapParams
+_GROUPS = {"adjustments": "--adjust", "sliders": "--reshape"}
+
+
+def _where(loc: tuple) -> str:
+    """A validation error's place as the user typed it: `--adjust contrast`, `end`."""
+    parts = [str(p).replace("_", "-") for p in loc]
+    if parts and parts[0] in _GROUPS:
+        return " ".join([_GROUPS[parts[0]], *parts[1:]])
+    return ".".join(parts) or "params"
+
+
+def _params(model: str = "SwapParams", **values: object) -> object:
+    import facecast.params
 
     try:
-        return SwapParams(**values)
+        return getattr(facecast.params, model)(**values)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}"
-                             for e in exc.errors())
-        _fail(problems.replace("_", "-"))
+        _fail("; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors()))
         raise AssertionError from exc  # unreachable: _fail exits
+
+
+def _named(pairs: list[str] | None, option: str, group: str) -> dict[str, float]:
+    """`--adjust contrast=20 --adjust noise-reduction=40` as {"contrast": 20.0, ...}."""
+    import facecast.params
+
+    fields = getattr(facecast.params, group).model_fields
+    known = ", ".join(n.replace("_", "-") for n in fields)
+    values: dict[str, float] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        key = name.strip().lower().replace("-", "_")
+        if not sep or not key:
+            _fail(f"{option} {pair!r}: write NAME=VALUE, one of: {known}")
+        if key not in fields:
+            _fail(f"{option}: unknown name {name.strip()!r}; the names are: {known}")
+        try:
+            values[key] = float(value)
+        except ValueError:
+            _fail(f"{option} {pair}: {value.strip()!r} is not a number")
+    return values
+
+
+def _looks(style: str, style_scope: str, adjust: list[str] | None,
+           reshape: list[str] | None) -> dict[str, object]:
+    return {"style": style, "style_scope": style_scope,
+            "adjustments": _named(adjust, "--adjust", "Adjustments"),
+            "sliders": _named(reshape, "--reshape", "Sliders")}
+
+
+Style = Annotated[str, typer.Option(help="realistic, oil, watercolor or comic")]
+StyleScope = Annotated[str, typer.Option(help="frame (everything) or face (the face only)")]
+Adjust = Annotated[list[str] | None, typer.Option(
+    help="NAME=VALUE, repeatable: exposure (EV -3..3), brightness, shadows, highlights, "
+         "contrast, saturation, temperature, tint, sharpness, clarity (-100..100), "
+         "noise-reduction (0..100), resolution (-90..0 %), quality (-100..100); 0 = unchanged",
+    show_default=False)]
+Reshape = Annotated[list[str] | None, typer.Option(
+    help="NAME=VALUE (-100..100, 0 = unchanged), repeatable: eye-size, nose-width, "
+         "mouth-width, lip-fullness, face-width, jaw, chin-length, forehead-height",
+    show_default=False)]
 
 
 @app.command()
@@ -95,6 +147,13 @@ def swap(
                                                     "frame pairs")] = None,
     start: Annotated[float | None, typer.Option(help="video: first second to keep")] = None,
     end: Annotated[float | None, typer.Option(help="video: second to stop before")] = None,
+    match: Annotated[float | None, typer.Option(
+        help="0..1: how far the face takes on the target's own texture and colours "
+             "(paintings); default 1 on photos, 0 on videos")] = None,
+    style: Style = "realistic",
+    style_scope: StyleScope = "frame",
+    adjust: Adjust = None,
+    reshape: Reshape = None,
 ) -> None:
     """Swap a trained identity onto the face in a video (MP4 out, with its sound) or a photo;
     or several, one per face (--faces, --map)."""
@@ -104,7 +163,8 @@ def swap(
     from facecast.selection import cast_for, parse_map
 
     params = _params(identity_strength=identity_strength, shape_strength=shape_strength,
-                     start=start, end=end)
+                     start=start, end=end, match=match,
+                     **_looks(style, style_scope, adjust, reshape))
     try:
         mapping = parse_map(map_)
         folder = cache_folder(input) if faces not in (None, "largest") or mapping else None
@@ -158,6 +218,36 @@ def faces(
     console.print(table)
     if sheet is not None:
         console.print(f"sheet {sheet}")
+
+
+@app.command()
+def edit(
+    input: Annotated[Path, typer.Option("--input", "-i", help="video or photo to change")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="where to write the result")],
+    style: Style = "realistic",
+    style_scope: StyleScope = "frame",
+    adjust: Adjust = None,
+    reshape: Reshape = None,
+    sheet: Annotated[Path | None, typer.Option(help="also write a PNG of before | after "
+                                                    "frame pairs")] = None,
+    start: Annotated[float | None, typer.Option(help="video: first second to keep")] = None,
+    end: Annotated[float | None, typer.Option(help="video: second to stop before")] = None,
+) -> None:
+    """Change a video's or a photo's looks (style, adjustments, face sliders, trim, output
+    quality) without swapping a face."""
+    from facecast.looks.edit import edit_file
+
+    params = _params("EditParams", start=start, end=end,
+                     **_looks(style, style_scope, adjust, reshape))
+    try:
+        with progress_bar("editing", "frames") as update:
+            result = edit_file(input, output, params, progress=update, sheet=sheet)
+    except FacecastError as exc:
+        _fail(str(exc))
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    console.print(f"wrote {result.output}: {result.frames} frame(s)"
+                  + (f"; sheet {sheet}" if sheet else ""))
 
 
 @app.command("eval")

@@ -23,3 +23,8 @@ class ParamError(FacecastError):
 
 class TemplateError(FacecastError):
     """A template that cannot be installed, added or found (hash mismatch, bad manifest...)."""
+
+
+class DatasetError(FacecastError):
+    """A face-dataset request that cannot be done: no videos, a folder outside the allowed
+    root, an output folder that is not empty, a folder with no crops to filter or cluster."""

@@ -19,6 +19,8 @@ from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
 from facecast.faces.scene import Scene, SceneReader
 from facecast.identity.model import Identity
+from facecast.looks import finish
+from facecast.looks.stage import Looks
 from facecast.media import (
     Frame,
     VideoReader,
@@ -36,11 +38,6 @@ from facecast.swap import MeshEngine
 from facecast.swap.base import Engine
 from facecast.swap.shape import warp_around
 from facecast.track import FaceTrack
-
-# x264 "veryfast" at CRF 20 measured on s18: 44.4 dB PSNR against the decoded source and
-# 1009 kB, in 4.4 s; "medium" at CRF 23 (libx264's defaults): 44.7 dB, 936 kB, 7.5 s.
-# The same picture in 58 % of the time is the better default for a product.
-ENCODER = {"preset": "veryfast", "crf": 20}
 
 PHOTO_SHEET_H = 720  # px: a photo's sheet is one pair, large enough to see a group's faces
 
@@ -85,6 +82,8 @@ class FaceSwapper:
         self.tracks = {fid: FaceTrack(i.neutral, i.uv) for fid, i in self.roles.items()}
         self.weights: dict[int, float] = {}
         """Each swapped face's blend weight in the last frame, by face id."""
+        self.chosen: list[Face] = []
+        """The last frame's faces that have a role, largest first (what `Looks` reshapes)."""
 
     def close(self) -> None:
         self.mesher.close()
@@ -105,6 +104,7 @@ class FaceSwapper:
         found, the largest blend weight used)."""
         cast = self.cast(t, faces)
         self.weights = {}
+        self.chosen = sorted(cast.values(), key=lambda f: f.size, reverse=True)
         for fid, track in self.tracks.items():
             if fid not in cast:
                 track.lose()
@@ -181,11 +181,15 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
             total = max(round((span_end - (params.start or 0.0)) * reader.info.fps), 1)
         contact = ContactSheet(total) if sheet else None
         swapper = FaceSwapper(who, params, video=True)
+        looks = Looks(params, video=True, size=(reader.info.width, reader.info.height))
+        encoding = finish.encoder(params.adjustments.quality)
         try:
-            with VideoWriter(output, reader, **ENCODER) as writer:
+            with VideoWriter(output, reader, size=looks.out_size, **encoding) as writer:
                 for frame, faces, scene in _with_faces(reader, swapper.look):
                     before = frame.image.copy() if contact and contact.wants(frame.index) else None
+                    original = frame.image.copy() if looks.wants_original else None
                     found, weight = swapper.apply(frame.image, frame.time, faces, scene)
+                    frame.image = looks(frame.image, frame.time, swapper.chosen, original)
                     result.frames += 1
                     result.face_frames += found
                     result.swapped_frames += weight > 0
@@ -210,21 +214,25 @@ def swap_image(who: Identity | Cast, source: str | Path, output: str | Path, par
     image = read_image(source)
     before = image.rgb.copy()
     swapper = FaceSwapper(who, params, video=False)
+    looks = Looks(params, video=False, size=(before.shape[1], before.shape[0]))
     try:
-        found, weight = swapper(image.rgb, 0.0)
+        faces, scene = swapper.look(image.rgb)
+        found, weight = swapper.apply(image.rgb, 0.0, faces, scene)
     finally:
         swapper.close()
+    rgb = looks(image.rgb, 0.0, swapper.chosen, before)
     result = SwapResult(output=str(output), kind="image", frames=1, face_frames=int(found),
                         swapped_frames=int(weight > 0), weights=[round(weight, 4)])
     _count(result, swapper)
     if not found:
         result.warnings.append("no face was found in the photo: it was copied unchanged")
-    write_image(output, image.rgb, format=image.format)
+    write_image(output, rgb, format=image.format,
+                quality=finish.jpeg_quality(params.adjustments.quality))
     if progress:
         progress(1, 1)
     if sheet:
         contact = ContactSheet(1, height=min(before.shape[0], PHOTO_SHEET_H))
-        contact.add(0, before, image.rgb)
+        contact.add(0, before, rgb)
         contact.save(sheet)
     return result
 

@@ -33,6 +33,25 @@ def browser() -> Iterator[sync_api.Browser]:
         browser.close()
 
 
+def check_looks(page: sync_api.Page) -> None:
+    """Step 4: a style and a slider re-render the live preview (your face in it), then
+    Reset brings the realistic look back for the switch."""
+    rendered = "() => /rendered in/.test(document.getElementById('preview-status').textContent)"
+    page.wait_for_function(rendered, timeout=60_000)
+    first = page.get_attribute("#look-preview", "src")
+    page.click("#styles .chip[data-style=oil]")
+    page.click("#adjustments summary")
+    page.locator("input[data-name=saturation]").fill("40")
+    page.wait_for_function(f"() => document.getElementById('look-preview').src !== '{first}'"
+                           f" && ({rendered})()", timeout=60_000)
+    assert "your face, oil" in page.inner_text("#preview-status")
+    assert page.evaluate("document.getElementById('look-preview').naturalWidth") == 960
+    page.screenshot(path=str(OUT / "looks.png"), full_page=True)
+    page.click("#looks-reset")
+    assert page.locator("#styles .chip.selected").inner_text().lower() == "realistic"
+    assert page.input_value("input[data-name=saturation]") == "0"
+
+
 def test_whole_flow_in_chromium(server: Server, browser: sync_api.Browser) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -51,6 +70,7 @@ def test_whole_flow_in_chromium(server: Server, browser: sync_api.Browser) -> No
 
     page.click(".tpl[data-id=s18]")
     page.wait_for_selector("#faces figure img")
+    check_looks(page)
     page.click("#step-adjust summary")
     page.fill("#trim-end", "1.5")
     page.locator("#identity-strength").fill("0.9")

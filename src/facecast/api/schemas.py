@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from facecast.jobs.models import IdentityRow, JobRow, VideoRow
-from facecast.params import SwapParams
+from facecast.params import EditParams, SwapParams
 
 FACES = ('"largest" (the largest face of each frame), "all", face ids such as [0, 2] (see '
          '/faces), or "ref:VIDEO_ID" (the face most like the person in an uploaded photo)')
@@ -145,7 +145,7 @@ class JobAccepted(BaseModel):
 
 class JobOut(BaseModel):
     id: str
-    kind: Literal["build_identity", "swap"]
+    kind: Literal["build_identity", "swap", "edit", "dataset"]
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     progress: float = Field(description="0..1")
     eta_s: float | None = Field(None, description="seconds left, from the progress rate")
@@ -182,3 +182,29 @@ class JobOut(BaseModel):
                    template_id=p.get("template_id"), source_url=source, params=p.get("params"),
                    created_at=_utc(row.created_at), started_at=_utc(row.started_at),
                    finished_at=_utc(row.finished_at))
+
+
+class Target(BaseModel):
+    """An uploaded video or photo, or a template: exactly one of the two."""
+
+    video_id: str | None = None
+    template_id: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Target:
+        if bool(self.video_id) == bool(self.template_id):
+            raise ValueError("give either video_id (an uploaded video or photo) or "
+                             "template_id (see GET /api/templates), not both or neither")
+        return self
+
+
+class EditRequest(Target):
+    params: EditParams = Field(default_factory=EditParams)
+
+
+class PreviewRequest(Target):
+    identity_id: str | None = Field(None, description="swap this identity in (omit for an "
+                                                      "edit's preview)")
+    time: float = Field(0.0, ge=0.0, description="the second of the video to show")
+    params: SwapParams = Field(default_factory=SwapParams,
+                               description="as in POST /api/swaps (or /api/edits)")

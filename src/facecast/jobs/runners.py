@@ -18,8 +18,9 @@ from facecast.jobs.layout import Layout, remove
 from facecast.jobs.models import IdentityRow, JobRow, VideoRow
 from facecast.jobs.signals import JobCancelled, JobInterrupted
 from facecast.jobs.store import Store
+from facecast.looks.edit import edit_file
 from facecast.media import media_kind, read_image
-from facecast.params import SwapParams
+from facecast.params import EditParams, SwapParams
 from facecast.pipeline import swap_file
 from facecast.quality import evaluate
 from facecast.selection import Cast, cast_for
@@ -90,7 +91,7 @@ def source_of(payload: dict[str, Any], layout: Layout, store: Store) -> Path:
     if payload.get("video_id"):
         video = store.get(VideoRow, payload["video_id"])
         if video is None:
-            raise MissingInputError("the video was deleted before the swap ran")
+            raise MissingInputError("the video was deleted before the job ran")
         return layout.video(video.id) / "source"
     template = get_template(payload["template_id"])
     if template is None:
@@ -106,6 +107,15 @@ def faces_folder(payload: dict[str, Any], layout: Layout) -> Path:
     if template is None:
         raise MissingInputError(f"the template {payload['template_id']!r} is no longer installed")
     return template.faces_folder
+
+
+def result_path(job: JobRow, source: Path, layout: Layout) -> Path:
+    """Where a job's result goes: named after the job, in the source's kind and format."""
+    if media_kind(source) == "image":
+        suffix = ".png" if read_image(source).format == "PNG" else ".jpg"
+    else:
+        suffix = ".mp4"
+    return layout.results() / f"{job.id}{suffix}"
 
 
 def swap(job: JobRow, ctx: Context) -> Outcome:
@@ -125,11 +135,7 @@ def swap(job: JobRow, ctx: Context) -> Outcome:
     mapping = {int(k): v for k, v in (payload.get("map") or {}).items()}
     who = cast_for(source, payload.get("faces") or "largest", mapping,
                    payload.get("identity_id"), identity, faces_folder(payload, ctx.layout))
-    if media_kind(source) == "image":
-        suffix = ".png" if read_image(source).format == "PNG" else ".jpg"
-    else:
-        suffix = ".mp4"
-    output = ctx.layout.results() / f"{job.id}{suffix}"
+    output = result_path(job, source, ctx.layout)
     params = SwapParams.model_validate(payload.get("params") or {})
     result = swap_file(who, source, output, params,
                        progress=lambda done, total: ctx.progress(SWAP_SHARE * done / max(total, 1)))
@@ -151,7 +157,26 @@ def _measured(who: Identity | Cast) -> Identity | None:
     return who.roles.get(largest)
 
 
+def edit(job: JobRow, ctx: Context) -> Outcome:
+    """Change the looks of the video or photo (no swap); the result is named after the job."""
+    source = source_of(job.payload, ctx.layout, ctx.store)
+    output = result_path(job, source, ctx.layout)
+    params = EditParams.model_validate(job.payload.get("params") or {})
+    result = edit_file(source, output, params,
+                       progress=lambda done, total: ctx.progress(done / max(total, 1)))
+    return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings)
+
+
+def dataset(job: JobRow, ctx: Context) -> Outcome:
+    """Extract, filter and cluster faces (see `jobs.datasets`, which imports this module)."""
+    from facecast.jobs.datasets import run
+
+    return run(job, ctx)
+
+
 RUNNERS: dict[str, Callable[[JobRow, Context], Outcome]] = {
     "build_identity": build,
     "swap": swap,
+    "edit": edit,
+    "dataset": dataset,
 }

@@ -56,11 +56,13 @@ class VideoWriter:
     survives; a trimmed source starts at 0) and the source's audio. It appears at `path` only
     when the `with` block ends without an exception; until then it lives in a temporary file in
     the same folder, deleted on failure. Encoding runs in a worker thread, overlapping the
-    caller's processing of the next frame.
+    caller's processing of the next frame. `size` (width, height; even numbers) makes the
+    output smaller than the source: frames are then written at that size.
     """
 
     def __init__(
-        self, path: str | Path, source: VideoReader, crf: int = 23, preset: str = "medium"
+        self, path: str | Path, source: VideoReader, crf: int = 23, preset: str = "medium",
+        size: tuple[int, int] | None = None,
     ) -> None:
         if not 0 <= crf <= 51:
             raise ParamError(f"crf must be between 0 and 51, got {crf}")
@@ -68,6 +70,7 @@ class VideoWriter:
             raise ParamError(f"preset must be one of {', '.join(X264_PRESETS)}; got {preset!r}")
         self.path = Path(path)
         self._source = source
+        self.size = size or (source.info.width, source.info.height)
         self._trimmed = source.start is not None or source.end is not None
         self._file = AtomicFile(self.path)
         self._audio: AudioTrack | None = None
@@ -109,12 +112,12 @@ class VideoWriter:
 
     def write(self, frame: Frame) -> None:
         """Queue `frame` for encoding at its source timestamp (its pixels may be new)."""
-        info = self._source.info
+        width, height = self.size
         image = frame.image
-        if image.shape != (info.height, info.width, 3) or image.dtype.name != "uint8":
+        if image.shape != (height, width, 3) or image.dtype.name != "uint8":
             raise ValueError(
                 f"frame {frame.index} is {image.dtype} {image.shape}; expected uint8 "
-                f"{(info.height, info.width, 3)}"
+                f"{(height, width, 3)}"
             )
         pts = frame.pts
         if pts is None:  # containers without timestamps: place frames by their time
@@ -164,12 +167,11 @@ class VideoWriter:
             raise
 
     def _add_video_stream(self, crf: int, preset: str) -> av.VideoStream:
-        info, details = self._source.info, self._source.details
+        details = self._source.details
         stream = self._output.add_stream(
             "libx264", rate=details.rate, options={"crf": str(crf), "preset": preset}
         )
-        stream.width = info.width
-        stream.height = info.height
+        stream.width, stream.height = self.size
         stream.pix_fmt = "yuv420p"
         stream.time_base = details.time_base
         codec = stream.codec_context

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from facecast.errors import TemplateError
-from facecast.params import SwapParams
+from facecast.params import EditParams, SwapParams
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -53,12 +53,16 @@ class Manifest(BaseModel):
         SwapParams.model_validate(value)
         return value
 
+    @field_validator("style")
+    @classmethod
+    def _style(cls, value: str) -> str:
+        EditParams(style=value)
+        return value
+
     def swap_params(self, given: SwapParams) -> SwapParams:
-        """The template's defaults (trim, parameters, style where the engine has it) under
-        what a user set explicitly in `given`."""
-        base = dict(self.params, start=self.start, end=self.end)
-        if "style" in SwapParams.model_fields:
-            base["style"] = self.style
+        """The template's defaults (trim, parameters, style) under what a user set explicitly
+        in `given`."""
+        base = dict(self.params, start=self.start, end=self.end, style=self.style)
         base.update(given.model_dump(include=given.model_fields_set))
         return SwapParams.model_validate(base)
 

@@ -1,35 +1,9 @@
 // facecast's page: every action goes through the REST API (/docs), like any other front-end.
+// common.js (loaded first) gives $, api, say and el.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const state = { identity: null, target: null, job: null, photos: [], identities: [],
   faces: [], cast: new Map() };  // cast: face id -> identity id ("" = the identity chosen in 1)
-
-async function api(path, options = {}) {
-  const response = await fetch(path, options);
-  const body = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) {
-    throw new Error((body && body.detail) || `${response.status} ${response.statusText}`);
-  }
-  return body;
-}
-
-function say(id, text, isError = false) {
-  const el = $(id);
-  el.textContent = text;
-  el.classList.toggle("error", isError);
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 function eta(job) {
   if (job.status === "queued") return "waiting for a free worker…";
@@ -154,6 +128,7 @@ function selectIdentity(identity) {
   }
   renderFaces();
   updateSwitch();
+  schedulePreview();
 }
 
 async function loadIdentities(selectId) {
@@ -187,6 +162,7 @@ function selectTarget(target) {
     t.classList.toggle("selected", target && target.kind === "template" && t.dataset.id === target.id));
   loadFaces();
   updateSwitch();
+  schedulePreview();
 }
 
 async function loadTemplates() {
@@ -287,6 +263,7 @@ for (const [input, output] of [["identity-strength", "is-out"], ["shape-strength
 function updateSwitch() {
   const someone = state.faces.length <= 1 || state.cast.size > 0;
   $("switch").disabled = !(state.identity && state.target && someone) || !!state.job;
+  $("edit").disabled = !state.target || !!state.job;
 }
 
 // "largest" for a single face (as before); otherwise the picked faces and who goes on each.
@@ -303,7 +280,7 @@ function params() {
   const start = $("trim-start").value, end = $("trim-end").value;
   if (start !== "") p.start = Number(start);
   if (end !== "") p.end = Number(end);
-  return p;
+  return Object.assign(p, looksParams());
 }
 
 $("switch").addEventListener("click", async () => {
@@ -336,6 +313,134 @@ $("switch").addEventListener("click", async () => {
 
 $("cancel").addEventListener("click", async () => {
   if (state.job) await api(`/api/jobs/${state.job}/cancel`, { method: "POST" });
+});
+
+// ---- 4. looks ---------------------------------------------------------------------------
+// The controls are built from the API's own schema (/openapi.json), so names, ranges and
+// descriptions have one definition: facecast.params.
+
+const looks = { style: "realistic", timer: null, request: null, url: null };
+
+function sliderFor(group, name, spec) {
+  const span = spec.maximum - spec.minimum;
+  const step = span <= 10 ? 0.1 : 1;
+  const out = el("output", {}, "0");
+  const input = el("input", { type: "range", min: spec.minimum, max: spec.maximum, step,
+    value: spec.default, "data-group": group, "data-name": name, title: spec.description });
+  input.addEventListener("input", () => { out.textContent = input.value; schedulePreview(); });
+  return el("label", { class: "slider", title: spec.description }, spec.title, out, input);
+}
+
+function selectStyle(style) {
+  looks.style = style;
+  document.querySelectorAll("#styles .chip").forEach((c) =>
+    c.classList.toggle("selected", c.dataset.style === style));
+  schedulePreview();
+}
+
+async function loadLooks() {
+  const schemas = (await api("/openapi.json")).components.schemas;
+  const styles = $("styles");
+  for (const style of schemas.EditParams.properties.style.enum) {
+    styles.append(el("button", { class: "chip", type: "button", "data-style": style,
+      role: "radio", onclick: () => selectStyle(style) }, style));
+  }
+  for (const [group, box] of [["Adjustments", "adjust-sliders"], ["Sliders", "reshape-sliders"]]) {
+    for (const [name, spec] of Object.entries(schemas[group].properties)) {
+      $(box).append(sliderFor(group, name, spec));
+    }
+  }
+  selectStyle("realistic");
+}
+
+// The looks part of the parameters (as in facecast.params.EditParams): only what moved.
+function looksParams() {
+  const p = { style: looks.style, style_scope: $("style-scope").value, adjustments: {}, sliders: {} };
+  document.querySelectorAll("#step-looks input[type=range]").forEach((input) => {
+    const value = Number(input.value);
+    if (value !== 0) p[input.dataset.group === "Sliders" ? "sliders" : "adjustments"][input.dataset.name] = value;
+  });
+  return p;
+}
+
+function target() {
+  return state.target.kind === "template" ? { template_id: state.target.id } : { video_id: state.target.id };
+}
+
+function schedulePreview() {
+  clearTimeout(looks.timer);
+  looks.timer = setTimeout(renderPreview, 250);
+}
+
+async function renderPreview() {
+  if (!state.target) return;
+  if (looks.request) looks.request.abort();
+  const request = looks.request = new AbortController();
+  const body = { ...target(), params: params(), time: Number($("trim-start").value) || 0 };
+  if (state.identity) body.identity_id = state.identity.id;
+  $("look-preview").classList.add("stale");
+  say("preview-status", "rendering a preview…");
+  try {
+    const response = await fetch("/api/previews", { method: "POST", signal: request.signal,
+      headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    if (!response.ok) {
+      const problem = await response.json().catch(() => null);
+      throw new Error((problem && problem.detail) || `${response.status} ${response.statusText}`);
+    }
+    const url = URL.createObjectURL(await response.blob());
+    if (looks.url) URL.revokeObjectURL(looks.url);
+    looks.url = url;
+    $("look-preview").src = url;
+    $("look-preview").hidden = false;
+    $("look-preview").classList.remove("stale");
+    const timing = /dur=([\d.]+)/.exec(response.headers.get("server-timing") || "");
+    say("preview-status", `${state.identity ? "your face, " : ""}${looks.style}` +
+      (timing ? ` · rendered in ${Math.round(Number(timing[1]))} ms` : ""));
+  } catch (err) {
+    if (err.name !== "AbortError") say("preview-status", err.message, true);
+  }
+}
+
+$("style-scope").addEventListener("change", schedulePreview);
+for (const id of ["identity-strength", "shape-strength", "trim-start"]) {
+  $(id).addEventListener("change", schedulePreview);
+}
+
+$("looks-reset").addEventListener("click", () => {
+  document.querySelectorAll("#step-looks input[type=range]").forEach((input) => {
+    input.value = 0;
+    input.previousSibling.textContent = "0";
+  });
+  $("style-scope").value = "frame";
+  selectStyle("realistic");
+});
+
+// The looks alone, on the original (POST /api/edits): style, adjustments, sliders and trim.
+$("edit").addEventListener("click", async () => {
+  const { identity_strength: _i, shape_strength: _s, ...edit } = params();
+  $("job-box").hidden = false;
+  $("job-progress").value = 0;
+  say("job-status", "starting…");
+  try {
+    const { job_id } = await api("/api/edits", { method: "POST",
+      headers: { "content-type": "application/json" }, body: JSON.stringify({ ...target(), params: edit }) });
+    state.job = job_id;
+    $("cancel").hidden = false;
+    updateSwitch();
+    const job = await follow(job_id, (j) => {
+      $("job-progress").value = j.progress;
+      say("job-status", `applying the looks: ${eta(j)}`);
+    });
+    if (job.status === "done") { say("job-status", "done"); showResult(job); }
+    else say("job-status", job.status === "cancelled" ? "cancelled" : job.error, job.status === "failed");
+  } catch (err) {
+    say("job-status", err.message, true);
+  } finally {
+    state.job = null;
+    $("cancel").hidden = true;
+    updateSwitch();
+    loadHistory();
+  }
 });
 
 // ---- result -----------------------------------------------------------------------------
@@ -413,13 +518,17 @@ async function loadHistory() {
   const list = $("history");
   list.replaceChildren();
   for (const job of jobs) {
+    const into = job.template_id || "your upload";
     const faces = Array.isArray(job.faces) && job.faces.length > 1 ? ` (${job.faces.length} faces)` : "";
-    const what = job.kind === "swap" ? `Swap into ${job.template_id || "your upload"}${faces}` : "Training";
+    const what = job.kind === "swap" ? `Swap into ${into}${faces}`
+      : job.kind === "edit" ? `Looks of ${into}`
+      : job.kind === "dataset" ? "Face dataset" : "Training";
     const when = new Date(job.created_at).toLocaleString();
     list.append(el("li", {},
       el("span", {}, `${what} · ${when}`),
       el("span", { class: `state-${job.status}` }, job.status === "failed" ? `failed: ${job.error}` : job.status),
-      job.result_url ? el("a", { href: "#", onclick: (e) => { e.preventDefault(); showResult(job); } }, "show") : null));
+      job.result_url ? el("a", { href: "#", onclick: (e) => { e.preventDefault(); showResult(job); } }, "show") : null,
+      job.kind === "dataset" ? el("a", { href: `/dataset.html#${job.id}` }, "open") : null));
   }
   if (!jobs.length) list.append(el("li", { class: "hint" }, "Nothing yet."));
 }
@@ -428,3 +537,4 @@ setCompare($("compare-slider").value);
 loadIdentities().catch((err) => say("train-status", err.message, true));
 loadTemplates().catch((err) => say("target-status", err.message, true));
 loadHistory().catch(() => {});
+loadLooks().catch((err) => say("preview-status", err.message, true));

@@ -1,0 +1,47 @@
+"""Output quality: the result's size and its encoder settings (`adjustments.resolution`,
+`adjustments.quality`; both 0 = the source's size and the default encoding)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+DEFAULT_JPEG = 95
+# x264 "veryfast" at CRF 20 measured on s18: 44.4 dB PSNR against the decoded source and
+# 1009 kB, in 4.4 s; "medium" at CRF 23 (libx264's defaults): 44.7 dB, 936 kB, 7.5 s.
+# The same picture in 58 % of the time is the better default for a product.
+ENCODER = {"preset": "veryfast", "crf": 20}
+
+
+def output_size(width: int, height: int, resolution: float, *, even: bool) -> tuple[int, int]:
+    """(width, height) made smaller by `resolution` percent (-90..0). Video sizes are
+    even: H.264 in yuv420p halves the colour planes."""
+    if resolution == 0:
+        return width, height
+    scale = 1.0 + resolution / 100.0
+    step = 2 if even else 1
+    return (max(round(width * scale / step) * step, step),
+            max(round(height * scale / step) * step, step))
+
+
+def resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The picture at `size` (width, height): area averaging, so nothing aliases."""
+    if (rgb.shape[1], rgb.shape[0]) == size:
+        return rgb
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+def encoder(quality: float) -> dict[str, object]:
+    """x264 settings for `quality` (-100..100): CRF 34 through ENCODER's 20 to 12."""
+    crf = ENCODER["crf"]
+    if quality == 0:
+        return dict(ENCODER)
+    crf = crf - 8 * quality / 100 if quality > 0 else crf - 14 * quality / 100
+    return dict(ENCODER, crf=round(crf))
+
+
+def jpeg_quality(quality: float) -> int:
+    """JPEG quality for `quality` (-100..100): 50 through 95 to 100."""
+    if quality >= 0:
+        return round(DEFAULT_JPEG + (100 - DEFAULT_JPEG) * quality / 100)
+    return round(DEFAULT_JPEG + (DEFAULT_JPEG - 50) * quality / 100)
