@@ -98,7 +98,7 @@ class Occlusion:
         in_front = self._to_frame(sudden, face, region, order)
         kept = self._to_frame(foreign, face, region, order)
         if scene is not None:
-            hands = scene.hand_cover(region)
+            hands = scene.hand_cover(region, face.xy[list(L.FACE_OVAL)])
             if hands is not None:
                 in_front = np.maximum(in_front, hands) if in_front is not None else hands
             background = scene.background(region)
