@@ -12,9 +12,10 @@ changed the frame):
   picture, not to the face. Strong edges of the target's band (its own eyes, nostrils,
   lips) are softly limited, and the features are left out, so no ghost of the old face
   comes back;
-- colour: each Lab channel of the swapped face takes the target face's mean and spread
-  (lightness half-way only, so the user's features keep their shape of light), which puts
-  the face in the painting's palette.
+- colour: where the target face's palette is narrower than the swapped face's, each Lab
+  channel's spread shrinks to it (lightness half-way only, so the user's features keep
+  their shape of light): the face joins the painting's palette. Means are left to
+  relighting, which has matched them on the skin.
 
 In a video the figures (band gains, colour maps) follow the running values smoothly, so
 nothing flickers. On a photo target as sharp and clean as the selfies, every gain is
@@ -61,16 +62,19 @@ def _bands(luma: np.ndarray, size: float) -> list[np.ndarray]:
     return [levels[i] - levels[i + 1] for i in range(len(radii))]
 
 
-def _spread_map(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """256-entry map giving `source` values (uint8) `target`'s mean and spread.
+def _narrowing(face_s: np.ndarray, face_o: np.ndarray) -> np.ndarray:
+    """256-entry map of one Lab channel (uint8 values) of the swapped face that shrinks its
+    spread about its mean to the target face's, where the target's palette is narrower (a
+    painting's muted palette takes the red out of a photo's lips). It never widens (that
+    would only exaggerate the render's own blotches, and flicker), and leaves the mean,
+    which relighting has already matched on the skin.
 
-    Mean and spread rather than whole histograms: a histogram's sparse tail (a few pixels
-    of a lip's edge) would map onto the target's extreme and come out as coloured specks.
+    Means and spreads rather than whole histograms: a histogram's sparse tail (a few
+    pixels of a lip's edge) would map onto the target's extreme, as coloured specks.
     """
-    ms, ss = float(source.mean()), float(source.std())
-    mt, st = float(target.mean()), float(target.std())
-    gain = float(np.clip(st / max(ss, 1e-3), 0.25, 2.0))
-    return (mt + gain * (np.arange(256, dtype=np.float32) - ms)).astype(np.float32)
+    centre = float(face_s.mean())
+    gain = float(np.clip(face_o.std() / max(float(face_s.std()), 1e-3), 0.25, 1.0))
+    return (centre + gain * (np.arange(256, dtype=np.float32) - centre)).astype(np.float32)
 
 
 class Matcher:
@@ -109,7 +113,7 @@ class Matcher:
         reach = max(size / 30, 1.0)
         features = np.minimum(cv2.GaussianBlur(features, (0, 0), reach) * 2.0, 1.0)
         diff = np.abs(o.astype(np.int16) - s).max(axis=2).astype(np.float32)
-        changed = smoothstep(cv2.GaussianBlur(diff, (0, 0), reach) / 3.0)
+        changed = smoothstep(cv2.GaussianBlur(diff, (0, 0), reach) / 1.5)
         weight = cv2.GaussianBlur(oval, (0, 0), reach) * changed * strength
         face = (oval > 0.5) & (changed > 0.5)
         skin = face & (features < 0.05)
@@ -118,7 +122,8 @@ class Matcher:
 
         lab_o = cv2.cvtColor(o, cv2.COLOR_RGB2LAB)
         lab_s = cv2.cvtColor(s, cv2.COLOR_RGB2LAB)
-        maps = np.stack([_spread_map(lab_s[..., c][face], lab_o[..., c][face]) for c in range(3)])
+        maps = np.stack([_narrowing(lab_s[..., c][face], lab_o[..., c][face])
+                         for c in range(3)])
         luma_o = lab_o[..., 0].astype(np.float32)
         luma_s = lab_s[..., 0].astype(np.float32)
         bands_o, bands_s = _bands(luma_o, size), _bands(luma_s, size)
