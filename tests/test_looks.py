@@ -407,3 +407,19 @@ def test_edit_errors_exit_2_with_a_message(args: list[str], message: str,
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_swap_command_takes_the_looks(identity, tmp_path: Path) -> None:
+    """`facecast swap` with a style, adjustments, sliders and match (the `identity` fixture
+    trained d10 into this process's FACECAST_HOME, which the command inherits)."""
+    out = tmp_path / "out.png"
+    source = MEDIA / "portraits" / "s12.jpg"
+    done = facecast("swap", "--identity", "d10", "-i", source, "-o", out, "--style", "comic",
+                    "--style-scope", "face", "--adjust", "saturation=20", "--reshape",
+                    "eye-size=20", "--match", "0.5")
+    assert done.returncode == 0, done.stderr
+    assert "swapped in 1" in done.stderr
+    assert read_image(out).rgb.shape == read_image(source).rgb.shape
+    refused = facecast("swap", "--identity", "d10", "-i", source, "-o", out, "--reshape",
+                       "eyes=3", "--match", "2")
+    assert refused.returncode == 2 and "unknown name 'eyes'" in refused.stderr
