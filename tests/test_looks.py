@@ -137,6 +137,17 @@ def test_positive_and_negative_move_their_statistic_the_right_way(name: str,
     assert min(up - base, base - down) > 0.01 * max(abs(base), 1.0), (down, base, up)
 
 
+def test_curves_applied_together_match_one_after_another(frame: np.ndarray) -> None:
+    values = {"exposure": 0.5, "temperature": 30, "tint": -20, "brightness": 20,
+              "contrast": 30, "saturation": 20}
+    together = adjust.apply(frame, Adjustments(**values))
+    apart = frame
+    for name, fn in adjust.ADJUSTMENTS.items():
+        if name in values:
+            apart = fn(apart, values[name])
+    assert np.abs(together.astype(int) - apart).max() <= 2  # one rounding instead of five
+
+
 def test_noise_reduction_lowers_the_noise_and_keeps_the_edges(frame: np.ndarray) -> None:
     rng = np.random.default_rng(1)
     noisy = np.clip(frame + rng.normal(0, 6, frame.shape), 0, 255).astype(np.uint8)
