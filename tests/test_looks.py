@@ -145,7 +145,8 @@ def test_curves_applied_together_match_one_after_another(frame: np.ndarray) -> N
     for name, fn in adjust.ADJUSTMENTS.items():
         if name in values:
             apart = fn(apart, values[name])
-    assert np.abs(together.astype(int) - apart).max() <= 2  # one rounding instead of five
+    difference = np.abs(together.astype(int) - apart)  # one rounding instead of five
+    assert difference.max() <= 3 and difference.mean() < 0.6
 
 
 def test_noise_reduction_lowers_the_noise_and_keeps_the_edges(frame: np.ndarray) -> None:
