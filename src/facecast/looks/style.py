@@ -112,7 +112,7 @@ def oil(rgb: np.ndarray, s: float) -> np.ndarray:
     relief = cv2.Sobel(strokes, cv2.CV_32F, 1, 0, ksize=3) + cv2.Sobel(strokes, cv2.CV_32F, 0,
                                                                         1, ksize=3)
     weave = textures.canvas(h, w, s)
-    light = 1.0 + 0.035 * strokes - 0.035 * relief + 0.02 * weave
+    light = 1.0 + 0.035 * strokes - 0.035 * relief + 0.012 * weave
     colour *= light[..., None]
     return _u8(colour)
 
