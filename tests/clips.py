@@ -29,3 +29,36 @@ def write_clip(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
         for f in frames:
             c.mux(s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
         c.mux(s.encode(None))
+
+
+def alternating_clip(path: Path, videos: list[Path], segment: int, segments: int,
+                     side: int = 384) -> list[str]:
+    """A clip of `segments` runs of `segment` frames taken from `videos` in turn (each video
+    continuing where its last run stopped), every frame centre-cropped square and resized to
+    `side`. Returns the name (stem) of the video each frame came from: the truth a
+    clustering is judged against."""
+    import cv2
+
+    per_video = -(-segments // len(videos)) * segment
+    runs = []
+    for video in videos:
+        frames = []
+        with av.open(str(video)) as c:
+            for frame in c.decode(video=0):
+                rgb = frame.to_ndarray(format="rgb24")
+                h, w = rgb.shape[:2]
+                s = min(h, w)
+                square = rgb[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
+                frames.append(cv2.resize(square, (side, side), interpolation=cv2.INTER_AREA))
+                if len(frames) == per_video:
+                    break
+        runs.append(frames)
+    clip, truth = [], []
+    for i in range(segments):
+        which = i % len(videos)
+        start = (i // len(videos)) * segment
+        run = runs[which][start : start + segment]
+        clip += run
+        truth += [videos[which].stem] * len(run)
+    write_clip(path, clip, fps=25)
+    return truth

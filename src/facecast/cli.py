@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from facecast.cli_dataset import dataset_app
 from facecast.errors import FacecastError
 from facecast.progress import console, progress_bar
 
@@ -17,6 +18,7 @@ app = typer.Typer(help="Put a person's face onto a character in a video or photo
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 identities_app = typer.Typer(help="Manage trained identities.", no_args_is_help=True)
 app.add_typer(identities_app, name="identities")
+app.add_typer(dataset_app, name="dataset")
 
 
 def _fail(message: str) -> None:
@@ -130,13 +132,14 @@ def swap(
     identity_strength: Annotated[float, typer.Option(help="0 = original face, 1 = fully you")
                                  ] = 1.0,
     shape_strength: Annotated[float, typer.Option(help="0..1: how far the face shape moves "
-                                                       "toward yours")] = 0.6,
+                                                       "toward yours")] = 1.0,
     sheet: Annotated[Path | None, typer.Option(help="also write a PNG of original | swapped "
                                                     "frame pairs")] = None,
     start: Annotated[float | None, typer.Option(help="video: first second to keep")] = None,
     end: Annotated[float | None, typer.Option(help="video: second to stop before")] = None,
-    match: Annotated[float, typer.Option(help="0..1: how far the face takes on the target's "
-                                              "own texture and colours (paintings)")] = 1.0,
+    match: Annotated[float | None, typer.Option(
+        help="0..1: how far the face takes on the target's own texture and colours "
+             "(paintings); default 1 on photos, 0 on videos")] = None,
     style: Style = "realistic",
     style_scope: StyleScope = "frame",
     adjust: Adjust = None,

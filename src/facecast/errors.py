@@ -19,3 +19,8 @@ class IdentityError(FacecastError):
 
 class ParamError(FacecastError):
     """A parameter outside its range or an unknown name."""
+
+
+class DatasetError(FacecastError):
+    """A face-dataset request that cannot be done: no videos, a folder outside the allowed
+    root, an output folder that is not empty, a folder with no crops to filter or cluster."""

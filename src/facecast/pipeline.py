@@ -17,6 +17,7 @@ from facecast.compose import blend
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
+from facecast.faces.scene import Scene, SceneReader
 from facecast.identity.model import Identity
 from facecast.looks import finish
 from facecast.looks.stage import Looks
@@ -63,22 +64,30 @@ class FaceSwapper:
         self.params = params
         self.engine = engine or MeshEngine()
         self.mesher = FaceMesher(video=video, max_faces=1)
+        self.scene = SceneReader(video=video)
         self.track = FaceTrack(identity.neutral, identity.uv)
 
     def close(self) -> None:
         self.mesher.close()
+        self.scene.close()
+
+    def look(self, rgb: np.ndarray) -> tuple[list[Face], Scene]:
+        """What the models see in a frame: its faces, the person and hands around them."""
+        faces = self.mesher.detect(rgb)
+        return faces, (self.scene.read(rgb) if faces else Scene())
 
     def __call__(self, rgb: np.ndarray, t: float) -> tuple[bool, float]:
         """Swap in place. Returns (face found, blend weight used)."""
-        return self.apply(rgb, t, self.mesher.detect(rgb))
+        return self.apply(rgb, t, *self.look(rgb))
 
-    def apply(self, rgb: np.ndarray, t: float, faces: list[Face]) -> tuple[bool, float]:
-        """Swap in place, given the faces `self.mesher` found in this frame."""
+    def apply(self, rgb: np.ndarray, t: float, faces: list[Face], scene: Scene | None = None
+              ) -> tuple[bool, float]:
+        """Swap in place, given what `look` found in this frame."""
         if not faces:
             self.track.lose()
             return False, 0.0
         face, weight = self.track.observe(faces[0], t)
-        occluded = self.track.occlusion.mask(rgb, face)
+        occluded = self.track.occlusion.mask(rgb, face, scene)
         weight *= self.params.identity_strength
         shaped = self.track.shape.reshape(face.points, self.params.shape_strength * weight)
         if weight <= 0.0:
@@ -95,7 +104,7 @@ class FaceSwapper:
         skin = rendered.skin
         if occluded:
             keep = (region.take(occluded.region, occluded.covered),
-                    region.take(occluded.region, occluded.pinned))
+                    region.take(occluded.region, occluded.low))
             skin = skin * (1.0 - keep[1])
         pixels = self.track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
                                   face.size)
@@ -103,24 +112,24 @@ class FaceSwapper:
         return True, weight
 
 
-def _with_faces(frames: Iterable[Frame], mesher: FaceMesher
-                ) -> Iterator[tuple[Frame, list[Face]]]:
-    """Frames with their faces, the mesh of frame N+1 computed while N is being rendered.
+def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list[Face], Scene]]
+                ) -> Iterator[tuple[Frame, list[Face], Scene]]:
+    """Frames with what `look` sees in them, frame N+1 looked at while N is being rendered.
 
     MediaPipe releases the GIL while it runs, so on two cores this overlap takes most of its
     cost off the rendering thread. One worker keeps the calls in frame order, as the
-    tracker requires.
+    trackers require.
     """
     with ThreadPoolExecutor(1, thread_name_prefix="facecast-mesh") as pool:
         it = iter(frames)
         current = next(it, None)
-        pending = pool.submit(mesher.detect, current.image) if current is not None else None
+        pending = pool.submit(look, current.image) if current is not None else None
         while current is not None:
-            faces = pending.result()
+            faces, scene = pending.result()
             following = next(it, None)
             if following is not None:
-                pending = pool.submit(mesher.detect, following.image)
-            yield current, faces
+                pending = pool.submit(look, following.image)
+            yield current, faces, scene
             current = following
 
 
@@ -138,10 +147,10 @@ def swap_video(identity: Identity, source: str | Path, output: str | Path, param
         encoding = finish.encoder(params.adjustments.quality)
         try:
             with VideoWriter(output, reader, size=looks.out_size, **encoding) as writer:
-                for frame, faces in _with_faces(reader, swapper.mesher):
+                for frame, faces, scene in _with_faces(reader, swapper.look):
                     before = frame.image.copy() if contact and contact.wants(frame.index) else None
                     original = frame.image.copy() if looks.wants_original else None
-                    found, weight = swapper.apply(frame.image, frame.time, faces)
+                    found, weight = swapper.apply(frame.image, frame.time, faces, scene)
                     frame.image = looks(frame.image, frame.time, faces, original)
                     result.frames += 1
                     result.face_frames += found
@@ -168,8 +177,8 @@ def swap_image(identity: Identity, source: str | Path, output: str | Path, param
     swapper = FaceSwapper(identity, params, video=False)
     looks = Looks(params, video=False, size=(before.shape[1], before.shape[0]))
     try:
-        faces = swapper.mesher.detect(image.rgb)
-        found, weight = swapper.apply(image.rgb, 0.0, faces)
+        faces, scene = swapper.look(image.rgb)
+        found, weight = swapper.apply(image.rgb, 0.0, faces, scene)
     finally:
         swapper.close()
     rgb = looks(image.rgb, 0.0, faces, before)

@@ -82,9 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": validation_message(errors), "errors": errors},
                             status_code=422)
 
-    from facecast.api.routes import identities, jobs, looks, templates, videos
+    from facecast.api.routes import datasets, identities, jobs, looks, templates, videos
 
-    for module in (identities, videos, templates, jobs, looks):
+    for module in (identities, videos, templates, jobs, looks, datasets):
         app.include_router(module.router, prefix="/api")
     app.mount("/", StaticFiles(directory=WEB, html=True), name="web")
     return app

@@ -119,7 +119,7 @@ class JobAccepted(BaseModel):
 
 class JobOut(BaseModel):
     id: str
-    kind: Literal["build_identity", "swap", "edit"]
+    kind: Literal["build_identity", "swap", "edit", "dataset"]
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     progress: float = Field(description="0..1")
     eta_s: float | None = Field(None, description="seconds left, from the progress rate")

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     min_photos: int = Field(5, ge=1)
     max_photos: int = Field(15, ge=1)
     recommended_height: int = Field(720, description="videos below this get a warning")
+    dataset_root: Path | None = Field(None, description="the server folder whose videos the "
+                                      "Dataset page may read and write into; unset: uploads "
+                                      "only, results in the data folder")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 

@@ -1,13 +1,20 @@
-"""Occluders: whatever passes in front of the face (a hand, a microphone, a strand of hair)
-stays in front of the swapped face.
+"""What the swap must leave alone: whatever is in front of the face or is not face at all.
 
-The target face's own look is unwrapped through its mesh into a small texture every frame
-and compared with a reference that follows it slowly. A texel that suddenly looks very
-different from the face it belongs to is covered by something; the swap leaves those pixels
-alone (no paint, no tone shift, no shape warp). Light changes and expressions are slow or
-small next to that difference; an "occluder" that never leaves is taken as the face's new
-look after a while (a permanent tattoo sticker or a lighting change), so it cannot freeze
-the swap for good.
+Four sources, merged into one `Occluded` per frame:
+- Sudden change. The target face's own look is unwrapped through its mesh into a small
+  texture every frame and compared with a reference that follows it slowly. A texel that
+  suddenly looks very different from the face it belongs to is covered by something (a
+  microphone, a strand of hair). Light changes and expressions are slow or small next to
+  that difference; an "occluder" that never leaves is taken as the face's new look after a
+  while (a lighting change), so it cannot freeze the swap for good.
+- Foreign structure. Where plain skin is expected (forehead, temples, around the eyes
+  outside brows and lids, the sides of the face), texels far from the face's own skin
+  colour for several frames are hair or the frames of glasses: they stay, for as long as
+  they are there.
+- Hands (`faces.scene`): skin-coloured like the face, so the appearance check misses them.
+- Background (`faces.scene`'s person mask): the mask never paints past the person.
+Only what passes in front (sudden change, hands) also pins the shape warp; glasses and hair
+move with the face they sit on.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy as np
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region, draw_order, warp_mesh
+from facecast.faces.scene import Scene
 
 UV_SIZE = 128  # texels across: fingers and mics are several texels wide at this size
 FOLLOW = 0.15  # per frame: the reference takes up light and expression in about 7 frames
@@ -28,6 +36,10 @@ NOISE_K = 4.0  # and a change must exceed this many of the texel's usual deviati
 MESH_SLACK_PX = 3.0  # how far (frame pixels) the mesh may sit off the face from frame to frame
 ACCEPT_AFTER = 60  # frames (~2 s) an occluder may stay before it counts as the face's look
 PIN_REACH = 0.15  # of the face's size: how far past the face an occluder is kept from warping
+FOREIGN_DELTA = 24.0  # Lab units from the face's median skin: farther is not skin
+SHADOW_L = 25.0  # a crease or the shadow under a brow is this much darker skin, not hair:
+SHADOW_WEIGHT = 0.33  # darkness up to SHADOW_L counts this much, beyond it in full
+FOREIGN_FOLLOW = 0.3  # per frame: hair or a rim must be there for 2-3 frames to count
 
 
 @dataclass
@@ -35,18 +47,20 @@ class Occluded:
     """What covers the face in one frame, over a window of it.
 
     covered: 0..1, where the frame must show as it is (no paint, no tone shift);
-    pinned: `covered` grown past the face's outline, where the shape warp must not move
-    pixels: the part of a hand or microphone outside the face cannot be seen in the face's
-    texture, but must not bend either.
+    pinned: what passes in front, grown past the face's outline, where the shape warp must
+    not move pixels: the part of a hand or microphone outside the face cannot be seen in the
+    face's texture, but must not bend either.
     """
 
     region: Region
     covered: np.ndarray
     pinned: np.ndarray
+    low: np.ndarray
+    """Where the low band (tone) must keep the frame too: `covered`, `pinned` and past it."""
 
 
 class Occlusion:
-    """Per-track memory of the target face's look; `mask` says what covers it now."""
+    """Per-track memory of the target face's look; `mask` says what to leave alone now."""
 
     def __init__(self, uv: np.ndarray) -> None:
         """`uv`: the mesh's texel coordinates in any fixed layout (scaled to UV_SIZE here)."""
@@ -54,6 +68,7 @@ class Occlusion:
         self._uv = ((uv - uv[: L.N_MESH].min(axis=0)) * (UV_SIZE - 2) / span + 1).astype(
             np.float32)
         self._tris = L.triangles()
+        self._plain, self._skin = _skin_zones(self._uv)
         self.reset()
 
     def reset(self) -> None:
@@ -61,9 +76,11 @@ class Occlusion:
         self._var = np.full((UV_SIZE, UV_SIZE), 16.0, np.float32)
         self._seen = np.zeros((UV_SIZE, UV_SIZE), bool)
         self._age = np.zeros((UV_SIZE, UV_SIZE), np.int32)
+        self._foreign = np.zeros((UV_SIZE, UV_SIZE), np.float32)
 
-    def mask(self, frame: np.ndarray, face: Face) -> Occluded | None:
-        """What covers `face` in `frame`; None when nothing does.
+    def mask(self, frame: np.ndarray, face: Face, scene: Scene | None = None
+             ) -> Occluded | None:
+        """What to leave alone around `face` in `frame`; None when nothing.
 
         Call once per frame, in order, before the frame is changed.
         """
@@ -75,10 +92,38 @@ class Occlusion:
         if texels_per_px > 1.0:  # a small face: texels between pixels only carry resampling
             lab = cv2.GaussianBlur(lab, (0, 0), texels_per_px / 2)
         visible = ids >= 0
+        sudden = self._sudden(lab, visible, texels_per_px)
+        foreign = self._foreign_structure(lab, visible) & ~sudden
+        region = Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=PIN_REACH + 0.05)
+        in_front = self._to_frame(sudden, face, region, order)
+        kept = self._to_frame(foreign, face, region, order)
+        if scene is not None:
+            hands = scene.hand_cover(region)
+            if hands is not None:
+                in_front = np.maximum(in_front, hands) if in_front is not None else hands
+            background = scene.background(region)
+            if background is not None:
+                background = np.clip((background - 0.4) / 0.4, 0.0, 1.0)
+                kept = np.maximum(kept, background) if kept is not None else background
+        if in_front is None and kept is None:
+            return None
+        zero = np.zeros((region.h, region.w), np.float32)
+        in_front = zero if in_front is None else in_front
+        kept = zero if kept is None else kept
+        reach = max(int(PIN_REACH * face.size), 1) | 1
+        pinned = cv2.dilate(in_front, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                                (reach, reach)))
+        pinned = np.maximum(cv2.GaussianBlur(pinned, (0, 0), reach / 4), in_front)
+        covered = np.maximum(in_front, kept)
+        return Occluded(region, covered, pinned, np.maximum(pinned, kept))
+
+    def _sudden(self, lab: np.ndarray, visible: np.ndarray, texels_per_px: float
+                ) -> np.ndarray:
+        """Texels that suddenly differ from the face's recent look (and update that look)."""
         if self._ref is None:
             self._ref = lab
             self._seen = visible.copy()
-            return None
+            return np.zeros_like(visible)
         delta = np.linalg.norm(lab - self._ref, axis=2)
         # near edges (brows, eyes, nostrils) a mesh a pixel off changes a texel a lot:
         # allow the change such a slip would explain
@@ -97,16 +142,62 @@ class Occlusion:
         self._var[follow] = np.clip((1 - FOLLOW) * self._var[follow]
                                     + FOLLOW * delta[follow] ** 2, 4.0, 400.0)
         self._seen |= visible
-        if not covered.any():
+        return covered
+
+    def _foreign_structure(self, lab: np.ndarray, visible: np.ndarray) -> np.ndarray:
+        """Texels of the plain-skin zone that have looked unlike the face's skin for a few
+        frames: hair over the forehead or temples, the frames of glasses."""
+        skin = visible & self._skin
+        if skin.sum() < 32:
+            return np.zeros_like(visible)
+        d = lab - np.median(lab[skin], axis=0)
+        darker = np.maximum(-d[..., 0], 0.0)
+        dl = np.where(d[..., 0] < 0, SHADOW_WEIGHT * np.minimum(darker, SHADOW_L)
+                      + np.maximum(darker - SHADOW_L, 0.0), d[..., 0] / 2)
+        unlike = (dl**2 + d[..., 1] ** 2 + d[..., 2] ** 2 > FOREIGN_DELTA**2) & visible
+        self._foreign += FOREIGN_FOLLOW * (unlike - self._foreign)
+        foreign = ((self._foreign > 0.5) & self._plain).astype(np.uint8)
+        return cv2.dilate(foreign, np.ones((5, 5), np.uint8)) > 0
+
+    def _to_frame(self, texels: np.ndarray, face: Face, region: Region, order: np.ndarray
+                  ) -> np.ndarray | None:
+        """A UV mask laid onto the face in `region` (soft-edged), or None if empty."""
+        if not texels.any():
             return None
-        soft = cv2.GaussianBlur(covered.astype(np.float32), (0, 0), 1.0)
-        soft = np.maximum(soft, covered)
-        region = Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=PIN_REACH + 0.05)
+        soft = cv2.GaussianBlur(texels.astype(np.float32), (0, 0), 1.0)
+        soft = np.maximum(soft, texels)
         out, _ = warp_mesh(soft, self._uv, face.xy, self._tris, region, order)
-        reach = max(int(PIN_REACH * face.size), 1) | 1
-        pinned = cv2.dilate(out, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
-        pinned = cv2.GaussianBlur(pinned, (0, 0), reach / 4)
-        return Occluded(region, out, np.maximum(pinned, out))
+        return out
+
+
+def _skin_zones(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(plain, skin) UV masks. `plain`: where hair or glasses may lie on what should be
+    plain skin: above the nose tip and along the face's sides down to the mouth, less the
+    brows, eyes and lids. `skin`: what the face's skin colour is measured on: the whole
+    face less brows, eyes, nostrils and lips."""
+    size = (UV_SIZE, UV_SIZE)
+    face = np.zeros(size, np.uint8)
+    cv2.fillPoly(face, [uv[list(L.FACE_OVAL)].astype(np.int32)], 1)
+    grow = max(UV_SIZE // 40, 1) * 2 + 1
+    eyes = np.zeros(size, np.uint8)  # with their lashes and lids: grown
+    for group in (L.RIGHT_EYE, L.LEFT_EYE):
+        cv2.fillConvexPoly(eyes, cv2.convexHull(uv[list(group)].astype(np.int32)), 1)
+    brows = np.zeros(size, np.uint8)  # grown by a texel only: rims of glasses run close by
+    for group in (L.RIGHT_BROW, L.LEFT_BROW):
+        cv2.fillConvexPoly(brows, cv2.convexHull(uv[list(group)].astype(np.int32)), 1)
+    features = cv2.dilate(eyes, np.ones((grow, grow), np.uint8)) | cv2.dilate(
+        brows, np.ones((3, 3), np.uint8))
+    lips = np.zeros(size, np.uint8)
+    cv2.fillPoly(lips, [uv[list(L.LIPS_OUTER)].astype(np.int32)], 1)
+    lips = cv2.dilate(lips, np.ones((grow, grow), np.uint8))
+    inset = cv2.distanceTransform(face, cv2.DIST_L2, 3)
+    rows = np.arange(UV_SIZE)[:, None]
+    upper = rows < uv[L.NOSE_TIP, 1]
+    sides = (inset < 0.12 * UV_SIZE) & (rows < uv[[L.MOUTH_LEFT, L.MOUTH_RIGHT], 1].min())
+    plain = (face > 0) & (upper | sides) & (features == 0)
+    nostrils = (rows > uv[L.NOSE_TIP, 1]) & (rows < uv[[L.MOUTH_LEFT, L.MOUTH_RIGHT], 1].min())
+    skin = (face > 0) & (features == 0) & (lips == 0) & ~(nostrils & (inset > 0.25 * UV_SIZE))
+    return plain, skin
 
 
 def _gradient(lab: np.ndarray) -> np.ndarray:

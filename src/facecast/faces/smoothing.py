@@ -20,7 +20,10 @@ def _alpha(cutoff_hz: float, dt: float) -> float:
 class MeshFilter:
     """One-Euro filter over N x 3 landmark arrays."""
 
-    def __init__(self, min_cutoff: float = 1.5, beta: float = 4.0, d_cutoff: float = 1.0) -> None:
+    def __init__(self, min_cutoff: float = 1.5, beta: float = 7.0, d_cutoff: float = 1.0) -> None:
+        """beta 7 against 4: on d12's fast head moves pose drift 0.022 -> 0.015, flicker
+        1.077 -> 1.029, eye correlation 0.74 -> 0.82; on s13, blinks 3 -> 2 (as the
+        original's); on the calmer s18 no change."""
         self.min_cutoff = min_cutoff
         self.beta = beta
         self.d_cutoff = d_cutoff

@@ -42,6 +42,10 @@ class Layout:
     def cache(self) -> Path:
         return self.root / "cache"
 
+    def dataset(self, job_id: str) -> Path:
+        """A dataset job's log, and its output when no server folder was chosen."""
+        return self.root / "datasets" / job_id
+
     def create(self) -> None:
         for path in (self.identities, self.root / "photos", self.root / "videos",
                      self.results(), self.cache()):

@@ -145,8 +145,16 @@ def edit(job: JobRow, ctx: Context) -> Outcome:
     return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings)
 
 
+def dataset(job: JobRow, ctx: Context) -> Outcome:
+    """Extract, filter and cluster faces (see `jobs.datasets`, which imports this module)."""
+    from facecast.jobs.datasets import run
+
+    return run(job, ctx)
+
+
 RUNNERS: dict[str, Callable[[JobRow, Context], Outcome]] = {
     "build_identity": build,
     "swap": swap,
     "edit": edit,
+    "dataset": dataset,
 }

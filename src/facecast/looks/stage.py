@@ -66,7 +66,8 @@ class Looks:
         self._smoother = MeshFilter()
         self._missed = 0
         swap = isinstance(params, SwapParams) and params.identity_strength > 0
-        self._strength = params.match if swap else 0.0
+        self._strength = (params.match_for(video=video) if isinstance(params, SwapParams)
+                          and swap else 0.0)
         self._matcher = Matcher() if self._strength > 0 else None
         painted = params.style != "realistic"
         self._steady = Steady() if video and painted else None

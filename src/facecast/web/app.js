@@ -1,34 +1,8 @@
 // facecast's page: every action goes through the REST API (/docs), like any other front-end.
+// common.js (loaded first) gives $, api, say and el.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const state = { identity: null, target: null, job: null, photos: [] };
-
-async function api(path, options = {}) {
-  const response = await fetch(path, options);
-  const body = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) {
-    throw new Error((body && body.detail) || `${response.status} ${response.statusText}`);
-  }
-  return body;
-}
-
-function say(id, text, isError = false) {
-  const el = $(id);
-  el.textContent = text;
-  el.classList.toggle("error", isError);
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 function eta(job) {
   if (job.status === "queued") return "waiting for a free worker…";
@@ -499,12 +473,15 @@ async function loadHistory() {
   list.replaceChildren();
   for (const job of jobs) {
     const into = job.template_id || "your upload";
-    const what = job.kind === "swap" ? `Swap into ${into}` : job.kind === "edit" ? `Looks of ${into}` : "Training";
+    const what = job.kind === "swap" ? `Swap into ${into}`
+      : job.kind === "edit" ? `Looks of ${into}`
+      : job.kind === "dataset" ? "Face dataset" : "Training";
     const when = new Date(job.created_at).toLocaleString();
     list.append(el("li", {},
       el("span", {}, `${what} · ${when}`),
       el("span", { class: `state-${job.status}` }, job.status === "failed" ? `failed: ${job.error}` : job.status),
-      job.result_url ? el("a", { href: "#", onclick: (e) => { e.preventDefault(); showResult(job); } }, "show") : null));
+      job.result_url ? el("a", { href: "#", onclick: (e) => { e.preventDefault(); showResult(job); } }, "show") : null,
+      job.kind === "dataset" ? el("a", { href: `/dataset.html#${job.id}` }, "open") : null));
   }
   if (!jobs.length) list.append(el("li", { class: "hint" }, "Nothing yet."));
 }

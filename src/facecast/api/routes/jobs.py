@@ -4,7 +4,7 @@ cancel it, list this session's history."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -92,22 +92,28 @@ async def job_events(job_id: str, request: Request, owner: Owner, svc: Svc
     """Server-sent events (`event: job`, JSON data as GET /api/jobs/{id}) whenever the job
     changes; the stream ends after the job ends."""
     await run_in_threadpool(owned_job, svc, job_id, owner)
+    return EventSourceResponse(job_updates(request, svc, job_id, owner), ping=15)
 
-    async def stream() -> AsyncIterator[dict]:
-        last = None
-        while True:
-            row = await run_in_threadpool(svc.store.get, JobRow, job_id, owner)
-            if row is None:
-                return
-            data = JobOut.of(row).model_dump_json()
-            if data != last:
-                last = data
-                yield {"event": "job", "data": data}
-            if row.status in FINISHED or await request.is_disconnected():
-                return
-            await asyncio.sleep(POLL_S)
 
-    return EventSourceResponse(stream(), ping=15)
+async def job_updates(request: Request, svc: Services, job_id: str, owner: str,
+                      before: Callable[[], Awaitable[list[dict]]] | None = None
+                      ) -> AsyncIterator[dict]:
+    """`job` events (the job as GET /api/jobs/{id}) whenever it changes, until it ends or
+    the client leaves; each poll first sends what `before` returns (a job's log lines)."""
+    last = None
+    while True:
+        row = await run_in_threadpool(svc.store.get, JobRow, job_id, owner)
+        if row is None:
+            return
+        for event in await before() if before is not None else ():
+            yield event
+        data = JobOut.of(row).model_dump_json()
+        if data != last:
+            last = data
+            yield {"event": "job", "data": data}
+        if row.status in FINISHED or await request.is_disconnected():
+            return
+        await asyncio.sleep(POLL_S)
 
 
 @router.get("/jobs/{job_id}/result", response_class=FileResponse)
@@ -149,4 +155,5 @@ def delete_job(job_id: str, owner: Owner, svc: Svc) -> Response:
     svc.store.delete(job)
     if job.result:
         remove(svc.layout.results() / job.result)
+    remove(svc.layout.dataset(job.id))  # a dataset job's log (a chosen output folder stays)
     return Response(status_code=204)

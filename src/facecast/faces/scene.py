@@ -1,0 +1,87 @@
+"""What surrounds the faces in a frame: the person against the background, and hands.
+
+Both come from models inside the MediaPipe wheel: selfie segmentation (person vs
+background, so the swap never paints over the wall behind a cheek) and hand landmarks (a
+hand in front of a face is skin-coloured like it, which the appearance check in
+`compose.occlusion` cannot see).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from facecast.faces.mesh import quiet_native_stderr
+from facecast.faces.raster import Region
+
+FINGER_WIDTH = 0.22  # of the hand's size (wrist to middle fingertip): how far past the
+# landmarks the hand's own skin reaches (landmarks run along the bones)
+
+
+@dataclass
+class Scene:
+    """One frame's person mask (0..1, frame-sized) and hands (each 21 x 2, pixels)."""
+
+    person: np.ndarray | None = None
+    hands: list[np.ndarray] = field(default_factory=list)
+
+    def background(self, region: Region) -> np.ndarray | None:
+        """0..1 over `region`: how surely each pixel is not the person."""
+        if self.person is None:
+            return None
+        return 1.0 - self.person[region.slices]
+
+    def hand_cover(self, region: Region) -> np.ndarray | None:
+        """0/1 over `region`: where a hand is, or None when no hand reaches it."""
+        if not self.hands:
+            return None
+        cover = np.zeros((region.h, region.w), np.uint8)
+        for hand in self.hands:
+            size = float(np.linalg.norm(hand[12] - hand[0]))
+            pts = (hand - (region.x0, region.y0)).astype(np.int32)
+            width = max(int(size * FINGER_WIDTH), 1)
+            cv2.fillConvexPoly(cover, cv2.convexHull(pts[[0, 1, 5, 9, 13, 17]]), 1)
+            for finger in _FINGERS:
+                cv2.polylines(cover, [pts[list(finger)]], False, 1, thickness=width)
+        return cover.astype(np.float32) if cover.any() else None
+
+
+_FINGERS = ((0, 1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (0, 17, 18, 19, 20))
+
+
+class SceneReader:
+    """Selfie segmentation and hand tracking over a stream of frames (or single photos)."""
+
+    def __init__(self, *, video: bool, max_hands: int = 2) -> None:
+        from mediapipe.python.solutions import hands, selfie_segmentation
+
+        with quiet_native_stderr():
+            # the general model (256 x 256): the landscape one is faster but blurs the
+            # edge of a face against the wall by twice as many pixels
+            self._segment = selfie_segmentation.SelfieSegmentation(model_selection=0)
+            self._hands = hands.Hands(static_image_mode=not video, max_num_hands=max_hands,
+                                      model_complexity=0, min_detection_confidence=0.5)
+            warm_up = np.zeros((64, 64, 3), np.uint8)
+            self._segment.process(warm_up)
+            self._hands.process(warm_up)
+
+    def read(self, rgb: np.ndarray) -> Scene:
+        h, w = rgb.shape[:2]
+        with quiet_native_stderr():
+            person = self._segment.process(rgb).segmentation_mask
+            found = self._hands.process(rgb).multi_hand_landmarks
+        hands = [np.array([(p.x * w, p.y * h) for p in hand.landmark], np.float32)
+                 for hand in found or ()]
+        return Scene(person=person, hands=hands)
+
+    def close(self) -> None:
+        self._segment.close()
+        self._hands.close()
+
+    def __enter__(self) -> SceneReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
