@@ -89,9 +89,9 @@ def match(images: list[np.ndarray]) -> None:
     swapper = FaceSwapper(identity, SwapParams(), video=True)
     pairs = []
     for i, image in enumerate(images):
-        faces = swapper.mesher.detect(image)
+        faces, scene = swapper.look(image)
         swapped = image.copy()
-        swapper.apply(swapped, i / 30, faces)
+        swapper.apply(swapped, i / 30, faces, scene)
         pairs.append((image, swapped, faces[0].xy))
     swapper.close()
     matcher = Matcher()
