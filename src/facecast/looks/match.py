@@ -160,7 +160,7 @@ class Matcher:
         typical = max(float(np.median(coarse[skin])), 1e-3)
         apart = np.abs(cv2.GaussianBlur(luma_o - luma_s, (0, 0), TEXTURE[-1]))
         outside = ((1.0 - features) * (1.0 - smoothstep((coarse / typical - 2.0) / 2.0))
-                   * (1.0 - smoothstep((apart - 6.0) / 10.0)))
+                   * (1.0 - smoothstep((apart - 12.0) / 12.0)))
         for k, (b_s, b_o) in enumerate(zip(bands_s, bands_o, strict=True)):
             limit = EDGE * max(float(energy[k, 1]), 1e-3)
             texture = b_o / (1.0 + (b_o / limit) ** 2)
