@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml Makefile
 $(CHROMIUM):
 	apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
 
+# The five built-in templates come from the test media when they are there (hashes checked).
 run: $(STAMP)
+	if [ -d "$(FACECAST_MEDIA)/videos" ]; then $(BIN)/facecast templates install --from "$(FACECAST_MEDIA)"; fi
 	$(BIN)/python -m facecast.api
 
 test: $(STAMP) $(CHROMIUM)
@@ -31,6 +33,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/swap_speed.py
+	$(BIN)/python bench/multi_faces.py
 	$(BIN)/python bench/looks_speed.py
 
 eval: $(STAMP)

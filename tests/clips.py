@@ -31,6 +31,25 @@ def write_clip(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
         c.mux(s.encode(None))
 
 
+def side_by_side(left: Path, right: Path, frames: int, height: int = 360) -> list[np.ndarray]:
+    """The first `frames` frames of two videos scaled to one height and put side by side:
+    a two-person clip."""
+    import cv2
+
+    def first(path: Path) -> list[np.ndarray]:
+        with av.open(str(path)) as c:
+            out = []
+            for f in c.decode(video=0):
+                rgb = f.to_ndarray(format="rgb24")
+                w = round(rgb.shape[1] * height / rgb.shape[0] / 2) * 2
+                out.append(cv2.resize(rgb, (w, height), interpolation=cv2.INTER_AREA))
+                if len(out) == frames:
+                    return out
+        return out
+
+    return [np.hstack(pair) for pair in zip(first(left), first(right), strict=True)]
+
+
 def alternating_clip(path: Path, videos: list[Path], segment: int, segments: int,
                      side: int = 384) -> list[str]:
     """A clip of `segments` runs of `segment` frames taken from `videos` in turn (each video

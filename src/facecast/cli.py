@@ -18,6 +18,9 @@ app = typer.Typer(help="Put a person's face onto a character in a video or photo
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 identities_app = typer.Typer(help="Manage trained identities.", no_args_is_help=True)
 app.add_typer(identities_app, name="identities")
+templates_app = typer.Typer(help="Manage templates: ready-made videos to swap into.",
+                            no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
 app.add_typer(dataset_app, name="dataset")
 
 
@@ -126,9 +129,16 @@ def _print_report(report: dict) -> None:
 
 @app.command()
 def swap(
-    identity: Annotated[str, typer.Option(help="name of a trained identity")],
     input: Annotated[Path, typer.Option("--input", "-i", help="video or photo to change")],
     output: Annotated[Path, typer.Option("--output", "-o", help="where to write the result")],
+    identity: Annotated[str | None, typer.Option(help="name of a trained identity: for every "
+                                                      "selected face --map does not name")
+                        ] = None,
+    faces: Annotated[str | None, typer.Option(help="largest (default), all, ids of `facecast "
+                                                   "faces` (0,2), or ref:PHOTO")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="ID=NAME: put identity NAME "
+                                                                 "on face ID (repeatable)")
+                    ] = None,
     identity_strength: Annotated[float, typer.Option(help="0 = original face, 1 = fully you")
                                  ] = 1.0,
     shape_strength: Annotated[float, typer.Option(help="0..1: how far the face shape moves "
@@ -145,23 +155,69 @@ def swap(
     adjust: Adjust = None,
     reshape: Reshape = None,
 ) -> None:
-    """Swap a trained identity onto the face in a video (MP4 out, with its sound) or a photo."""
+    """Swap a trained identity onto the face in a video (MP4 out, with its sound) or a photo;
+    or several, one per face (--faces, --map)."""
     from facecast.identity.model import load
+    from facecast.picker import cache_folder
     from facecast.pipeline import swap_file
+    from facecast.selection import cast_for, parse_map
 
     params = _params(identity_strength=identity_strength, shape_strength=shape_strength,
                      start=start, end=end, match=match,
                      **_looks(style, style_scope, adjust, reshape))
     try:
-        ident = load(identity)
+        mapping = parse_map(map_)
+        folder = cache_folder(input) if faces not in (None, "largest") or mapping else None
+        with progress_bar("finding faces", "frames") as update:
+            who = cast_for(input, faces, mapping, identity, load, folder, update)
         with progress_bar("swapping", "frames") as update:
-            result = swap_file(ident, input, output, params, progress=update, sheet=sheet)
+            result = swap_file(who, input, output, params, progress=update, sheet=sheet)
     except FacecastError as exc:
         _fail(str(exc))
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
+    per_face = ", ".join(f"face {fid}: {n}" for fid, n in sorted(result.faces.items()))
     console.print(f"wrote {result.output}: {result.frames} frame(s), face in {result.face_frames},"
-                  f" swapped in {result.swapped_frames}" + (f"; sheet {sheet}" if sheet else ""))
+                  f" swapped in {result.swapped_frames}"
+                  + (f" ({per_face})" if len(result.faces) > 1 else "")
+                  + (f"; sheet {sheet}" if sheet else ""))
+
+
+@app.command()
+def faces(
+    input: Annotated[Path, typer.Argument(help="video or photo")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the list as JSON")] = False,
+    sheet: Annotated[Path | None, typer.Option(help="also write a PNG: the faces numbered, "
+                                                    "with thumbnails")] = None,
+    max_faces: Annotated[int, typer.Option(min=1, max=12, help="most faces a frame")] = 6,
+) -> None:
+    """List the faces of a video or photo: the ids --faces and --map use, with their frame
+    spans, median boxes and sizes."""
+    from facecast.media import check_writable, write_image
+    from facecast.picker import cache_folder, face_list, faces_sheet
+
+    try:
+        if sheet is not None:
+            check_writable(sheet)
+        folder = cache_folder(input)
+        with progress_bar("finding faces", "frames") as update:
+            listed = face_list(input, folder, update, max_faces=max_faces)
+    except FacecastError as exc:
+        _fail(str(exc))
+    if sheet is not None:
+        write_image(sheet, faces_sheet(listed, folder), format="PNG")
+    if as_json:
+        typer.echo(json.dumps(listed.summary(), indent=2))
+        return
+    table = Table(title=f"{input.name}: {len(listed.faces)} face(s)")
+    for col in ("id", "frames", "seconds", "seen", "size px", "box x, y, w, h"):
+        table.add_column(col)
+    for f in listed.faces:
+        table.add_row(str(f.id), f"{f.first_frame}-{f.last_frame}", f"{f.start:.2f}-{f.end:.2f}",
+                      str(f.frames_seen), f"{f.size:.0f}", ", ".join(f"{v:.0f}" for v in f.box))
+    console.print(table)
+    if sheet is not None:
+        console.print(f"sheet {sheet}")
 
 
 @app.command()
@@ -279,6 +335,77 @@ def identities_delete(name: str) -> None:
     except FacecastError as exc:
         _fail(str(exc))
     console.print(f"deleted {name}")
+
+
+@templates_app.command("install")
+def templates_install(
+    source: Annotated[Path, typer.Option("--from", help="folder with the media (e.g. "
+                                                         "$FACECAST_MEDIA) and any manifests")],
+) -> None:
+    """Install the built-in templates whose media are in a folder (hashes checked), and any
+    template manifests (*.json) in it."""
+    from facecast.templates import install
+
+    try:
+        done = install(source)
+    except FacecastError as exc:
+        _fail(str(exc))
+    for tid, what in done.items():
+        typer.echo(f"{tid}\t{what}")
+
+
+@templates_app.command("add")
+def templates_add(
+    video: Annotated[Path, typer.Argument(help="the video")],
+    title: Annotated[str, typer.Option(help="the title shown in the gallery")],
+    track: Annotated[int | None, typer.Option(min=0, help="the face to replace (an id of "
+                                                          "`facecast faces`); default: the "
+                                                          "largest")] = None,
+    start: Annotated[float | None, typer.Option(help="first second used")] = None,
+    end: Annotated[float | None, typer.Option(help="second to stop before")] = None,
+    description: Annotated[str, typer.Option(help="a line about it")] = "",
+    template_id: Annotated[str | None, typer.Option("--id", help="its id (default: from the "
+                                                                 "title)")] = None,
+) -> None:
+    """Make a video of yours a template."""
+    from facecast.templates import add
+
+    try:
+        template = add(video, title, track=track, start=start, end=end,
+                       description=description, template_id=template_id)
+    except FacecastError as exc:
+        _fail(str(exc))
+    console.print(f"added template [bold]{template.id}[/] ({template.title})")
+
+
+@templates_app.command("list")
+def templates_list() -> None:
+    """List the installed templates."""
+    from facecast.templates import list_templates
+
+    found = list_templates()
+    if not found:
+        console.print("no templates installed: `facecast templates install --from DIR` or "
+                      "`facecast templates add VIDEO --title TITLE`")
+    for t in found:
+        m = t.manifest
+        face = "largest face" if m.track is None else f"face {m.track}"
+        trim = "" if m.start is None and m.end is None else \
+            f"\t{m.start or 0:g}-{'end' if m.end is None else f'{m.end:g}'} s"
+        typer.echo(f"{t.id}\t{t.title}\t{m.duration or 0:.1f} s\t{face}"
+                   f"\t{'built-in' if t.builtin else 'added'}{trim}")
+
+
+@templates_app.command("remove")
+def templates_remove(template_id: Annotated[str, typer.Argument(help="its id")]) -> None:
+    """Remove an installed template and its files."""
+    from facecast.templates import remove
+
+    try:
+        remove(template_id)
+    except FacecastError as exc:
+        _fail(str(exc))
+    console.print(f"removed {template_id}")
 
 
 if __name__ == "__main__":

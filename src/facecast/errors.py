@@ -21,6 +21,10 @@ class ParamError(FacecastError):
     """A parameter outside its range or an unknown name."""
 
 
+class TemplateError(FacecastError):
+    """A template that cannot be installed, added or found (hash mismatch, bad manifest...)."""
+
+
 class DatasetError(FacecastError):
     """A face-dataset request that cannot be done: no videos, a folder outside the allowed
     root, an output folder that is not empty, a folder with no crops to filter or cluster."""

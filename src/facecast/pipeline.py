@@ -31,11 +31,15 @@ from facecast.media import (
     write_image,
 )
 from facecast.params import SwapParams
+from facecast.picker import FaceList
+from facecast.selection import Cast
 from facecast.sheet import ContactSheet
 from facecast.swap import MeshEngine
 from facecast.swap.base import Engine
 from facecast.swap.shape import warp_around
 from facecast.track import FaceTrack
+
+PHOTO_SHEET_H = 720  # px: a photo's sheet is one pair, large enough to see a group's faces
 
 Progress = Callable[[int, int], None]
 """Called with (frames done, frames in all) after each frame."""
@@ -52,20 +56,34 @@ class SwapResult:
     swapped_frames: int = 0
     weights: list[float] = field(default_factory=list)
     """The blend weight of each frame (0 where no face was swapped): fades show here."""
+    faces: dict[int, int] = field(default_factory=dict)
+    """Frames each face was swapped in, by face id (0 for the largest face)."""
     warnings: list[str] = field(default_factory=list)
 
 
 class FaceSwapper:
-    """Swaps one identity onto the largest face of each image of a stream, in order."""
+    """Swaps one identity onto the largest face of each image of a stream, in order, or a
+    cast onto the faces it names: each face has its own `FaceTrack`."""
 
-    def __init__(self, identity: Identity, params: SwapParams, *, video: bool,
+    def __init__(self, who: Identity | Cast, params: SwapParams, *, video: bool,
                  engine: Engine | None = None) -> None:
-        self.identity = identity
         self.params = params
         self.engine = engine or MeshEngine()
-        self.mesher = FaceMesher(video=video, max_faces=1)
-        self.scene = SceneReader(video=video)
-        self.track = FaceTrack(identity.neutral, identity.uv)
+        self.faces: FaceList | None = None
+        if isinstance(who, Identity):
+            self.roles = {0: who}
+        elif len(who.faces.faces) == 1:  # the only face is the largest: the same, cheaper
+            self.roles = {0: next(iter(who.roles.values()))}
+        else:
+            self.roles, self.faces = dict(who.roles), who.faces
+        most = 1 if self.faces is None else self.faces.max_faces
+        self.mesher = FaceMesher(video=video, max_faces=most)
+        self.scene = SceneReader(video=video, max_hands=2 * most)
+        self.tracks = {fid: FaceTrack(i.neutral, i.uv) for fid, i in self.roles.items()}
+        self.weights: dict[int, float] = {}
+        """Each swapped face's blend weight in the last frame, by face id."""
+        self.chosen: list[Face] = []
+        """The last frame's faces that have a role, largest first (what `Looks` reshapes)."""
 
     def close(self) -> None:
         self.mesher.close()
@@ -82,23 +100,43 @@ class FaceSwapper:
 
     def apply(self, rgb: np.ndarray, t: float, faces: list[Face], scene: Scene | None = None
               ) -> tuple[bool, float]:
-        """Swap in place, given what `look` found in this frame."""
-        if not faces:
-            self.track.lose()
-            return False, 0.0
-        face, weight = self.track.observe(faces[0], t)
-        occluded = self.track.occlusion.mask(rgb, face, scene)
+        """Swap in place, given what `look` found in this frame. Returns (a chosen face
+        found, the largest blend weight used)."""
+        cast = self.cast(t, faces)
+        self.weights = {}
+        self.chosen = sorted(cast.values(), key=lambda f: f.size, reverse=True)
+        for fid, track in self.tracks.items():
+            if fid not in cast:
+                track.lose()
+        # far (small) faces first, so a nearer face overlapping one is painted over it
+        for fid, face in sorted(cast.items(), key=lambda item: item[1].size):
+            self.weights[fid] = self.swap_face(rgb, t, face, self.tracks[fid], self.roles[fid],
+                                               scene)
+        return bool(cast), max(self.weights.values(), default=0.0)
+
+    def cast(self, t: float, faces: list[Face]) -> dict[int, Face]:
+        """This frame's faces that have a role, by face id."""
+        if self.faces is None:
+            return {0: faces[0]} if faces else {}
+        labels = self.faces.label(t, [f.box for f in faces])
+        return {fid: face for fid, face in zip(labels, faces, strict=True) if fid in self.roles}
+
+    def swap_face(self, rgb: np.ndarray, t: float, face: Face, track: FaceTrack,
+                  identity: Identity, scene: Scene | None = None) -> float:
+        """Swap one face in place; returns the blend weight used."""
+        face, weight = track.observe(face, t)
+        occluded = track.occlusion.mask(rgb, face, scene)
         weight *= self.params.identity_strength
-        shaped = self.track.shape.reshape(face.points, self.params.shape_strength * weight)
+        shaped = track.shape.reshape(face.points, self.params.shape_strength * weight)
         if weight <= 0.0:
-            return True, 0.0
+            return 0.0
         if self.params.shape_strength > 0:
             pinned = (occluded.region, occluded.pinned) if occluded else None
             warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
             face = Face(shaped)
-        rendered = self.engine.render(rgb, face, self.identity)
+        rendered = self.engine.render(rgb, face, identity)
         if rendered is None:
-            return True, 0.0
+            return 0.0
         region = rendered.region
         keep = None
         skin = rendered.skin
@@ -106,10 +144,10 @@ class FaceSwapper:
             keep = (region.take(occluded.region, occluded.covered),
                     region.take(occluded.region, occluded.low))
             skin = skin * (1.0 - keep[1])
-        pixels = self.track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
-                                  face.size)
+        pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
+                             face.size)
         blend(rgb, region, pixels, rendered.alpha * weight, rendered.covered, face.size, keep)
-        return True, weight
+        return weight
 
 
 def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list[Face], Scene]]
@@ -133,7 +171,7 @@ def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list
             current = following
 
 
-def swap_video(identity: Identity, source: str | Path, output: str | Path, params: SwapParams,
+def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, params: SwapParams,
                progress: Progress | None = None, sheet: str | Path | None = None) -> SwapResult:
     result = SwapResult(output=str(output), kind="video")
     with VideoReader(source, start=params.start, end=params.end) as reader:
@@ -142,7 +180,7 @@ def swap_video(identity: Identity, source: str | Path, output: str | Path, param
             span_end = params.end if params.end is not None else reader.info.duration
             total = max(round((span_end - (params.start or 0.0)) * reader.info.fps), 1)
         contact = ContactSheet(total) if sheet else None
-        swapper = FaceSwapper(identity, params, video=True)
+        swapper = FaceSwapper(who, params, video=True)
         looks = Looks(params, video=True, size=(reader.info.width, reader.info.height))
         encoding = finish.encoder(params.adjustments.quality)
         try:
@@ -151,11 +189,12 @@ def swap_video(identity: Identity, source: str | Path, output: str | Path, param
                     before = frame.image.copy() if contact and contact.wants(frame.index) else None
                     original = frame.image.copy() if looks.wants_original else None
                     found, weight = swapper.apply(frame.image, frame.time, faces, scene)
-                    frame.image = looks(frame.image, frame.time, faces, original)
+                    frame.image = looks(frame.image, frame.time, swapper.chosen, original)
                     result.frames += 1
                     result.face_frames += found
                     result.swapped_frames += weight > 0
                     result.weights.append(round(weight, 4))
+                    _count(result, swapper)
                     if before is not None:
                         contact.add(frame.index, before, frame.image)
                     writer.write(frame)
@@ -170,20 +209,21 @@ def swap_video(identity: Identity, source: str | Path, output: str | Path, param
     return result
 
 
-def swap_image(identity: Identity, source: str | Path, output: str | Path, params: SwapParams,
+def swap_image(who: Identity | Cast, source: str | Path, output: str | Path, params: SwapParams,
                progress: Progress | None = None, sheet: str | Path | None = None) -> SwapResult:
     image = read_image(source)
     before = image.rgb.copy()
-    swapper = FaceSwapper(identity, params, video=False)
+    swapper = FaceSwapper(who, params, video=False)
     looks = Looks(params, video=False, size=(before.shape[1], before.shape[0]))
     try:
         faces, scene = swapper.look(image.rgb)
         found, weight = swapper.apply(image.rgb, 0.0, faces, scene)
     finally:
         swapper.close()
-    rgb = looks(image.rgb, 0.0, faces, before)
+    rgb = looks(image.rgb, 0.0, swapper.chosen, before)
     result = SwapResult(output=str(output), kind="image", frames=1, face_frames=int(found),
                         swapped_frames=int(weight > 0), weights=[round(weight, 4)])
+    _count(result, swapper)
     if not found:
         result.warnings.append("no face was found in the photo: it was copied unchanged")
     write_image(output, rgb, format=image.format,
@@ -191,16 +231,22 @@ def swap_image(identity: Identity, source: str | Path, output: str | Path, param
     if progress:
         progress(1, 1)
     if sheet:
-        contact = ContactSheet(1)
+        contact = ContactSheet(1, height=min(before.shape[0], PHOTO_SHEET_H))
         contact.add(0, before, rgb)
         contact.save(sheet)
     return result
 
 
-def swap_file(identity: Identity, source: str | Path, output: str | Path,
+def _count(result: SwapResult, swapper: FaceSwapper) -> None:
+    for fid, weight in swapper.weights.items():
+        result.faces[fid] = result.faces.get(fid, 0) + (weight > 0)
+
+
+def swap_file(who: Identity | Cast, source: str | Path, output: str | Path,
               params: SwapParams | None = None, progress: Progress | None = None,
               sheet: str | Path | None = None) -> SwapResult:
-    """Swap `identity` into a photo or a video (told apart by content)."""
+    """Swap an identity onto the largest face, or a cast onto the faces it names, in a photo
+    or a video (told apart by content)."""
     params = params or SwapParams()
     check_writable(output)
     if sheet:
@@ -209,5 +255,5 @@ def swap_file(identity: Identity, source: str | Path, output: str | Path,
     if kind == "image":
         if params.start is not None or params.end is not None:
             raise FacecastError("--start/--end apply to videos only")
-        return swap_image(identity, source, output, params, progress, sheet)
-    return swap_video(identity, source, output, params, progress, sheet)
+        return swap_image(who, source, output, params, progress, sheet)
+    return swap_video(who, source, output, params, progress, sheet)

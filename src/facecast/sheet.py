@@ -14,8 +14,9 @@ _PAIRS = 6
 class ContactSheet:
     """Collects up to six evenly spaced (before, after) pairs of a stream of `total` frames."""
 
-    def __init__(self, total: int, pairs: int = _PAIRS) -> None:
+    def __init__(self, total: int, pairs: int = _PAIRS, height: int = _THUMB_H) -> None:
         n = max(min(pairs, total), 1)
+        self._height = height
         self._want = {round(i) for i in np.linspace(0, max(total - 1, 0), n)}
         self._rows: list[np.ndarray] = []
 
@@ -23,7 +24,7 @@ class ContactSheet:
         return index in self._want
 
     def add(self, index: int, before: np.ndarray, after: np.ndarray) -> None:
-        pair = np.hstack([_thumb(before), _thumb(after)])
+        pair = np.hstack([_thumb(before, self._height), _thumb(after, self._height)])
         for colour, thickness in (((0, 0, 0), 4), ((255, 255, 255), 1)):  # legible on any frame
             cv2.putText(pair, f"frame {index}", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, colour,
                         thickness, cv2.LINE_AA)
@@ -49,7 +50,7 @@ class ContactSheet:
             write_image(path, grid, format="PNG")
 
 
-def _thumb(rgb: np.ndarray) -> np.ndarray:
+def _thumb(rgb: np.ndarray, height: int) -> np.ndarray:
     h, w = rgb.shape[:2]
-    scale = _THUMB_H / h
-    return cv2.resize(rgb, (max(int(w * scale), 1), _THUMB_H), interpolation=cv2.INTER_AREA)
+    scale = height / h
+    return cv2.resize(rgb, (max(int(w * scale), 1), height), interpolation=cv2.INTER_AREA)

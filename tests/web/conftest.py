@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from facecast.templates import install
+
 MEDIA = Path(os.environ.get("FACECAST_MEDIA", "../shared/media")).resolve()
 PHOTOS = MEDIA / "identities" / "d10"
 pytestmark = pytest.mark.skipif(not PHOTOS.is_dir(),
@@ -45,6 +47,7 @@ class Server:
 
     def start(self) -> Server:
         self.home.mkdir(parents=True, exist_ok=True)
+        install(MEDIA, root=self.home / "templates")  # as `make run` does: the five built-ins
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "facecast.api"], env=self.env,
                                          stdout=log, stderr=subprocess.STDOUT)

@@ -94,7 +94,9 @@ def test_upload_too_large(server: Server, client: httpx.Client) -> None:
     ({"template_id": "s18", "params": {"start": 2, "end": 1}}, 422, "must be after start"),
     ({"template_id": "s18", "params": {"start": 60}}, 422, "after the end of the video"),
     ({"template_id": "s18", "params": {"colour": 1}}, 422, "params.colour"),
-    ({"template_id": "s18", "faces": [1]}, 422, "multi-face selection is not available yet"),
+    ({"template_id": "s18", "faces": [1]}, 422, "face 1 is not in the list"),
+    ({"template_id": "s18", "faces": "most"}, 422, "faces: 'most': use"),
+    ({"template_id": "s18", "map": {"0": "nobody"}}, 422, "map.0: no identity 'nobody'"),
 ])
 def test_bad_swap_requests(client: httpx.Client, identity_id: str, body: dict, status: int,
                            message: str) -> None:

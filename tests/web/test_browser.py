@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PHOTOS, Server, pytestmark
+from .conftest import PHOTOS, Server, pytestmark, train, wait_job
 
 __all__ = ["pytestmark"]
 
@@ -100,3 +100,34 @@ def test_whole_flow_in_chromium(server: Server, browser: sync_api.Browser) -> No
     assert width <= 390, f"the page is {width} px wide on a 390 px phone"
     phone.screenshot(path=str(OUT / "phone.png"), full_page=True)
     shutil.copy(server.log, OUT / "server.log")
+
+
+def test_pick_faces_and_who_goes_on_each(server: Server, browser: sync_api.Browser) -> None:
+    """A group photo: pick two of its six faces, put another identity on one, switch."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    client = server.client()  # two identities trained over the API, in the page's session
+    train(client, "Ann")
+    photos = [("photos", (p.name, p.read_bytes(), "image/jpeg"))
+              for p in sorted((PHOTOS.parent / "d3").glob("*.jpg"))]
+    created = client.post("/api/identities", data={"name": "Bea"}, files=photos).json()
+    assert wait_job(client, created["job_id"])["status"] == "done"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "facecast_session", "url": server.url,
+                          "value": client.cookies["facecast_session"]}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.url)
+    page.wait_for_selector("#identity-list .chip >> nth=1")
+    page.click("#identity-list .chip >> text=Ann")
+    page.set_input_files("#video-file", str(PHOTOS.parents[1] / "portraits" / "group_t1.jpg"))
+    page.wait_for_selector("#faces figure >> nth=5")
+    assert page.locator("#faces figure.selected").count() == 1  # the largest face, at first
+    page.click("#faces figure[data-id='0']")
+    page.select_option("#faces figure[data-id='0'] select", label="Bea")
+    assert "2 of 6 faces" in page.inner_text("#faces-status")
+    page.screenshot(path=str(OUT / "faces.png"), full_page=True)
+    page.click("#switch")
+    page.wait_for_selector("#step-result:not([hidden])", timeout=180_000)
+    assert "(2 faces)" in page.inner_text("#history")
+    assert not errors, errors

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from facecast.jobs.models import IdentityRow, JobRow, VideoRow
 from facecast.params import EditParams, SwapParams
 
-MULTI_FACE = ("multi-face selection is not available yet: only the largest face (id 0) can be "
-              "swapped; send \"largest\" or [0]")
+FACES = ('"largest" (the largest face of each frame), "all", face ids such as [0, 2] (see '
+         '/faces), or "ref:VIDEO_ID" (the face most like the person in an uploaded photo)')
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -67,17 +67,25 @@ class VideoOut(BaseModel):
 
 
 class FaceOut(BaseModel):
-    id: int
-    box: list[float] = Field(description="x, y, w, h in pixels: median over sampled frames")
+    id: int = Field(description="the id `faces` and `map` in POST /api/swaps use")
+    first_frame: int
+    last_frame: int
+    start: float = Field(description="seconds")
+    end: float = Field(description="seconds")
+    box: list[float] = Field(description="x, y, w, h in pixels: median over the frames seen")
+    size: float = Field(description="the median box's larger side, in pixels")
     frames_seen: int
-    frames_sampled: int
+    frames_sampled: int = Field(description="frames looked at")
     thumbnail_url: str
 
 
 class FacesOut(BaseModel):
-    faces: list[FaceOut]
-    other_faces: int = Field(description="most other faces seen in one sampled frame")
-    note: str | None = None
+    kind: Literal["video", "image"]
+    width: int
+    height: int
+    frames: int
+    faces: list[FaceOut] = Field(description="every face (track), by id: first seen first, "
+                                 "left to right")
 
 
 class TemplateOut(BaseModel):
@@ -85,25 +93,43 @@ class TemplateOut(BaseModel):
     title: str
     description: str
     builtin: bool
+    duration: float | None = Field(None, description="seconds (of the trimmed span)")
+    start: float | None = None
+    end: float | None = None
+    track: int | None = Field(None, description="the face replaced; none: the largest")
+    style: str = "realistic"
     thumbnail_url: str
+    face_url: str = Field(description="a picture of the face that will be replaced")
     file_url: str
     faces_url: str
 
 
 class SwapRequest(BaseModel):
-    identity_id: str
+    identity_id: str | None = Field(None, description="for every selected face `map` does not "
+                                    "name")
     video_id: str | None = None
     template_id: str | None = None
-    faces: Literal["largest"] | list[int] = Field(
-        "largest", description='"largest" or [0]: only the largest face is swapped today')
+    faces: str | list[int] = Field("largest", description=FACES + "; for a template, its own "
+                                   "face when left out")
+    map: dict[int, str] = Field(default_factory=dict, description="face id -> identity_id: a "
+                                "different identity on each face")
     params: SwapParams = Field(default_factory=SwapParams)
 
     @field_validator("faces")
     @classmethod
-    def _one_face(cls, value: str | list[int]) -> str | list[int]:
-        if value != "largest" and value != [0]:
-            raise ValueError(MULTI_FACE)
+    def _faces(cls, value: str | list[int]) -> str | list[int]:
+        if isinstance(value, list):
+            if not value or min(value) < 0:
+                raise ValueError("give at least one face id, each 0 or more")
+        elif value not in ("largest", "all") and not value.startswith("ref:"):
+            raise ValueError(f"{value!r}: use {FACES}")
         return value
+
+    @model_validator(mode="after")
+    def _someone(self) -> SwapRequest:
+        if not self.identity_id and not self.map:
+            raise ValueError("give identity_id (or map, an identity per face)")
+        return self
 
     @model_validator(mode="after")
     def _one_source(self) -> SwapRequest:
@@ -131,6 +157,8 @@ class JobOut(BaseModel):
     identity_id: str | None = None
     video_id: str | None = None
     template_id: str | None = None
+    faces: str | list[int] | None = Field(None, description="the faces swapped")
+    map: dict[int, str] | None = Field(None, description="face id -> identity_id")
     source_url: str | None = Field(None, description="the original, for a before/after view")
     params: dict[str, Any] | None = None
     created_at: datetime
@@ -146,6 +174,7 @@ class JobOut(BaseModel):
         elif p.get("template_id"):
             source = f"/api/templates/{p['template_id']}/file"
         return cls(id=row.id, kind=row.kind, status=row.status, progress=row.progress,
+                   faces=p.get("faces"), map=p.get("map") or None,
                    eta_s=row.eta_s, error=row.error, result_kind=row.result_kind,
                    result_url=f"/api/jobs/{row.id}/result" if row.status == "done"
                    and row.result else None, warnings=row.warnings or [], report=row.report,

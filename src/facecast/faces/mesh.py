@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from facecast.faces.pose import Pose, estimate_pose
+from facecast.faces.scan import FaceScan, covers
 
 
 @dataclass
@@ -82,6 +83,8 @@ class FaceMesher:
     The mesh's own detector is short-range: it misses faces under about a tenth of the frame
     (a far shot). When it finds nothing, the full-range detector (or, in a video, the face's
     box in the previous frame) points to the faces, and each is meshed in an upscaled crop.
+    With `max_faces` over one, a `FaceScan` looks for the faces the mesh missed in every frame
+    (small faces beside large ones, as in a group photo), and each of those is meshed so too.
     """
 
     def __init__(self, *, video: bool, max_faces: int = 1, min_confidence: float = 0.5) -> None:
@@ -93,6 +96,9 @@ class FaceMesher:
         self._crop_mesh: object | None = None
         self._detector: FaceDetector | None = None
         self._last_boxes: list[tuple[float, float, float, float]] = []
+        self.scan: FaceScan | None = None
+        if max_faces > 1:
+            self.scan = FaceScan(video=video, min_confidence=min_confidence)
         with quiet_native_stderr():
             self._mesh = face_mesh.FaceMesh(
                 static_image_mode=not video,
@@ -106,7 +112,9 @@ class FaceMesher:
     def detect(self, rgb: np.ndarray) -> list[Face]:
         """Faces in an RGB uint8 image, largest first."""
         faces = self._mesh_points(self._mesh, rgb)
-        if faces:
+        if self.scan is not None:
+            faces += self._beside(rgb, faces)
+        elif faces:
             self._last_boxes = []
         else:
             faces = self._detect_small(rgb)
@@ -134,6 +142,17 @@ class FaceMesher:
         if not faces and from_last:
             return self._detect_small(rgb)
         return faces
+
+    def _beside(self, rgb: np.ndarray, faces: list[Face]) -> list[Face]:
+        """Faces the scan finds beside `faces`, each meshed in a crop, up to `max_faces`."""
+        found: list[Face] = []
+        for box in self.scan.boxes(rgb, [f.box for f in faces]):
+            face = self._mesh_crop(rgb, box)
+            if face is not None and not any(covers(face.box, f.box) for f in faces + found):
+                found.append(face)
+        found = found[: max(self.max_faces - len(faces), 0)]
+        self.scan.follow([f.box for f in found])
+        return found
 
     def _mesh_crop(self, rgb: np.ndarray, box: tuple[float, float, float, float]
                    ) -> Face | None:
@@ -166,6 +185,8 @@ class FaceMesher:
             self._crop_mesh.close()
         if self._detector is not None:
             self._detector.close()
+        if self.scan is not None:
+            self.scan.close()
 
     def __enter__(self) -> FaceMesher:
         return self

@@ -36,6 +36,10 @@ class Layout:
     def video(self, video_id: str) -> Path:
         return self.root / "videos" / video_id
 
+    def faces(self, video_id: str) -> Path:
+        """The video's face list (`facecast.picker`), kept for its face picker and swaps."""
+        return self.video(video_id) / "faces"
+
     def results(self) -> Path:
         return self.root / "results"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from facecast.errors import FacecastError, IdentityError
 from facecast.identity.build import build_identity
-from facecast.identity.model import load
+from facecast.identity.model import Identity, load
 from facecast.jobs.layout import Layout, remove
 from facecast.jobs.models import IdentityRow, JobRow, VideoRow
 from facecast.jobs.signals import JobCancelled, JobInterrupted
@@ -23,6 +23,7 @@ from facecast.media import media_kind, read_image
 from facecast.params import EditParams, SwapParams
 from facecast.pipeline import swap_file
 from facecast.quality import evaluate
+from facecast.selection import Cast, cast_for
 from facecast.templates import get_template
 
 SWAP_SHARE = 0.6
@@ -102,6 +103,16 @@ def source_of(payload: dict[str, Any], layout: Layout, store: Store) -> Path:
     return template.path
 
 
+def faces_folder(payload: dict[str, Any], layout: Layout) -> Path:
+    """Where the target's face list is kept: the same folder the face picker uses."""
+    if payload.get("video_id"):
+        return layout.faces(payload["video_id"])
+    template = get_template(payload["template_id"])
+    if template is None:
+        raise MissingInputError(f"the template {payload['template_id']!r} is no longer installed")
+    return template.faces_folder
+
+
 def result_path(job: JobRow, source: Path, layout: Layout) -> Path:
     """Where a job's result goes: named after the job, in the source's kind and format."""
     if media_kind(source) == "image":
@@ -112,27 +123,45 @@ def result_path(job: JobRow, source: Path, layout: Layout) -> Path:
 
 
 def swap(job: JobRow, ctx: Context) -> Outcome:
-    """Swap the identity into the video or photo; the result is named after the job."""
+    """Swap the identity (or one per chosen face) into the video or photo; the result is
+    named after the job."""
     payload = job.payload
-    if ctx.store.get(IdentityRow, payload["identity_id"]) is None:
-        raise MissingInputError("the identity was deleted before the swap ran")
-    try:
-        identity = load(payload["identity_id"], root=ctx.layout.identities)
-    except IdentityError as exc:  # its message would list every session's identities
-        raise MissingInputError("the identity was deleted before the swap ran") from exc
+
+    def identity(identity_id: str) -> Identity:
+        if ctx.store.get(IdentityRow, identity_id) is None:
+            raise MissingInputError("an identity was deleted before the swap ran")
+        try:
+            return load(identity_id, root=ctx.layout.identities)
+        except IdentityError as exc:  # its message would list every session's identities
+            raise MissingInputError("an identity was deleted before the swap ran") from exc
+
     source = source_of(payload, ctx.layout, ctx.store)
+    mapping = {int(k): v for k, v in (payload.get("map") or {}).items()}
+    who = cast_for(source, payload.get("faces") or "largest", mapping,
+                   payload.get("identity_id"), identity, faces_folder(payload, ctx.layout))
     output = result_path(job, source, ctx.layout)
     params = SwapParams.model_validate(payload.get("params") or {})
-    result = swap_file(identity, source, output, params,
+    result = swap_file(who, source, output, params,
                        progress=lambda done, total: ctx.progress(SWAP_SHARE * done / max(total, 1)))
     if params.adjustments.resolution != 0:  # the figures compare frames pixel for pixel
         result.warnings.append(NO_REPORT)
         return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings)
-    report = evaluate(source, output, identity.embedding, start=params.start, end=params.end,
-                      progress=lambda done, total: ctx.progress(
-                          SWAP_SHARE + (1 - SWAP_SHARE) * done / max(total, 1)))
+    measured = _measured(who)
+    report = None if measured is None else evaluate(
+        source, output, measured.embedding, start=params.start, end=params.end,
+        progress=lambda done, total: ctx.progress(SWAP_SHARE + (1 - SWAP_SHARE) * done
+                                                  / max(total, 1))).model_dump()
     return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings,
-                   report=report.model_dump())
+                   report=report)
+
+
+def _measured(who: Identity | Cast) -> Identity | None:
+    """The identity the quality report measures: `facecast eval` looks at the largest face
+    of each frame, so a cast is measured when the largest listed face is in it."""
+    if isinstance(who, Identity):
+        return who
+    largest = max(who.faces.faces, key=lambda f: f.size).id
+    return who.roles.get(largest)
 
 
 def edit(job: JobRow, ctx: Context) -> Outcome:

@@ -2,7 +2,8 @@
 // common.js (loaded first) gives $, api, say and el.
 "use strict";
 
-const state = { identity: null, target: null, job: null, photos: [] };
+const state = { identity: null, target: null, job: null, photos: [], identities: [],
+  faces: [], cast: new Map() };  // cast: face id -> identity id ("" = the identity chosen in 1)
 
 function eta(job) {
   if (job.status === "queued") return "waiting for a free worker…";
@@ -125,6 +126,7 @@ function selectIdentity(identity) {
     $("identity-summary").textContent =
       `${identity.name}: ${r.accepted} photo(s) used, ${r.rejected} left out.`;
   }
+  renderFaces();
   updateSwitch();
   schedulePreview();
 }
@@ -134,6 +136,7 @@ async function loadIdentities(selectId) {
   const box = $("identity-list");
   box.replaceChildren();
   const ready = list.filter((i) => i.status === "ready");
+  state.identities = ready;
   for (const identity of ready) {
     const chip = el("button", { class: "chip", type: "button", "data-id": identity.id,
       onclick: () => selectIdentity(identity) }, identity.name,
@@ -167,11 +170,15 @@ async function loadTemplates() {
   const box = $("templates");
   box.replaceChildren();
   for (const t of templates) {
+    const length = t.duration == null ? "" : ` · ${t.duration.toFixed(1)} s`;
     box.append(el("button", { class: "tpl", type: "button", "data-id": t.id,
       onclick: () => selectTarget({ kind: "template", id: t.id, fileUrl: t.file_url,
-        facesUrl: t.faces_url, mediaKind: "video", title: t.title }) },
-      el("img", { src: t.thumbnail_url, alt: t.title, loading: "lazy" }),
-      el("b", {}, t.title), el("small", {}, t.description)));
+        facesUrl: t.faces_url, mediaKind: "video", title: t.title, track: t.track }) },
+      el("span", { class: "poster" },
+        el("img", { src: t.thumbnail_url, alt: t.title, loading: "lazy" }),
+        el("img", { class: "who", src: t.face_url, alt: "the face that will be replaced",
+          title: "the face that will be replaced", loading: "lazy" })),
+      el("b", {}, t.title), el("small", {}, `${t.description}${length}`)));
   }
   if (!templates.length) box.append(el("p", { class: "hint" }, "No templates installed: upload a video."));
 }
@@ -198,23 +205,53 @@ $("video-file").addEventListener("change", async (event) => {
 
 // ---- 3. faces ---------------------------------------------------------------------------
 
+// Every face of the target (GET .../faces); the user picks faces and who goes on each.
 async function loadFaces() {
-  const box = $("faces");
-  box.replaceChildren();
+  state.faces = [];
+  state.cast = new Map();
+  renderFaces();
   if (!state.target) return;
   say("faces-status", "looking for faces…");
   try {
     const found = await api(state.target.facesUrl);
-    for (const face of found.faces) {
-      box.append(el("figure", { class: "thumb face selected" },
-        el("img", { src: face.thumbnail_url, alt: `face ${face.id}` }),
-        el("figcaption", {}, face.id === 0 ? "largest face" : `face ${face.id}`)));
-    }
-    say("faces-status", found.faces.length ? (found.note || "this face will be replaced")
-      : "no face found in the samples: the swap may leave it unchanged", !found.faces.length);
+    state.faces = found.faces;
+    const track = state.target.track;
+    const largest = found.faces.reduce((a, f) => (a && a.size >= f.size ? a : f), null);
+    const first = found.faces.find((f) => f.id === track) || largest;
+    if (first) state.cast.set(first.id, "");
+    renderFaces();
   } catch (err) {
     say("faces-status", err.message, true);
   }
+}
+
+function renderFaces() {
+  const box = $("faces");
+  box.replaceChildren();
+  const many = state.faces.length > 1;
+  for (const face of state.faces) {
+    const picked = state.cast.has(face.id);
+    const span = face.first_frame === face.last_frame ? "" : ` · ${face.start.toFixed(1)}–${face.end.toFixed(1)} s`;
+    const who = many && picked ? el("select", { class: "who-select", "aria-label": `who goes on face ${face.id}`,
+      onclick: (e) => e.stopPropagation(),
+      onchange: (e) => { state.cast.set(face.id, e.target.value); } },
+      el("option", { value: "" }, state.identity ? state.identity.name : "your face"),
+      ...state.identities.filter((i) => !state.identity || i.id !== state.identity.id)
+        .map((i) => el("option", { value: i.id }, i.name))) : null;
+    if (who) who.value = state.cast.get(face.id);
+    box.append(el("figure", { class: `thumb face ${picked ? "selected" : ""}`, "data-id": face.id,
+      onclick: () => { if (!many) return;
+        if (picked) state.cast.delete(face.id); else state.cast.set(face.id, "");
+        renderFaces(); updateSwitch(); } },
+      el("img", { src: face.thumbnail_url, alt: `face ${face.id}` }),
+      el("figcaption", {}, `face ${face.id} · ${Math.round(face.size)} px${span}`), who));
+  }
+  const n = state.cast.size;
+  if (!state.target) say("faces-status", "");
+  else if (!state.faces.length) say("faces-status", "no face found: the swap may leave it unchanged", true);
+  else if (!many) say("faces-status", "this face will be replaced");
+  else say("faces-status", n ? `${n} of ${state.faces.length} faces will be replaced: click a face to add or remove it, and choose who goes on each`
+    : "click the faces to replace", !n);
 }
 
 // ---- 4. switch --------------------------------------------------------------------------
@@ -224,8 +261,17 @@ for (const [input, output] of [["identity-strength", "is-out"], ["shape-strength
 }
 
 function updateSwitch() {
-  $("switch").disabled = !(state.identity && state.target) || !!state.job;
+  const someone = state.faces.length <= 1 || state.cast.size > 0;
+  $("switch").disabled = !(state.identity && state.target && someone) || !!state.job;
   $("edit").disabled = !state.target || !!state.job;
+}
+
+// "largest" for a single face (as before); otherwise the picked faces and who goes on each.
+function facesBody() {
+  if (state.faces.length <= 1) return { faces: "largest" };
+  const map = {};
+  for (const [id, who] of state.cast) if (who) map[id] = who;
+  return { faces: [...state.cast.keys()].sort((a, b) => a - b), map };
 }
 
 function params() {
@@ -238,7 +284,7 @@ function params() {
 }
 
 $("switch").addEventListener("click", async () => {
-  const body = { identity_id: state.identity.id, faces: "largest", params: params() };
+  const body = { identity_id: state.identity.id, ...facesBody(), params: params() };
   body[state.target.kind === "template" ? "template_id" : "video_id"] = state.target.id;
   $("job-box").hidden = false;
   $("job-progress").value = 0;
@@ -473,7 +519,8 @@ async function loadHistory() {
   list.replaceChildren();
   for (const job of jobs) {
     const into = job.template_id || "your upload";
-    const what = job.kind === "swap" ? `Swap into ${into}`
+    const faces = Array.isArray(job.faces) && job.faces.length > 1 ? ` (${job.faces.length} faces)` : "";
+    const what = job.kind === "swap" ? `Swap into ${into}${faces}`
       : job.kind === "edit" ? `Looks of ${into}`
       : job.kind === "dataset" ? "Face dataset" : "Training";
     const when = new Date(job.created_at).toLocaleString();

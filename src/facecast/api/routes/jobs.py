@@ -13,12 +13,15 @@ from fastapi.responses import FileResponse
 from sse_starlette import EventSourceResponse
 
 from facecast.api.app import Services, services
+from facecast.api.faces import listed
 from facecast.api.routes.videos import MEDIA_TYPES
 from facecast.api.schemas import JobAccepted, JobOut, SwapRequest
 from facecast.api.session import session_id
 from facecast.jobs.layout import remove
 from facecast.jobs.models import FINISHED, IdentityRow, JobRow, VideoRow
 from facecast.media import probe_video, read_image
+from facecast.params import EditParams
+from facecast.selection import Selection, parse_faces, roles
 from facecast.templates import get_template
 
 router = APIRouter(tags=["jobs"])
@@ -34,45 +37,79 @@ def owned_job(svc: Services, job_id: str, owner: str) -> JobRow:
     return row
 
 
-def _check_trim(req: SwapRequest, kind: str, duration: float) -> None:
-    trimmed = req.params.start is not None or req.params.end is not None
+def _check_trim(params: EditParams, kind: str, duration: float) -> None:
+    trimmed = params.start is not None or params.end is not None
     if kind == "image" and trimmed:
         raise HTTPException(422, "params.start/params.end apply to videos only; this is a photo")
-    if req.params.start is not None and duration and req.params.start >= duration:
-        raise HTTPException(422, f"params.start ({req.params.start} s) is at or after the end "
+    if params.start is not None and duration and params.start >= duration:
+        raise HTTPException(422, f"params.start ({params.start} s) is at or after the end "
                                  f"of the video ({duration:.2f} s)")
 
 
 @router.post("/swaps", status_code=202, response_model=JobAccepted)
 def create_swap(req: SwapRequest, owner: Owner, svc: Svc) -> JobAccepted:
-    """Queue a swap of a ready identity into an uploaded video or a template."""
-    identity = svc.store.get(IdentityRow, req.identity_id, owner)
-    if identity is None:
-        raise HTTPException(422, f"identity_id: no identity {req.identity_id!r} in this "
-                                 "session; train one with POST /api/identities")
-    if identity.status == "building":
-        raise HTTPException(409, "this identity is still training; wait until it is ready")
-    if identity.status == "failed":
-        raise HTTPException(409, f"this identity failed to train, so it cannot be used: "
-                                 f"{identity.error}")
+    """Queue a swap of ready identities into an uploaded video or a template: one identity
+    onto the largest face, or one per chosen face (`faces`, `map`)."""
+    for field, identity_id in [("identity_id", req.identity_id),
+                               *((f"map.{k}", v) for k, v in req.map.items())]:
+        if identity_id is not None:
+            _check_identity(svc, field, identity_id, owner)
+    params, faces = req.params, req.faces
     if req.video_id:
         video = svc.store.get(VideoRow, req.video_id, owner)
         if video is None:
             raise HTTPException(422, f"video_id: no video {req.video_id!r} in this session; "
                                      "upload one with POST /api/videos")
-        _check_trim(req, video.kind, video.duration)
+        _check_trim(req.params, video.kind, video.duration)
+        source, folder, shown = (svc.layout.video(video.id) / "source",
+                                 svc.layout.faces(video.id), video.filename)
     else:
         template = get_template(req.template_id or "")
         if template is None:
             raise HTTPException(422, f"template_id: no template {req.template_id!r}; see "
                                      "GET /api/templates")
-        _check_trim(req, "video", probe_video(template.path).duration)
+        params = template.manifest.swap_params(req.params)
+        _check_trim(params, "video", probe_video(template.path).duration)
+        if "faces" not in req.model_fields_set and template.manifest.track is not None:
+            faces = [template.manifest.track]
+        source, folder, shown = template.path, template.faces_folder, template.title
     payload = {"identity_id": req.identity_id, "video_id": req.video_id,
-               "template_id": req.template_id, "faces": req.faces,
-               "params": req.params.model_dump()}
+               "template_id": req.template_id, "faces": "largest",
+               "params": params.model_dump()}
+    selection = _selection(svc, faces, req.map, owner)
+    if selection.needs_list:
+        cast = roles(selection, req.map, listed(source, folder), req.identity_id, shown)
+        payload.update(faces=sorted(cast), map={str(k): v for k, v in cast.items()})
+    else:
+        roles(selection, req.map, None, req.identity_id, shown)
     job = svc.store.create_job(owner, "swap", payload)
     svc.pool.wake()
     return JobAccepted(job_id=job.id)
+
+
+def _check_identity(svc: Services, field: str, identity_id: str, owner: str) -> None:
+    identity = svc.store.get(IdentityRow, identity_id, owner)
+    if identity is None:
+        raise HTTPException(422, f"{field}: no identity {identity_id!r} in this session; "
+                                 "train one with POST /api/identities")
+    if identity.status == "building":
+        raise HTTPException(409, f"{identity.name} is still training; wait until it is ready")
+    if identity.status == "failed":
+        raise HTTPException(409, f"{identity.name} failed to train, so it cannot be used: "
+                                 f"{identity.error}")
+
+
+def _selection(svc: Services, faces: str | list[int], mapping: dict[int, str], owner: str
+               ) -> Selection:
+    """`faces` as a selection; "ref:VIDEO_ID" names a photo this session uploaded."""
+    if isinstance(faces, str) and faces.startswith("ref:"):
+        photo = svc.store.get(VideoRow, faces[4:], owner)
+        if photo is None or photo.kind != "image":
+            raise HTTPException(422, f"faces: {faces[4:]!r} is not a photo uploaded in this "
+                                     "session (POST /api/videos)")
+        return Selection("ref", ref=svc.layout.video(photo.id) / "source",
+                         ref_name=photo.filename)
+    return parse_faces(faces, mapping)
 
 
 @router.get("/jobs", response_model=list[JobOut])

@@ -68,7 +68,7 @@ def create_edit(req: EditRequest, owner: Owner, svc: Svc) -> JobAccepted:
     """Queue an edit of an uploaded video or photo, or of a template: style, adjustments,
     face sliders, trim and output quality, without a swap. The job's result is the file."""
     _, kind, duration = _target(req, svc, owner)
-    _check_trim(req, kind, duration)
+    _check_trim(req.params, kind, duration)
     payload = {"video_id": req.video_id, "template_id": req.template_id,
                "params": req.params.model_dump()}
     job = svc.store.create_job(owner, "edit", payload)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Response, UploadFil
 from fastapi.responses import FileResponse
 
 from facecast.api.app import Services, services
-from facecast.api.faces import faces_of
+from facecast.api.faces import face_thumbnail, faces_of
 from facecast.api.schemas import FacesOut, VideoOut
 from facecast.api.session import session_id
 from facecast.api.uploads import clear, save_upload
@@ -118,19 +118,21 @@ def video_file(video_id: str, owner: Owner, svc: Svc) -> FileResponse:
 
 @router.get("/videos/{video_id}/faces", response_model=FacesOut)
 def video_faces(video_id: str, owner: Owner, svc: Svc) -> FacesOut:
-    """Faces found on a few sampled frames, for the face picker (id 0 is the largest)."""
+    """Every face (track) of the video or photo, numbered as `facecast faces` numbers them:
+    the ids `faces` and `map` in POST /api/swaps use. Found once, on the first call."""
     owned_video(svc, video_id, owner)
     folder = svc.layout.video(video_id)
-    return faces_of(folder / "source", folder / "faces",
+    return faces_of(folder / "source", svc.layout.faces(video_id),
                     f"/api/videos/{video_id}/faces/{{face}}/thumbnail")
 
 
 @router.get("/videos/{video_id}/faces/{face_id}/thumbnail", response_class=FileResponse)
 def video_face_thumbnail(video_id: str, face_id: int, owner: Owner, svc: Svc) -> FileResponse:
     owned_video(svc, video_id, owner)
-    path = svc.layout.video(video_id) / "faces" / f"face-{face_id}.jpg"
-    if not path.is_file():
-        raise HTTPException(404, f"no face {face_id}: list the faces first")
+    path = face_thumbnail(svc.layout.video(video_id) / "source", svc.layout.faces(video_id),
+                          face_id)
+    if path is None:
+        raise HTTPException(404, f"no face {face_id} in this video; see its /faces")
     return FileResponse(path, media_type="image/jpeg")
 
 
