@@ -74,6 +74,29 @@ def stages() -> None:
     sliders = Sliders(**dict.fromkeys(Sliders.model_fields, 40))
     ms = per_frame(lambda f, _i: reshape(f, xy, sliders), images)
     print(f"  all 8 face sliders        {ms:6.1f} ms")
+    match(images)
+
+
+def match(images: list[np.ndarray]) -> None:
+    """The match to the target, on the swap of each frame (an identity trained here)."""
+    from facecast.identity.build import build_identity
+    from facecast.looks.match import Matcher
+    from facecast.params import SwapParams
+    from facecast.pipeline import FaceSwapper
+
+    with tempfile.TemporaryDirectory() as root:
+        identity = build_identity([SELFIES], "bench", root=Path(root))
+    swapper = FaceSwapper(identity, SwapParams(), video=True)
+    pairs = []
+    for i, image in enumerate(images):
+        faces, scene = swapper.look(image)
+        swapped = image.copy()
+        swapper.apply(swapped, i / 30, faces, scene)
+        pairs.append((image, swapped, faces[0].xy))
+    swapper.close()
+    matcher = Matcher()
+    ms = per_frame(lambda f, i: matcher(pairs[i][0], f, pairs[i][2]), [p[1] for p in pairs])
+    print(f"  match to the target       {ms:6.1f} ms  (after a swap, on its face)")
 
 
 def free_port() -> int:

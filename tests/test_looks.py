@@ -137,6 +137,18 @@ def test_positive_and_negative_move_their_statistic_the_right_way(name: str,
     assert min(up - base, base - down) > 0.01 * max(abs(base), 1.0), (down, base, up)
 
 
+def test_curves_applied_together_match_one_after_another(frame: np.ndarray) -> None:
+    values = {"exposure": 0.5, "temperature": 30, "tint": -20, "brightness": 20,
+              "contrast": 30, "saturation": 20}
+    together = adjust.apply(frame, Adjustments(**values))
+    apart = frame
+    for name, fn in adjust.ADJUSTMENTS.items():
+        if name in values:
+            apart = fn(apart, values[name])
+    difference = np.abs(together.astype(int) - apart)  # one rounding instead of five
+    assert difference.max() <= 3 and difference.mean() < 0.6
+
+
 def test_noise_reduction_lowers_the_noise_and_keeps_the_edges(frame: np.ndarray) -> None:
     rng = np.random.default_rng(1)
     noisy = np.clip(frame + rng.normal(0, 6, frame.shape), 0, 255).astype(np.uint8)
@@ -407,3 +419,19 @@ def test_edit_errors_exit_2_with_a_message(args: list[str], message: str,
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_swap_command_takes_the_looks(identity, tmp_path: Path) -> None:
+    """`facecast swap` with a style, adjustments, sliders and match (the `identity` fixture
+    trained d10 into this process's FACECAST_HOME, which the command inherits)."""
+    out = tmp_path / "out.png"
+    source = MEDIA / "portraits" / "s12.jpg"
+    done = facecast("swap", "--identity", "d10", "-i", source, "-o", out, "--style", "comic",
+                    "--style-scope", "face", "--adjust", "saturation=20", "--reshape",
+                    "eye-size=20", "--match", "0.5")
+    assert done.returncode == 0, done.stderr
+    assert "swapped in 1" in done.stderr
+    assert read_image(out).rgb.shape == read_image(source).rgb.shape
+    refused = facecast("swap", "--identity", "d10", "-i", source, "-o", out, "--reshape",
+                       "eyes=3", "--match", "2")
+    assert refused.returncode == 2 and "unknown name 'eyes'" in refused.stderr

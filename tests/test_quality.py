@@ -144,7 +144,8 @@ def test_glasses_and_hair_on_the_face_are_kept(identity, tmp_path: Path) -> None
     """Dark glasses and strands of hair drawn on s18 (following the face) come out as they
     went in, while the face around them is swapped. Without shape transfer, so that the
     glasses stay where they were drawn (with it they move with the face they sit on). Where
-    a rim runs across a brow, the brow wins (about a tenth of these rims)."""
+    a rim runs along a brow the brow wins (about a sixth of these rims): the brows' zone
+    is wide, so that bushy brows never count as hair and stay as ghosts above the user's."""
     frames, masks = [], []
     with FaceMesher(video=False) as mesher:
         for f in itertools.islice(decoded(S18), 24):
@@ -158,7 +159,7 @@ def test_glasses_and_hair_on_the_face_are_kept(identity, tmp_path: Path) -> None
     swapped, null = _swapped_and_null(identity, src, tmp_path)
     for i in range(4, 24, 5):  # a rim must be there for a few frames to count as one
         kept = _kept(null[i], swapped[i], masks[i])
-        assert kept >= 0.85, f"frame {i}: only {kept:.1%} of the glasses and hair kept"
+        assert kept >= 0.8, f"frame {i}: only {kept:.1%} of the glasses and hair kept"
         around = (cv2.dilate(masks[i], np.ones((25, 25), np.uint8)) > 0) & (masks[i] == 0)
         changed = np.abs(swapped[i].astype(int) - null[i]).max(axis=2)[around] > 10
         assert changed.mean() > 0.2, "the face around the glasses was not swapped"
@@ -201,7 +202,7 @@ def test_a_hand_over_the_face_stays_in_front(identity) -> None:
         swapper.apply(out, 0.0, faces, with_hand)
     finally:
         swapper.close()
-    cover = with_hand.hand_cover(_whole(frame)) > 0
+    cover = with_hand.hand_cover(_whole(frame), face.xy[list(L.FACE_OVAL)]) > 0
     on_face = cover & (_face_mask(face, frame.shape) > 0)
     assert on_face.sum() > 500
     assert (np.abs(out.astype(int) - frame)[on_face].max(axis=1) == 0).mean() >= 0.95
@@ -209,6 +210,10 @@ def test_a_hand_over_the_face_stays_in_front(identity) -> None:
                                                               np.ones((31, 31), np.uint8)
                                                               ).astype(bool)
     assert (np.abs(out.astype(int) - frame)[rest].max(axis=1) > 10).mean() > 0.3
+    # the hand model sometimes reads a turned face as a hand: wholly inside the face, it is
+    # not one (a hand in front reaches in from outside)
+    inside = face.xy[L.NOSE_TIP] + (hand - hand.mean(axis=0)) * 0.3
+    assert Scene(hands=[inside]).hand_cover(_whole(frame), face.xy[list(L.FACE_OVAL)]) is None
 
 
 def _whole(frame: np.ndarray):

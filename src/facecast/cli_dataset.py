@@ -7,13 +7,24 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.table import Table
 
+from facecast.dataset.params import DatasetParams
 from facecast.errors import FacecastError
 from facecast.progress import console, progress_bar
 
 dataset_app = typer.Typer(help="Build face datasets from videos: cut out aligned faces, "
                                "reject bad ones by clear rules, sort them by person.",
                           no_args_is_help=True)
+
+
+def _help(name: str) -> str:
+    """An option's help: the description of its field in `DatasetParams`."""
+    return DatasetParams.model_fields[name].description or ""
+
+
+def _default(name: str) -> object:
+    return DatasetParams.model_fields[name].default
 
 
 def _log(line: str) -> None:
@@ -25,11 +36,9 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _params(**values: object) -> object:
-    from facecast.dataset.params import DatasetParams
-
+def _params(**values: object) -> DatasetParams:
     try:
-        return DatasetParams(**{k: v for k, v in values.items() if v is not None})
+        return DatasetParams(**values)
     except ValidationError as exc:
         _fail("; ".join(f"--{'.'.join(map(str, e['loc'][:1])).replace('_', '-')}: {e['msg']}"
                         for e in exc.errors()))
@@ -40,11 +49,11 @@ def _params(**values: object) -> object:
 def extract(
     inputs: Annotated[list[Path], typer.Argument(help="videos, photos, or folders of them")],
     out: Annotated[Path, typer.Option(help="output folder: one sub-folder per video")],
-    every: Annotated[int, typer.Option(help="read every Nth frame")] = 1,
-    size: Annotated[int, typer.Option(help="crop side: 256, 512 or 1024 px")] = 512,
-    min_face: Annotated[float, typer.Option(help="leave out faces smaller than this "
-                                                 "(px in the source)")] = 64,
-    max_faces: Annotated[int, typer.Option(help="most faces per frame")] = 6,
+    every: Annotated[int, typer.Option(help=_help("every"))] = _default("every"),
+    size: Annotated[int, typer.Option(help=_help("size") + ": 256, 512 or 1024")
+                    ] = _default("size"),
+    min_face: Annotated[float, typer.Option(help=_help("min_face"))] = _default("min_face"),
+    max_faces: Annotated[int, typer.Option(help=_help("max_faces"))] = _default("max_faces"),
 ) -> None:
     """Cut every face out as an aligned crop (eyes level, FFHQ-like framing), with a JSON
     record beside it: frame, time, landmarks, pose, sharpness, face size."""
@@ -66,37 +75,42 @@ def filter_(
     folder: Annotated[Path, typer.Argument(help="a folder written by `dataset extract`")],
     move_rejects: Annotated[Path | None, typer.Option(help="move rejected crops here, one "
                                                            "sub-folder per reason")] = None,
-    max_tilt: Annotated[float, typer.Option(help="largest eye-line tilt, degrees")] = 30,
-    min_face_share: Annotated[float, typer.Option(help="smallest share of the crop the face "
-                                                       "covers")] = 0.40,
-    min_face: Annotated[float, typer.Option(help="smallest face in the source, px")] = 64,
-    min_sharpness: Annotated[float | None, typer.Option(help="blur floor (variance of the "
-                                                             "Laplacian)")] = None,
-    min_relative_sharpness: Annotated[float | None, typer.Option(
-        help="blur: least share of its video's median sharpness")] = None,
-    max_turn: Annotated[float, typer.Option(help="largest turn from frontal, degrees "
-                                                 "(90: full profile)")] = 90,
+    max_tilt: Annotated[float, typer.Option(help=_help("max_tilt"))] = _default("max_tilt"),
+    min_face_share: Annotated[float, typer.Option(help=_help("min_face_share"))
+                              ] = _default("min_face_share"),
+    min_face: Annotated[float, typer.Option(help=_help("min_face"))] = _default("min_face"),
+    min_sharpness: Annotated[float, typer.Option(help=_help("min_sharpness"))
+                             ] = _default("min_sharpness"),
+    min_relative_sharpness: Annotated[float, typer.Option(help=_help("min_relative_sharpness"))
+                                      ] = _default("min_relative_sharpness"),
+    max_turn: Annotated[float, typer.Option(help=_help("max_turn"))] = _default("max_turn"),
 ) -> None:
     """Reject crops by the rules (tilted, too_small, blurred, cut_off, turned_away); print
     the count per reason and write filter.json in the folder."""
     from facecast.dataset.filtering import filter_folder
+    from facecast.dataset.rules import RULES
 
     params = _params(max_tilt=max_tilt, min_face_share=min_face_share, min_face=min_face,
                      min_sharpness=min_sharpness, min_relative_sharpness=min_relative_sharpness,
                      max_turn=max_turn)
     try:
-        filter_folder(folder, params, move_rejects, log=_log)
+        summary = filter_folder(folder, params, move_rejects, log=_log)
     except FacecastError as exc:
         _fail(str(exc))
+    table = Table(title=f"{folder}: kept {summary.kept} of {summary.total}")
+    for column in ("reason", "meaning", "crops"):
+        table.add_column(column)
+    for rule in RULES:
+        table.add_row(rule.name, rule.meaning, str(summary.reasons[rule.name]))
+    console.print(table)
 
 
 @dataset_app.command()
 def cluster(
     folder: Annotated[Path, typer.Argument(help="a folder written by `dataset extract`")],
     out: Annotated[Path, typer.Option(help="output folder: 0/, 1/, ... and noise/")],
-    k: Annotated[str, typer.Option(help='number of people, or "auto"')] = "auto",
-    cut: Annotated[float, typer.Option(help="k auto: descriptor distance where groups stop "
-                                            "merging")] = 0.53,
+    k: Annotated[str, typer.Option(help=_help("k"))] = _default("k"),
+    cut: Annotated[float, typer.Option(help=_help("cut"))] = _default("cut"),
     sheet: Annotated[Path | None, typer.Option(help="also write a PNG: a row of crops per "
                                                     "folder")] = None,
 ) -> None:

@@ -105,19 +105,20 @@ class Previewer:
     def render(self, source: Path, time: float, params: EditParams,
                identity: Identity | None = None) -> np.ndarray:
         """The frame at `time` as the job would write it: swapped (with `identity` and
-        `SwapParams`), then given its looks."""
+        `SwapParams`), then given its looks, with the settings of the source's kind (a
+        video's, such as its default match, even for this one frame)."""
         original, faces = self.frame(source, time)
         rgb = original.copy()
         if identity is not None and isinstance(params, SwapParams):
-            swapper = FaceSwapper(identity, params, video=False)
+            swapper = FaceSwapper(identity, params, video=False)  # a fresh track each time
             try:
-                swapper.apply(rgb, 0.0, faces)
+                swapper.apply(rgb, 0.0, *swapper.look(rgb))
             finally:
                 swapper.close()
         else:
             params = EditParams(**params.model_dump(include=set(EditParams.model_fields)))
         h, w = rgb.shape[:2]
-        looks = Looks(params, video=False, size=(w, h))
+        looks = Looks(params, video=media_kind(source) == "video", size=(w, h))
         return looks(rgb, 0.0, faces, original)
 
 

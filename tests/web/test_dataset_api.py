@@ -80,6 +80,9 @@ def test_listing_shows_only_what_is_under_the_root(rooted: Server, root: Path) -
     assert str(root) not in json.dumps(inner)
     missing = client.post("/api/datasets", json={"paths": ["videos/none.mp4"]})
     assert missing.status_code == 422 and "does not exist" in missing.json()["detail"]
+    (root / "notes.txt").write_text("not a video")
+    text = client.post("/api/datasets", json={"paths": ["notes.txt"]})
+    assert text.status_code == 422 and "neither a video" in text.json()["detail"]
 
 
 def test_without_a_root_server_folders_are_forbidden(server: Server) -> None:

@@ -54,6 +54,20 @@ def test_previews_of_an_edit_and_of_a_swap(server: Server) -> None:
                                "style_scope": "face"})
         assert np.abs(slim[face].astype(int) - swapped[face]).mean() > 3.0
 
+        accepted = client.post("/api/swaps", json={
+            "identity_id": identity, "template_id": "s18",
+            "params": {"start": 1.0, "end": 1.5, "style": "watercolor",
+                       "adjustments": {"resolution": -50}, "sliders": {"eye_size": 20}}})
+        assert accepted.status_code == 202, accepted.text
+        job = wait_job(client, accepted.json()["job_id"])
+        assert job["status"] == "done", job
+        assert job["params"]["style"] == "watercolor" and job["report"] is None
+        assert any("no quality report" in w for w in job["warnings"])
+        path = server.home / "swap.mp4"
+        path.write_bytes(client.get(job["result_url"]).content)
+        info = probe_video(path)
+        assert (info.width, info.height, info.frames) == (640, 360, 15)
+
 
 def test_preview_errors_say_what_is_wrong(server: Server) -> None:
     with server.client() as client, server.client() as other:

@@ -98,7 +98,7 @@ class Occlusion:
         in_front = self._to_frame(sudden, face, region, order)
         kept = self._to_frame(foreign, face, region, order)
         if scene is not None:
-            hands = scene.hand_cover(region)
+            hands = scene.hand_cover(region, face.xy[list(L.FACE_OVAL)])
             if hands is not None:
                 in_front = np.maximum(in_front, hands) if in_front is not None else hands
             background = scene.background(region)
@@ -179,14 +179,10 @@ def _skin_zones(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     face = np.zeros(size, np.uint8)
     cv2.fillPoly(face, [uv[list(L.FACE_OVAL)].astype(np.int32)], 1)
     grow = max(UV_SIZE // 40, 1) * 2 + 1
-    eyes = np.zeros(size, np.uint8)  # with their lashes and lids: grown
-    for group in (L.RIGHT_EYE, L.LEFT_EYE):
-        cv2.fillConvexPoly(eyes, cv2.convexHull(uv[list(group)].astype(np.int32)), 1)
-    brows = np.zeros(size, np.uint8)  # grown by a texel only: rims of glasses run close by
-    for group in (L.RIGHT_BROW, L.LEFT_BROW):
-        cv2.fillConvexPoly(brows, cv2.convexHull(uv[list(group)].astype(np.int32)), 1)
-    features = cv2.dilate(eyes, np.ones((grow, grow), np.uint8)) | cv2.dilate(
-        brows, np.ones((3, 3), np.uint8))
+    features = np.zeros(size, np.uint8)  # grown: lashes, and brows bushier than the mesh's
+    for group in (L.RIGHT_EYE, L.LEFT_EYE, L.RIGHT_BROW, L.LEFT_BROW):
+        cv2.fillConvexPoly(features, cv2.convexHull(uv[list(group)].astype(np.int32)), 1)
+    features = cv2.dilate(features, np.ones((grow, grow), np.uint8))
     lips = np.zeros(size, np.uint8)
     cv2.fillPoly(lips, [uv[list(L.LIPS_OUTER)].astype(np.int32)], 1)
     lips = cv2.dilate(lips, np.ones((grow, grow), np.uint8))

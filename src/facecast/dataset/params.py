@@ -10,8 +10,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CROP_SIZES = (256, 512, 1024)
-
 
 class DatasetParams(BaseModel):
     """How faces are cut out, judged and grouped. Every field has a range."""
@@ -26,12 +24,12 @@ class DatasetParams(BaseModel):
     max_tilt: float = Field(30, ge=0, le=180, description="largest eye-line tilt in the "
                             "source frame, degrees either way")
     min_face_share: float = Field(0.40, ge=0, le=1, description="smallest share of the crop's "
-                                  "area the face covers")
+                                  "area the face's box covers")
     min_sharpness: float = Field(6, ge=0, description="least detail in the face (variance "
                                  "of the Laplacian at 256 px): below is blurred")
     min_relative_sharpness: float = Field(0.5, ge=0, le=1, description="least detail as a "
-                                          "share of the median of the crops from the same "
-                                          "video: below is blurred (motion or focus)")
+                                          "share of the crops' around it in time (or of its "
+                                          "photo folder's median): below is blurred (motion)")
     max_turn: float = Field(90, ge=0, le=180, description="largest turn from frontal (yaw "
                             "and pitch together), degrees: 90 is a full profile")
     k: Literal["auto"] | Annotated[int, Field(ge=1, le=200)] = Field(

@@ -6,7 +6,6 @@ needs is measured once, at extraction, and a person can see why a crop was rejec
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,11 +77,3 @@ def find_records(folder: Path, skip: tuple[Path, ...] = ()) -> Iterator[tuple[Pa
         crop = crop_of(record)
         if crop is not None:
             yield record, crop
-
-
-def read_summary(path: Path) -> dict:
-    """A summary JSON written by one of the tools, or {} if there is none."""
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}

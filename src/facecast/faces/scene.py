@@ -33,12 +33,21 @@ class Scene:
             return None
         return 1.0 - self.person[region.slices]
 
-    def hand_cover(self, region: Region) -> np.ndarray | None:
-        """0/1 over `region`: where a hand is, or None when no hand reaches it."""
-        if not self.hands:
+    def hand_cover(self, region: Region, face_outline: np.ndarray) -> np.ndarray | None:
+        """0/1 over `region`: where a hand in front of the face whose outline (pixels) is
+        given is, or None when none is.
+
+        A hand over a face reaches in from outside it, so its wrist is outside the face's
+        outline; a "hand" wholly inside is the hand model reading the face itself (it did
+        on d3's turned head, and the swap left a band of the old face).
+        """
+        outline = face_outline.astype(np.float32).reshape(-1, 1, 2)
+        hands = [h for h in self.hands
+                 if cv2.pointPolygonTest(outline, (float(h[0, 0]), float(h[0, 1])), False) < 0]
+        if not hands:
             return None
         cover = np.zeros((region.h, region.w), np.uint8)
-        for hand in self.hands:
+        for hand in hands:
             size = float(np.linalg.norm(hand[12] - hand[0]))
             pts = (hand - (region.x0, region.y0)).astype(np.int32)
             width = max(int(size * FINGER_WIDTH), 1)

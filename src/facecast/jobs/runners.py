@@ -50,6 +50,10 @@ class Outcome:
     report: dict[str, Any] | None = None
 
 
+NO_REPORT = ("no quality report: it compares the result with the original pixel for pixel, "
+             "and the result was made smaller (adjustments.resolution)")
+
+
 class MissingInputError(FacecastError):
     """Something the job needs was deleted while it waited."""
 
@@ -139,6 +143,9 @@ def swap(job: JobRow, ctx: Context) -> Outcome:
     params = SwapParams.model_validate(payload.get("params") or {})
     result = swap_file(who, source, output, params,
                        progress=lambda done, total: ctx.progress(SWAP_SHARE * done / max(total, 1)))
+    if params.adjustments.resolution != 0:  # the figures compare frames pixel for pixel
+        result.warnings.append(NO_REPORT)
+        return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings)
     measured = _measured(who)
     report = None if measured is None else evaluate(
         source, output, measured.embedding, start=params.start, end=params.end,

@@ -46,56 +46,67 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
     return cv2.transform(rgb, _LUMA.reshape(1, 3)).astype(np.float32) / 255.0
 
 
+Curves = list[np.ndarray]
+"""One curve per channel: output (0..1) for each of the 256 input codes."""
+
+
+def exposure_curves(ev: float) -> Curves:
+    return [_to_srgb(_to_linear(_CODES) * 2.0**ev)] * 3
+
+
+def brightness_curves(amount: float) -> Curves:
+    return [_CODES ** (2.0 ** (-0.8 * amount / 100.0))] * 3
+
+
+def contrast_curves(amount: float) -> Curves:
+    k = 8.0 * abs(amount) / 100.0
+    lo, hi = 1 / (1 + np.exp(k / 2)), 1 / (1 + np.exp(-k / 2))
+    if amount > 0:
+        return [(1 / (1 + np.exp(-k * (_CODES - 0.5))) - lo) / (hi - lo)] * 3
+    p = lo + _CODES * (hi - lo)
+    return [0.5 + np.log(p / (1 - p)) / k] * 3
+
+
+def _white_balance(gains: np.ndarray) -> Curves:
+    """Per-channel gains in linear light, normalised so that lightness stays put."""
+    gains = gains / float(gains @ _LUMA)
+    return [_to_srgb(_to_linear(_CODES) * g) for g in gains]
+
+
+def temperature_curves(amount: float) -> Curves:
+    t = 0.45 * amount / 100.0
+    return _white_balance(np.float32([2.0**t, 1.0, 2.0**-t]))
+
+
+def tint_curves(amount: float) -> Curves:
+    return _white_balance(np.float32([1.0, 2.0 ** (-0.35 * amount / 100.0), 1.0]))
+
+
 def exposure(rgb: np.ndarray, ev: float) -> np.ndarray:
     """-3..3 EV: light multiplied by 2^ev in linear light, as a longer or shorter exposure."""
-    if ev == 0:
-        return rgb
-    curve = _to_srgb(_to_linear(_CODES) * 2.0**ev)
-    return _lut(rgb, [curve] * 3)
+    return rgb if ev == 0 else _lut(rgb, exposure_curves(ev))
 
 
 def brightness(rgb: np.ndarray, amount: float) -> np.ndarray:
     """-100..100: a gamma curve on the midtones; black stays black and white white."""
-    if amount == 0:
-        return rgb
-    curve = _CODES ** (2.0 ** (-0.8 * amount / 100.0))
-    return _lut(rgb, [curve] * 3)
+    return rgb if amount == 0 else _lut(rgb, brightness_curves(amount))
 
 
 def contrast(rgb: np.ndarray, amount: float) -> np.ndarray:
     """-100..100: an S-curve about middle grey (positive) or its inverse (negative), both
     keeping black and white, so the spread of tones grows or shrinks."""
-    if amount == 0:
-        return rgb
-    k = 8.0 * abs(amount) / 100.0
-    lo, hi = 1 / (1 + np.exp(k / 2)), 1 / (1 + np.exp(-k / 2))
-    if amount > 0:
-        curve = (1 / (1 + np.exp(-k * (_CODES - 0.5))) - lo) / (hi - lo)
-    else:
-        p = lo + _CODES * (hi - lo)
-        curve = 0.5 + np.log(p / (1 - p)) / k
-    return _lut(rgb, [curve] * 3)
-
-
-def _white_balance(rgb: np.ndarray, gains: np.ndarray) -> np.ndarray:
-    """Per-channel gains in linear light, normalised so that lightness stays put."""
-    gains = gains / float(gains @ _LUMA)
-    return _lut(rgb, [_to_srgb(_to_linear(_CODES) * g) for g in gains])
+    return rgb if amount == 0 else _lut(rgb, contrast_curves(amount))
 
 
 def temperature(rgb: np.ndarray, amount: float) -> np.ndarray:
-    """-100..100: cooler (more blue) or warmer (more red/amber) white balance."""
-    if amount == 0:
-        return rgb
-    t = 0.45 * amount / 100.0
-    return _white_balance(rgb, np.float32([2.0**t, 1.0, 2.0**-t]))
+    """-100..100: cooler (more blue) or warmer (more red/amber) white balance, in linear
+    light."""
+    return rgb if amount == 0 else _lut(rgb, temperature_curves(amount))
 
 
 def tint(rgb: np.ndarray, amount: float) -> np.ndarray:
     """-100..100: greener (negative) or more magenta (positive) white balance."""
-    if amount == 0:
-        return rgb
-    return _white_balance(rgb, np.float32([1.0, 2.0 ** (-0.35 * amount / 100.0), 1.0]))
+    return rgb if amount == 0 else _lut(rgb, tint_curves(amount))
 
 
 def _u8(f: np.ndarray) -> np.ndarray:
@@ -113,9 +124,10 @@ def saturation(rgb: np.ndarray, amount: float) -> np.ndarray:
     return cv2.addWeighted(rgb, k, grey, 1.0 - k, 0.0)
 
 
-def _local(rgb: np.ndarray, curve: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-           ) -> np.ndarray:
-    """out = rgb * gain + offset, with (gain, offset) = curve(local mean lightness 0..1).
+def _local(rgb: np.ndarray,
+           curve: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:
+    """out = rgb * gain + offset, with (gain, offset or None) = curve(local mean lightness
+    0..1).
 
     The local mean is taken at the scale of objects, not of texture (a quarter-size blur),
     so shadows and highlights move while local contrast survives: no flat, greyed-out look.
@@ -125,11 +137,15 @@ def _local(rgb: np.ndarray, curve: Callable[[np.ndarray], tuple[np.ndarray, np.n
     small = cv2.resize(_luma(rgb), (max(w // 4, 1), max(h // 4, 1)),
                        interpolation=cv2.INTER_AREA)
     base = cv2.GaussianBlur(small, (0, 0), max(3.0 * _scale(rgb), 1.0))
-    gain, offset = (cv2.resize(m.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-                    for m in curve(base))
+    gain, offset = curve(base)
+
+    def full(m: np.ndarray) -> np.ndarray:
+        return cv2.resize(m.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
+
     f = rgb.astype(np.float32)
-    f *= gain[..., None]
-    f += offset[..., None]
+    f *= full(gain)
+    if offset is not None:
+        f += full(offset)
     return _u8(f)
 
 
@@ -139,9 +155,9 @@ def shadows(rgb: np.ndarray, amount: float) -> np.ndarray:
     if amount == 0:
         return rgb
 
-    def curve(base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def curve(base: np.ndarray) -> tuple[np.ndarray, None]:
         weight = 1.0 - smoothstep(base / 0.55)
-        return np.exp2(1.5 * amount / 100.0 * weight), np.zeros_like(base)
+        return np.exp2(1.5 * amount / 100.0 * weight), None
 
     return _local(rgb, curve)
 
@@ -152,11 +168,11 @@ def highlights(rgb: np.ndarray, amount: float) -> np.ndarray:
     if amount == 0:
         return rgb
 
-    def curve(base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def curve(base: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         weight = smoothstep((base - 0.45) / 0.55)
         a = amount / 100.0
         if a < 0:
-            return np.exp2(1.2 * a * weight), np.zeros_like(base)
+            return np.exp2(1.2 * a * weight), None
         gain = np.exp2(-1.2 * a * weight)
         return gain, 255.0 * (1.0 - gain)
 
@@ -218,10 +234,31 @@ ADJUSTMENTS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
 amplifies it), then white balance and tone, colour, and local detail last."""
 
 
+CURVES: dict[str, Callable[[float], Curves]] = {
+    "exposure": exposure_curves,
+    "temperature": temperature_curves,
+    "tint": tint_curves,
+    "brightness": brightness_curves,
+    "contrast": contrast_curves,
+}
+"""The adjustments that are one curve per channel: `apply` composes those that follow each
+other into a single lookup (one pass over the picture, and no rounding in between)."""
+
+
 def apply(rgb: np.ndarray, adjustments: Adjustments) -> np.ndarray:
     """All non-zero adjustments in their order; the input itself when there are none."""
     values = adjustments.tonal()
+    pending: Curves | None = None
     for name, fn in ADJUSTMENTS.items():
-        if name in values:
-            rgb = fn(rgb, values[name])
-    return rgb
+        if name not in values:
+            continue
+        if name in CURVES:
+            curves = CURVES[name](values[name])
+            pending = curves if pending is None else [
+                np.interp(before, _CODES, after) for before, after in zip(pending, curves,
+                                                                          strict=True)]
+            continue
+        if pending is not None:
+            rgb, pending = _lut(rgb, pending), None
+        rgb = fn(rgb, values[name])
+    return rgb if pending is None else _lut(rgb, pending)

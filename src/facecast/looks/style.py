@@ -101,7 +101,7 @@ def oil(rgb: np.ndarray, s: float) -> np.ndarray:
     like thick paint, on a faint linen weave."""
     small = _half(rgb).astype(np.float32)
     paint = kuwahara(small, round(2 * s))
-    tangent, coherence = flow(cv2.cvtColor(paint, cv2.COLOR_RGB2GRAY) / 255.0, 5.0 * s)
+    tangent, coherence = flow(cv2.cvtColor(paint, cv2.COLOR_RGB2GRAY) / 255.0, 8.0 * s)
     paint = smear(paint, tangent, 4.0 * s, steps=2)
     colour = _full(paint, rgb.shape)
     colour += 0.5 * (colour - cv2.GaussianBlur(colour, (0, 0), 1.5 * s))
@@ -112,7 +112,7 @@ def oil(rgb: np.ndarray, s: float) -> np.ndarray:
     relief = cv2.Sobel(strokes, cv2.CV_32F, 1, 0, ksize=3) + cv2.Sobel(strokes, cv2.CV_32F, 0,
                                                                         1, ksize=3)
     weave = textures.canvas(h, w, s)
-    light = 1.0 + 0.035 * strokes - 0.035 * relief + 0.02 * weave
+    light = 1.0 + 0.035 * strokes - 0.035 * relief + 0.012 * weave
     colour *= light[..., None]
     return _u8(colour)
 

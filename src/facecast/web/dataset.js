@@ -5,6 +5,7 @@
 const chosen = { uploads: [], paths: [] };  // uploads: {id, name}; paths: under the server root
 let folder = "";  // the server folder being browsed
 let running = null;  // the EventSource of the job being followed
+let followed = null;  // that job's id
 
 function renderChosen() {
   const list = $("chosen");
@@ -111,6 +112,7 @@ function follow(jobId) {
   $("log").textContent = "";
   const source = new EventSource(`/api/datasets/${jobId}/events`);
   running = source;
+  followed = jobId;
   renderChosen();
   source.addEventListener("log", (event) => {
     const log = $("log");
@@ -121,6 +123,7 @@ function follow(jobId) {
     const job = JSON.parse(event.data);
     $("progress").value = job.progress;
     const pct = Math.round(job.progress * 100);
+    $("cancel").hidden = !["queued", "running"].includes(job.status);
     if (job.status === "queued") say("start-status", "waiting for a free worker…");
     else if (job.status === "running") say("start-status", `working: ${pct}%` +
       (job.eta_s == null ? "" : `, about ${Math.ceil(job.eta_s)} s left`));
@@ -138,9 +141,15 @@ function follow(jobId) {
   };
 }
 
+$("cancel").addEventListener("click", () => {
+  if (followed) api(`/api/jobs/${followed}/cancel`, { method: "POST" })
+    .catch((err) => say("start-status", err.message, true));
+});
+
 function finish(job) {
   if (running) { running.close(); running = null; }
   $("progress").hidden = true;
+  $("cancel").hidden = true;
   renderChosen();
   loadHistory();
   if (job.status === "done") {

@@ -20,8 +20,10 @@ from facecast.api.routes.jobs import job_updates, owned_job
 from facecast.api.schemas import JobAccepted
 from facecast.api.session import session_id
 from facecast.dataset.params import DatasetParams
+from facecast.errors import MediaError
 from facecast.jobs.datasets import log_of, output_of
 from facecast.jobs.models import JobRow, VideoRow
+from facecast.media import media_kind
 
 router = APIRouter(tags=["datasets"])
 Owner = Annotated[str, Depends(session_id)]
@@ -105,6 +107,12 @@ def create_dataset(req: DatasetRequest, owner: Owner, svc: Svc) -> JobAccepted:
         path = resolve_under(root, text, "paths")
         if not path.exists():
             raise HTTPException(422, f"paths: {text!r} does not exist in the dataset folder")
+        if path.is_file():
+            try:
+                media_kind(path)
+            except MediaError as exc:
+                raise HTTPException(422, f"paths: {text!r} is neither a video nor a photo "
+                                         "(or it is damaged)") from exc
         paths.append(str(path))
         labels.append(path.relative_to(root).as_posix() or "dataset folder")
     output = None
