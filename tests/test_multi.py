@@ -107,6 +107,8 @@ def test_two_people_keep_their_ids_and_only_the_chosen_one_changes(identity, tmp
     assert (b.first_frame, b.last_frame, b.frames_seen) == (0, 29, 20)
     centre = listed.boxes[:, :, 0] + listed.boxes[:, :, 2] / 2  # faces x frames
     assert centre[0, 0] < width < centre[0, 29] and centre[1, 29] < width < centre[1, 0]
+    selfie = sorted((MEDIA / "identities" / "d3").glob("*.jpg"))[0]  # B, in another picture
+    assert roles(parse_faces(f"ref:{selfie}"), {}, listed, "amy") == {1: "amy"}
 
     def halves(i: int) -> tuple[slice, slice]:
         """(A's half, B's half) of frame i: after the gap B is on the left."""
