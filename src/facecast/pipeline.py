@@ -20,6 +20,7 @@ from facecast.faces.mesh import Face, FaceMesher
 from facecast.faces.scene import Scene, SceneReader
 from facecast.identity.model import Identity
 from facecast.looks import finish
+from facecast.looks.edit import EditResult, Progress
 from facecast.looks.stage import Looks
 from facecast.media import (
     Frame,
@@ -41,24 +42,15 @@ from facecast.track import FaceTrack
 
 PHOTO_SHEET_H = 720  # px: a photo's sheet is one pair, large enough to see a group's faces
 
-Progress = Callable[[int, int], None]
-"""Called with (frames done, frames in all) after each frame."""
-
-
 @dataclass
-class SwapResult:
+class SwapResult(EditResult):
     """What a swap did: counts a person (or a test) can check, and any warnings."""
 
-    output: str
-    kind: str
-    frames: int = 0
-    face_frames: int = 0
     swapped_frames: int = 0
     weights: list[float] = field(default_factory=list)
     """The blend weight of each frame (0 where no face was swapped): fades show here."""
     faces: dict[int, int] = field(default_factory=dict)
     """Frames each face was swapped in, by face id (0 for the largest face)."""
-    warnings: list[str] = field(default_factory=list)
 
 
 class FaceSwapper:

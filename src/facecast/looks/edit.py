@@ -28,10 +28,13 @@ from facecast.sheet import ContactSheet
 NO_FACE = "no face was found, so the sliders and the face-only style changed nothing"
 
 Progress = Callable[[int, int], None]
+"""Called with (frames done, frames in all) after each frame."""
 
 
 @dataclass
 class EditResult:
+    """What an edit did (a swap adds its own counts): a person or a test can check them."""
+
     output: str
     kind: str
     frames: int = 0

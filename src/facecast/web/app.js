@@ -283,21 +283,20 @@ function params() {
   return Object.assign(p, looksParams());
 }
 
-$("switch").addEventListener("click", async () => {
-  const body = { identity_id: state.identity.id, ...facesBody(), params: params() };
-  body[state.target.kind === "template" ? "template_id" : "video_id"] = state.target.id;
+// Runs a swap or an edit job from the page: progress, ETA, cancel, result, history.
+async function runJob(url, body, doing) {
   $("job-box").hidden = false;
   $("job-progress").value = 0;
   say("job-status", "starting…");
   try {
-    const { job_id } = await api("/api/swaps", { method: "POST",
+    const { job_id } = await api(url, { method: "POST",
       headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     state.job = job_id;
     $("cancel").hidden = false;
     updateSwitch();
     const job = await follow(job_id, (j) => {
       $("job-progress").value = j.progress;
-      say("job-status", `switching: ${eta(j)}`);
+      say("job-status", `${doing}: ${eta(j)}`);
     });
     if (job.status === "done") { say("job-status", "done"); showResult(job); }
     else say("job-status", job.status === "cancelled" ? "cancelled" : job.error, job.status === "failed");
@@ -309,6 +308,12 @@ $("switch").addEventListener("click", async () => {
     updateSwitch();
     loadHistory();
   }
+}
+
+$("switch").addEventListener("click", () => {
+  const body = { identity_id: state.identity.id, ...facesBody(), params: params() };
+  body[state.target.kind === "template" ? "template_id" : "video_id"] = state.target.id;
+  return runJob("/api/swaps", body, "switching");
 });
 
 $("cancel").addEventListener("click", async () => {
@@ -416,31 +421,9 @@ $("looks-reset").addEventListener("click", () => {
 });
 
 // The looks alone, on the original (POST /api/edits): style, adjustments, sliders and trim.
-$("edit").addEventListener("click", async () => {
+$("edit").addEventListener("click", () => {
   const { identity_strength: _i, shape_strength: _s, ...edit } = params();
-  $("job-box").hidden = false;
-  $("job-progress").value = 0;
-  say("job-status", "starting…");
-  try {
-    const { job_id } = await api("/api/edits", { method: "POST",
-      headers: { "content-type": "application/json" }, body: JSON.stringify({ ...target(), params: edit }) });
-    state.job = job_id;
-    $("cancel").hidden = false;
-    updateSwitch();
-    const job = await follow(job_id, (j) => {
-      $("job-progress").value = j.progress;
-      say("job-status", `applying the looks: ${eta(j)}`);
-    });
-    if (job.status === "done") { say("job-status", "done"); showResult(job); }
-    else say("job-status", job.status === "cancelled" ? "cancelled" : job.error, job.status === "failed");
-  } catch (err) {
-    say("job-status", err.message, true);
-  } finally {
-    state.job = null;
-    $("cancel").hidden = true;
-    updateSwitch();
-    loadHistory();
-  }
+  return runJob("/api/edits", { ...target(), params: edit }, "applying the looks");
 });
 
 // ---- result -----------------------------------------------------------------------------
