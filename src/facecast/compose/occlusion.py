@@ -108,12 +108,14 @@ class Occlusion:
         if in_front is None and kept is None:
             return None
         zero = np.zeros((region.h, region.w), np.float32)
-        in_front = zero if in_front is None else in_front
         kept = zero if kept is None else kept
-        reach = max(int(PIN_REACH * face.size), 1) | 1
-        pinned = cv2.dilate(in_front, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
-                                                                (reach, reach)))
-        pinned = np.maximum(cv2.GaussianBlur(pinned, (0, 0), reach / 4), in_front)
+        if in_front is None:
+            in_front = pinned = zero
+        else:
+            reach = max(int(PIN_REACH * face.size), 1) | 1
+            pinned = cv2.dilate(in_front, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                                    (reach, reach)))
+            pinned = np.maximum(cv2.GaussianBlur(pinned, (0, 0), reach / 4), in_front)
         covered = np.maximum(in_front, kept)
         return Occluded(region, covered, pinned, np.maximum(pinned, kept))
 
