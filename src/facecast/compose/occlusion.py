@@ -40,6 +40,8 @@ FOREIGN_DELTA = 24.0  # Lab units from the face's median skin: farther is not sk
 SHADOW_L = 25.0  # a crease or the shadow under a brow is this much darker skin, not hair:
 SHADOW_WEIGHT = 0.33  # darkness up to SHADOW_L counts this much, beyond it in full
 FOREIGN_FOLLOW = 0.3  # per frame: hair or a rim must be there for 2-3 frames to count
+BACKGROUND_FROM = 0.4  # segmentation's "not the person": kept from 0.4, wholly from 0.8 (its
+# soft edge straddles the cheek's outline, where the swap's own alpha has faded already)
 
 
 @dataclass
@@ -102,7 +104,7 @@ class Occlusion:
                 in_front = np.maximum(in_front, hands) if in_front is not None else hands
             background = scene.background(region)
             if background is not None:
-                background = np.clip((background - 0.4) / 0.4, 0.0, 1.0)
+                background = np.clip((background - BACKGROUND_FROM) / BACKGROUND_FROM, 0, 1)
                 kept = np.maximum(kept, background) if kept is not None else background
         if in_front is None and kept is None:
             return None
