@@ -104,11 +104,23 @@ class TemplateOut(BaseModel):
     faces_url: str
 
 
-class SwapRequest(BaseModel):
-    identity_id: str | None = Field(None, description="for every selected face `map` does not "
-                                    "name")
+class Target(BaseModel):
+    """An uploaded video or photo, or a template: exactly one of the two."""
+
     video_id: str | None = None
     template_id: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Target:
+        if bool(self.video_id) == bool(self.template_id):
+            raise ValueError("give either video_id (an uploaded video or photo) or "
+                             "template_id (see GET /api/templates), not both or neither")
+        return self
+
+
+class SwapRequest(Target):
+    identity_id: str | None = Field(None, description="for every selected face `map` does not "
+                                    "name")
     faces: str | list[int] = Field("largest", description=FACES + "; for a template, its own "
                                    "face when left out")
     map: dict[int, str] = Field(default_factory=dict, description="face id -> identity_id: a "
@@ -129,13 +141,6 @@ class SwapRequest(BaseModel):
     def _someone(self) -> SwapRequest:
         if not self.identity_id and not self.map:
             raise ValueError("give identity_id (or map, an identity per face)")
-        return self
-
-    @model_validator(mode="after")
-    def _one_source(self) -> SwapRequest:
-        if bool(self.video_id) == bool(self.template_id):
-            raise ValueError("give either video_id (an uploaded video) or template_id "
-                             "(see GET /api/templates), not both or neither")
         return self
 
 
@@ -182,20 +187,6 @@ class JobOut(BaseModel):
                    template_id=p.get("template_id"), source_url=source, params=p.get("params"),
                    created_at=_utc(row.created_at), started_at=_utc(row.started_at),
                    finished_at=_utc(row.finished_at))
-
-
-class Target(BaseModel):
-    """An uploaded video or photo, or a template: exactly one of the two."""
-
-    video_id: str | None = None
-    template_id: str | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> Target:
-        if bool(self.video_id) == bool(self.template_id):
-            raise ValueError("give either video_id (an uploaded video or photo) or "
-                             "template_id (see GET /api/templates), not both or neither")
-        return self
 
 
 class EditRequest(Target):
