@@ -1,7 +1,7 @@
 """`make eval`: swap identities into templates from $FACECAST_MEDIA and measure every pair.
 
 Writes out/eval/: the swaps, one eval sheet per pair, `matrix.md` (every pair's figures and
-the medians against the targets) and `matrix.json`. Identities are trained into
+the medians against the targets) and `matrix.json`. Identities are trained afresh into
 out/eval/home so the user's own store is never touched.
 """
 
@@ -32,18 +32,20 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     from facecast.identity.build import build_identity
-    from facecast.identity.model import list_names, load
+    from facecast.identity.model import load
     from facecast.pipeline import swap_file
     from facecast.quality import TARGETS, evaluate
 
     only = set(sys.argv[1:])
     rows = {}
+    built = set()
     for ident, template in PAIRS:
         name = f"{template}-{ident}"
         if only and name not in only:
             continue
-        if ident not in list_names():
+        if ident not in built:  # always afresh: a store from an older build would hide changes
             build_identity([media / "identities" / ident], ident)
+            built.add(ident)
         identity = load(ident)
         swapped = out / f"{name}.mp4"
         t0 = time.perf_counter()

@@ -144,8 +144,10 @@ def test_glasses_and_hair_on_the_face_are_kept(identity, tmp_path: Path) -> None
     """Dark glasses and strands of hair drawn on s18 (following the face) come out as they
     went in, while the face around them is swapped. Without shape transfer, so that the
     glasses stay where they were drawn (with it they move with the face they sit on). Where
-    a rim runs along a brow the brow wins (about a sixth of these rims): the brows' zone
-    is wide, so that bushy brows never count as hair and stay as ghosts above the user's."""
+    a rim runs along a brow or by an eye's inner corner the brow or the eye wins (up to a
+    fifth of these rims): their zones are wide, so that bushy brows and lashes never count
+    as hair and stay as ghosts beside the user's (narrower eye zones kept 2 % more rim but
+    took d12-d3's eye correlation from 0.89 to 0.82)."""
     frames, masks = [], []
     with FaceMesher(video=False) as mesher:
         for f in itertools.islice(decoded(S18), 24):
@@ -159,7 +161,7 @@ def test_glasses_and_hair_on_the_face_are_kept(identity, tmp_path: Path) -> None
     swapped, null = _swapped_and_null(identity, src, tmp_path)
     for i in range(4, 24, 5):  # a rim must be there for a few frames to count as one
         kept = _kept(null[i], swapped[i], masks[i])
-        assert kept >= 0.8, f"frame {i}: only {kept:.1%} of the glasses and hair kept"
+        assert kept >= 0.75, f"frame {i}: only {kept:.1%} of the glasses and hair kept"
         around = (cv2.dilate(masks[i], np.ones((25, 25), np.uint8)) > 0) & (masks[i] == 0)
         changed = np.abs(swapped[i].astype(int) - null[i]).max(axis=2)[around] > 10
         assert changed.mean() > 0.2, "the face around the glasses was not swapped"

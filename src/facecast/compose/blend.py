@@ -3,8 +3,9 @@
 Low frequencies (tone and light) cross over under a wider, smoother mask than the details
 (pores, brows, lip lines), as in multi-band blending: the eye reads a change of tone over a
 short distance as an edge, and a change of detail over a long one as a ghost. The rendered
-face's low band is measured over the pixels it covers only and extrapolated past them by
-normalised convolution, so the wider mask never mixes in undefined pixels.
+face's low band is measured over the pixels it is blended in (weighted by its alpha) and
+extrapolated past them by normalised convolution, so the wider mask never mixes in
+undefined pixels, nor texels the selfies did not see clearly.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     window = frame[region.slices]
     f = window.astype(np.float32)
     sigma = max(face_size / 30, 2.0)
-    low_shift = _low(pixels, covered.astype(np.float32), sigma) - _low(f, None, sigma)
+    low_shift = _low(pixels, covered * alpha, sigma) - _low(f, None, sigma)
     a = alpha[..., None]
     a_low = np.minimum(cv2.GaussianBlur(alpha, (0, 0), sigma) * 1.3, 1.0)[..., None]
     if keep is not None:

@@ -55,7 +55,7 @@ class Relighter:
         m = (m > 0.5).astype(np.float32)
         if m.sum() < 16:
             return pixels
-        m *= skin_likeness(f, m, darker=FRAME_SHADOW_DARKER) * skin_likeness(r, m)
+        m *= skin_likeness(f, m, darker=FRAME_SHADOW_DARKER, shadow=np.inf) * skin_likeness(r, m)
         sigma = max(face_size / 12 / _DOWN, 1.0)
         gain = np.clip(masked_blur(f, m, sigma) / np.maximum(masked_blur(r, m, sigma), 1.0),
                        0.25, 4.0)

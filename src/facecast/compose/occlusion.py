@@ -28,6 +28,7 @@ from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region, draw_order, warp_mesh
 from facecast.faces.scene import Scene
+from facecast.imaging import SHADOW_L, SHADOW_WEIGHT, skin_distance
 
 UV_SIZE = 128  # texels across: fingers and mics are several texels wide at this size
 FOLLOW = 0.15  # per frame: the reference takes up light and expression in about 7 frames
@@ -37,8 +38,6 @@ MESH_SLACK_PX = 3.0  # how far (frame pixels) the mesh may sit off the face from
 ACCEPT_AFTER = 60  # frames (~2 s) an occluder may stay before it counts as the face's look
 PIN_REACH = 0.15  # of the face's size: how far past the face an occluder is kept from warping
 FOREIGN_DELTA = 24.0  # Lab units from the face's median skin: farther is not skin
-SHADOW_L = 25.0  # a crease or the shadow under a brow is this much darker skin, not hair:
-SHADOW_WEIGHT = 0.33  # darkness up to SHADOW_L counts this much, beyond it in full
 FOREIGN_FOLLOW = 0.3  # per frame: hair or a rim must be there for 2-3 frames to count
 BACKGROUND_FROM = 0.4  # segmentation's "not the person": kept from 0.4, wholly from 0.8 (its
 # soft edge straddles the cheek's outline, where the swap's own alpha has faded already)
@@ -153,11 +152,8 @@ class Occlusion:
         skin = visible & self._skin
         if skin.sum() < 32:
             return np.zeros_like(visible)
-        d = lab - np.median(lab[skin], axis=0)
-        darker = np.maximum(-d[..., 0], 0.0)
-        dl = np.where(d[..., 0] < 0, SHADOW_WEIGHT * np.minimum(darker, SHADOW_L)
-                      + np.maximum(darker - SHADOW_L, 0.0), d[..., 0] / 2)
-        unlike = (dl**2 + d[..., 1] ** 2 + d[..., 2] ** 2 > FOREIGN_DELTA**2) & visible
+        unlike = (skin_distance(lab, np.median(lab[skin], axis=0), SHADOW_WEIGHT, SHADOW_L)
+                  > FOREIGN_DELTA) & visible
         self._foreign += FOREIGN_FOLLOW * (unlike - self._foreign)
         foreign = ((self._foreign > 0.5) & self._plain).astype(np.uint8)
         return cv2.dilate(foreign, np.ones((5, 5), np.uint8)) > 0

@@ -2,11 +2,14 @@
 
 Each photo is unwrapped into UV space through the mesh. A texel's weight in a photo is how
 squarely and how visibly that photo sees the texel's triangle (its normal against the view
-direction, times the share of the triangle left uncovered by the rest of the face, times
-the face's resolution), raised to a power so the best view dominates. Before merging, each
-unwrapped photo's low frequencies are replaced by the weighted mean of all photos' low
-frequencies: this takes each photo's own shading out, so texels from differently lit photos
-meet without blotches.
+direction, times the share of the triangle left uncovered by the rest of the face), times
+how much it looks like skin (hair over a cheek does not), times the face's resolution,
+raised to a power so the best view dominates; the photo's own score (calm, sharp) scales
+it, and the main photo's (`calm.main_photo`) four times over, so that the middle of the
+face is one photo, not a patchwork of expressions. Before merging, each unwrapped photo's
+low frequencies are replaced by the weighted mean of all photos' low frequencies: this
+takes each photo's own shading out, so texels from differently lit photos meet without
+blotches.
 """
 
 from __future__ import annotations
@@ -17,10 +20,23 @@ import numpy as np
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region, draw_order, rasterize_ids, warp_mesh
+from facecast.identity.calm import main_photo, photo_scores
 from facecast.imaging import masked_blur, skin_likeness, smoothstep
 
 _VIEW_POWER = 4.0
 _SELECT_POWER = 12.0  # per texel, photos well below the best view fade out
+MAIN_BOOST = 4.0
+"""The main photo's weight is multiplied by this: it paints every texel it sees at 70 % or
+more of the best view's quality (4 ** (1 / _VIEW_POWER)), so the middle of the face comes
+from one calm photo instead of a patchwork of expressions with ghosted edges."""
+SEEN_FROM = 0.05
+"""A texel some photo sees at cos 0.05 or better is painted from the photos; the rest is
+filled from around it. (A threshold on the powered weights, relative to the best texel of
+the face, left whole foreheads unknown in small photos and filled them with hair.)"""
+CLEAR_FROM, CLEAR_SPAN = 0.05, 0.25
+"""Confidence rises from texels seen at cos 0.05 (87 deg, or mostly hidden, or hair) to full
+at 0.3 (72 deg): the sides of the nose in frontal selfies face the camera at about 0.3-0.5
+and must come from the selfies, not from the target."""
 
 
 def fill_outside(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -38,8 +54,9 @@ def fill_outside(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def view_weights(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Per-triangle weight of one photo: facing x visible share x resolution."""
+def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Per-triangle share of one photo's view (0..1): how squarely it faces the camera x the
+    share of it left uncovered by the rest of the face."""
     p = face.points.astype(np.float64)
     n = np.cross(p[tris[:, 1]] - p[tris[:, 0]], p[tris[:, 2]] - p[tris[:, 0]])
     n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
@@ -49,21 +66,7 @@ def view_weights(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.nda
     ids = rasterize_ids(face.xy, tris, region, draw_order(face.points, tris))
     seen = np.bincount(ids[ids >= 0], minlength=len(tris)).astype(np.float64)
     area = np.abs(L.signed_areas(face.xy.astype(np.float64), tris)) / 2
-    visible = np.clip(seen / np.maximum(area, 1.0), 0.0, 1.0) * front
-    resolution = min(face.size / 400.0, 1.0)
-    return (facing * visible * resolution) ** _VIEW_POWER
-
-
-def photo_score(face: Face, sharpness: float, typical_sharpness: float) -> float:
-    """Prefer sharp photos with a closed mouth: the texture should look like a calm face,
-    and the target's own mouth movements are added back by its mesh."""
-    gap = float(np.linalg.norm(face.points[L.LIP_INNER_TOP, :2]
-                               - face.points[L.LIP_INNER_BOTTOM, :2]))
-    eyes = float(np.linalg.norm(face.points[L.LEFT_EYE_OUTER, :2]
-                                - face.points[L.RIGHT_EYE_OUTER, :2]))
-    calm = 0.3 + 0.7 * np.exp(-((gap / max(eyes, 1.0)) / 0.12) ** 2)
-    sharp = min(sharpness / max(typical_sharpness, 1e-6), 1.5)
-    return float(sharp * calm)
+    return facing * np.clip(seen / np.maximum(area, 1.0), 0.0, 1.0) * front
 
 
 def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[float],
@@ -71,8 +74,8 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
                   features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The merged texture (RGB uint8, extended past its edges) and its confidence (0..1).
 
-    Confidence is how well the best photo saw skin at each texel: low where every photo had
-    hair over the cheek or saw the texel edge-on. The swap blends in proportion to it, so
+    Confidence is how well the photos that painted a texel saw skin there: low where they
+    had hair over the cheek or saw the texel edge-on. The swap blends in proportion to it, so
     the target's own skin shows where the selfies had nothing good to give.
     """
     tris = L.triangles()
@@ -80,27 +83,37 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     covered = uv_ids >= 0
     region = Region(0, 0, size, size)
     sigma = size / 24
-    typical = float(np.median(sharpness))
+    scores = photo_scores(faces, sharpness)
+    scores[main_photo(faces, scores)] *= MAIN_BOOST
     unwrapped, weights = [], []
-    for rgb, face, sharp in zip(photos, faces, sharpness, strict=True):
+    seen = np.zeros((size, size), np.float32)
+    clear = []
+    for rgb, face, score in zip(photos, faces, scores, strict=True):
         tex, _ = warp_mesh(rgb, face.xy, uv, tris, region)
         tex = tex.astype(np.float32)
-        w_tri = view_weights(face, tris, rgb.shape[:2]) * photo_score(face, sharp, typical)
-        w = np.where(covered, w_tri[np.maximum(uv_ids, 0)], 0.0).astype(np.float32)
-        w *= np.where(features > 0, 1.0, skin_likeness(tex, skin))
+        view = np.where(covered, view_quality(face, tris, rgb.shape[:2])[np.maximum(uv_ids, 0)],
+                        0.0).astype(np.float32)
+        seen = np.maximum(seen, view)
+        view *= np.where(features > 0, 1.0, skin_likeness(tex, skin))
+        clear.append(view)
+        resolution = min(face.size / 400.0, 1.0)
+        w = (view * resolution) ** _VIEW_POWER * score
         unwrapped.append(tex)
         weights.append(cv2.GaussianBlur(w, (0, 0), 4.0) * covered)
     W = np.stack(weights)
     best = W.max(axis=0)
-    known = covered & (best > 0.02 * float(best[covered].max()))
+    known = covered & (seen > SEEN_FROM) & (best > 0)
     W = (W / np.maximum(best, 1e-12)) ** _SELECT_POWER * known
     total = np.maximum(W.sum(axis=0), 1e-12)[..., None]
-    lows = [masked_blur(tex, known & (w > 1e-3), sigma)
-            for tex, w in zip(unwrapped, W, strict=True)]
+    # each photo's light is measured on what it saw as skin, so hair does not tint it
+    lows = [masked_blur(tex, known * c, sigma) for tex, c in zip(unwrapped, clear, strict=True)]
     common = sum(w[..., None] * low for w, low in zip(W, lows, strict=True)) / total
     merged = sum(w[..., None] * tex * common / np.maximum(low, 1.0)
                  for w, tex, low in zip(W, unwrapped, lows, strict=True)) / total
-    merged = fill_outside(np.clip(merged, 0, 255), known)
-    reference = float(np.percentile(best[covered], 90))
-    confidence = cv2.GaussianBlur(smoothstep((best / reference - 0.1) / 0.4), (0, 0), 3.0)
+    painted = smoothstep((sum(w * c for w, c in zip(W, clear, strict=True)) / total[..., 0]
+                          - CLEAR_FROM) / CLEAR_SPAN)
+    # texels the photos did not see clearly (hair, edge-on) take the colour of the skin
+    # around them: the blend fades out over them, and a fade over hair draws a dark line
+    merged = fill_outside(np.clip(merged, 0, 255), known & (painted > 0.5))
+    confidence = masked_blur(painted, covered, size / 64)
     return np.clip(merged, 0, 255).astype(np.uint8), (confidence * covered).astype(np.float32)

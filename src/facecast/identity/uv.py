@@ -43,7 +43,9 @@ def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
     and mouth openings, where the target's own eyes and mouth interior show.
     skin: the parts whose low frequencies describe light rather than features (no brows,
     eyes, lips or nostrils), used to measure shading on both sides.
-    features: brows, eyes with their lashes, and lips, which must never be mistaken for hair.
+    features: each eye with its brow and the socket between them, the nose and the lips:
+    never to be mistaken for hair (deep-set eyes and the nose's wings are dark, and that
+    darkness is the person's look, not something in front of it).
     """
     tris = L.triangles()
     ids = rasterize_ids(uv, tris, Region(0, 0, size, size))
@@ -63,7 +65,7 @@ def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
     alpha *= outline
 
     features = np.zeros((size, size), np.uint8)
-    for group in (L.RIGHT_BROW, L.LEFT_BROW, L.RIGHT_EYE, L.LEFT_EYE, L.LIPS_OUTER):
+    for group in (L.RIGHT_BROW + L.RIGHT_EYE, L.LEFT_BROW + L.LEFT_EYE, L.LIPS_OUTER):
         hull = cv2.convexHull(np.round(uv[list(group)]).astype(np.int32))
         cv2.fillConvexPoly(features, hull, 1)
     r = int(size * 0.05)
@@ -71,4 +73,5 @@ def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
     skin = ((covered > 0) & (around == 0) & (d_out > size * 0.03)).astype(np.float32)
     lashes = int(size * 0.025)
     features = cv2.dilate(features, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (lashes, lashes)))
+    cv2.fillConvexPoly(features, cv2.convexHull(np.round(uv[list(L.NOSE)]).astype(np.int32)), 1)
     return ids, alpha.astype(np.float32), skin, features.astype(np.float32)

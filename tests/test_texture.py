@@ -1,0 +1,97 @@
+"""What the identity's texture takes from the selfies: the calm photos, the whole face they
+saw clearly (nose and cheeks included), and never the hair that covered part of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from clips import MEDIA, needs_media
+
+from facecast.faces import FaceMesher
+from facecast.faces import landmarks as L
+from facecast.identity.build import build_identity
+from facecast.identity.calm import calm_scores, main_photo, photo_scores
+from facecast.identity.uv import uv_masks
+from facecast.media import read_image
+
+pytestmark = needs_media
+
+D0 = sorted((MEDIA / "identities" / "d0").glob("*.jpg"))
+D0_CALM = {0, 1, 2, 10, 11}  # closed mouth; the others smile with teeth
+D3_FROWNS = {4, 5, 8}  # brows pulled down
+NOSE_SIDES = (198, 420, 209, 429, 131, 360, 114, 343)  # the nose's sides, above the wings
+CHEEKS = (50, 280, 205, 425, 187, 411)
+RIGHT_CHEEK_OUTER = (234, 93, 132, 58, 172, 136, 150, 149, 176, 148)  # image left, frontal
+
+
+def faces_of(paths: list[Path]) -> list:
+    with FaceMesher(video=False) as mesher:
+        return [mesher.detect(read_image(p).rgb)[0] for p in paths]
+
+
+def test_smiles_and_frowns_score_below_calm_photos() -> None:
+    d0 = calm_scores(faces_of(D0))
+    calm = [d0[i] for i in D0_CALM]
+    smiling = [d0[i] for i in range(len(D0)) if i not in D0_CALM]
+    assert min(calm) > 2 * max(smiling), (calm, smiling)
+
+    d3 = calm_scores(faces_of(sorted((MEDIA / "identities" / "d3").glob("*.jpg"))))
+    rest = [v for i, v in enumerate(d3) if i not in D3_FROWNS]
+    assert max(d3[i] for i in D3_FROWNS) < np.median(rest), d3
+
+
+def test_main_photo_is_a_calm_one() -> None:
+    faces = faces_of(D0)
+    assert main_photo(faces, photo_scores(faces, [1.0] * len(faces))) in D0_CALM
+
+
+def alpha_at(identity, points: tuple[int, ...]) -> np.ndarray:
+    xy = np.round(identity.uv[list(points)]).astype(int)
+    return identity.alpha[xy[:, 1], xy[:, 0]]
+
+
+def test_nose_and_cheeks_are_painted_from_the_selfies(tmp_path: Path, monkeypatch) -> None:
+    """The sides of the nose face the camera at 50-70 degrees in frontal selfies; they are
+    the person's own and must not fall back to the target's face."""
+    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
+    identity = build_identity([MEDIA / "identities" / "d0"], "d0")
+    assert alpha_at(identity, NOSE_SIDES).min() > 0.85, alpha_at(identity, NOSE_SIDES)
+    assert alpha_at(identity, CHEEKS).min() > 0.9, alpha_at(identity, CHEEKS)
+
+
+def test_hair_over_a_cheek_in_every_photo_is_left_to_the_target(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """Dark strands over the outer right cheek in all selfies: the texture must not carry
+    them (low blend weight there), and the colour it keeps there is skin, not hair."""
+    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for face, path in zip(faces_of(D0), D0, strict=True):
+        bgr = cv2.imread(str(path))
+        cheek = np.round(face.xy[list(RIGHT_CHEEK_OUTER)]).astype(np.int32)
+        inner = face.xy[L.NOSE_TIP]
+        band = np.vstack([cheek, np.round(cheek + 0.35 * (inner - cheek))[::-1]]).astype(np.int32)
+        cv2.fillPoly(bgr, [band], (30, 38, 52))  # dark brown hair
+        cv2.imwrite(str(folder / path.name), bgr, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    identity = build_identity([folder], "hair")
+    hair = np.round(identity.uv[list(RIGHT_CHEEK_OUTER[1:-2])] * 0.8
+                    + identity.uv[L.NOSE_TIP] * 0.2).astype(int)
+    assert identity.alpha[hair[:, 1], hair[:, 0]].max() < 0.3
+    skin = identity.texture[hair[:, 1], hair[:, 0]].astype(float).mean(axis=0)
+    middle = np.round(identity.uv[list(CHEEKS[:2])]).astype(int)
+    cheek = identity.texture[middle[:, 1], middle[:, 0]].astype(float).mean(axis=0)
+    assert np.abs(skin - cheek).max() < 40, (skin, cheek)
+
+
+def test_alpha_is_soft_where_the_photos_stop(tmp_path: Path, monkeypatch) -> None:
+    """Where the selfies stop seeing the face clearly, the blend fades over several texels:
+    a step there draws a line across the swapped cheek. (Measured inside the face, away from
+    its outline and the eye and mouth openings, whose own fades are set by the UV layout.)"""
+    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
+    identity = build_identity([MEDIA / "identities" / "d0"], "d0")
+    _, layout, _, _ = uv_masks(identity.uv)
+    inside = cv2.erode((layout > 0.999).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    gy, gx = np.gradient(identity.alpha)
+    assert float(np.hypot(gx, gy)[inside].max()) < 0.08
