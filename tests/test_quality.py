@@ -218,6 +218,32 @@ def test_a_hand_over_the_face_stays_in_front(identity) -> None:
     assert Scene(hands=[inside]).hand_cover(_whole(frame), face.xy[list(L.FACE_OVAL)]) is None
 
 
+def _counting_hands(scene: SceneReader) -> list[int]:
+    """Count the real hand model's calls."""
+    real, calls = scene._hands.process, []
+    scene._hands.process = lambda rgb: calls.append(1) or real(rgb)
+    return calls
+
+
+def test_hands_are_looked_for_every_third_frame_until_one_is_seen() -> None:
+    """The palm detector costs twice the face mesh: with no hand in sight a video's frames
+    are searched one in three; a photo always is; once a hand was seen, every frame is."""
+    frames = list(itertools.islice(decoded(S18), 9))
+    for video, wanted in ((True, 3), (False, 9)):
+        with SceneReader(video=video) as scene:
+            calls = _counting_hands(scene)
+            for f in frames:
+                assert scene.read(f).hands == []
+            assert len(calls) == wanted
+    with SceneReader(video=True) as scene:
+        calls = _counting_hands(scene)
+        scene.read(frames[0])
+        scene._last_hand = 1  # as if the first frame had a hand
+        for f in frames[1:]:
+            scene.read(f)
+        assert len(calls) == len(frames)
+
+
 def _whole(frame: np.ndarray):
     from facecast.faces.raster import Region
     return Region(0, 0, frame.shape[1], frame.shape[0])

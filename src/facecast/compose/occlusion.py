@@ -26,7 +26,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
-from facecast.faces.raster import Region, draw_order, warp_mesh
+from facecast.faces.raster import Region, draw_order, rasterize_ids, warp_mesh
 from facecast.faces.scene import Scene
 from facecast.imaging import SHADOW_L, SHADOW_WEIGHT, skin_distance
 
@@ -69,6 +69,7 @@ class Occlusion:
         self._uv = ((uv - uv[: L.N_MESH].min(axis=0)) * (UV_SIZE - 2) / span + 1).astype(
             np.float32)
         self._tris = L.triangles()
+        self._uv_ids = rasterize_ids(self._uv, self._tris, Region(0, 0, UV_SIZE, UV_SIZE))
         self._plain, self._skin = _skin_zones(self._uv)
         self.reset()
 
@@ -86,8 +87,12 @@ class Occlusion:
         Call once per frame, in order, before the frame is changed.
         """
         order = draw_order(face.points, self._tris)
-        square = Region(0, 0, UV_SIZE, UV_SIZE)
-        tex, ids = warp_mesh(frame, face.xy, self._uv, self._tris, square, order)
+        # the layout's raster is fixed; this frame sees the texels of its front faces
+        front = np.zeros(len(self._tris) + 1, bool)
+        front[order] = True  # index -1 (no triangle) stays False
+        ids = np.where(front[self._uv_ids], self._uv_ids, -1)
+        tex, _ = warp_mesh(frame, face.xy, self._uv, self._tris, Region(0, 0, UV_SIZE, UV_SIZE),
+                           ids=ids)
         lab = cv2.cvtColor(tex.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
         texels_per_px = UV_SIZE / max(face.size, 1.0)
         if texels_per_px > 1.0:  # a small face: texels between pixels only carry resampling

@@ -122,12 +122,16 @@ def source_coords(ids: np.ndarray, maps: np.ndarray, region: Region
 
 def warp_mesh(src_img: np.ndarray, src2d: np.ndarray, dst2d: np.ndarray, tris: np.ndarray,
               region: Region, order: np.ndarray | None = None,
-              border: int = cv2.BORDER_CONSTANT) -> tuple[np.ndarray, np.ndarray]:
+              border: int = cv2.BORDER_CONSTANT, ids: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Render `src_img` (whose mesh is `src2d`) onto the mesh `dst2d` inside `region`.
 
+    `ids`: the destination's triangle-id map when it is already known (a fixed layout,
+    rasterised once), else it is rasterised here in `order`.
     Returns the rendered pixels of the region and the triangle-id map (-1 = not covered).
     """
-    ids = rasterize_ids(dst2d, tris, region, order)
+    if ids is None:
+        ids = rasterize_ids(dst2d, tris, region, order)
     map_x, map_y = source_coords(ids, affine_maps(dst2d, src2d, tris), region)
     out = cv2.remap(src_img, map_x, map_y, cv2.INTER_LINEAR, borderMode=border)
     return out, ids

@@ -18,6 +18,11 @@ from facecast.faces.raster import Region
 
 FINGER_WIDTH = 0.22  # of the hand's size (wrist to middle fingertip): how far past the
 # landmarks the hand's own skin reaches (landmarks run along the bones)
+HANDS_IDLE_EVERY = 3
+"""In a video with no hand in sight, hands are looked for on every third frame only: the
+palm detector costs 16 ms a 720p frame, twice the face mesh, and a hand that comes in is
+caught within 2 frames (it reaches the face from its edge, where the swap fades anyway)."""
+HANDS_KEEP = 15  # frames after a hand was last seen during which every frame is read
 
 
 @dataclass
@@ -66,6 +71,10 @@ class SceneReader:
     def __init__(self, *, video: bool, max_hands: int = 2) -> None:
         from mediapipe.python.solutions import hands, selfie_segmentation
 
+        self._video = video
+        self._frame = 0
+        self._last_hand: int | None = None
+
         with quiet_native_stderr():
             # the general model (256 x 256): the landscape one is faster but blurs the
             # edge of a face against the wall by twice as many pixels
@@ -80,10 +89,20 @@ class SceneReader:
         h, w = rgb.shape[:2]
         with quiet_native_stderr():
             person = self._segment.process(rgb).segmentation_mask
-            found = self._hands.process(rgb).multi_hand_landmarks
+            found = self._hands.process(rgb).multi_hand_landmarks if self._wants_hands() else None
+        self._frame += 1
+        if found:
+            self._last_hand = self._frame
         hands = [np.array([(p.x * w, p.y * h) for p in hand.landmark], np.float32)
                  for hand in found or ()]
         return Scene(person=person, hands=hands)
+
+    def _wants_hands(self) -> bool:
+        if not self._video:
+            return True
+        if self._last_hand is not None and self._frame - self._last_hand < HANDS_KEEP:
+            return True
+        return self._frame % HANDS_IDLE_EVERY == 0
 
     def close(self) -> None:
         self._segment.close()
