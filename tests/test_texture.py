@@ -57,6 +57,7 @@ def test_nose_and_cheeks_are_painted_from_the_selfies(tmp_path: Path, monkeypatc
     the person's own and must not fall back to the target's face."""
     monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
     identity = build_identity([MEDIA / "identities" / "d0"], "d0")
+    assert identity.report["warnings"] == []
     assert alpha_at(identity, NOSE_SIDES).min() > 0.85, alpha_at(identity, NOSE_SIDES)
     assert alpha_at(identity, CHEEKS).min() > 0.9, alpha_at(identity, CHEEKS)
 
@@ -95,3 +96,58 @@ def test_alpha_is_soft_where_the_photos_stop(tmp_path: Path, monkeypatch) -> Non
     inside = cv2.erode((layout > 0.999).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     gy, gx = np.gradient(identity.alpha)
     assert float(np.hypot(gx, gy)[inside].max()) < 0.08
+
+
+def _draw_glasses(bgr: np.ndarray, face) -> None:
+    """Dark round rims and a bridge (as thin as real ones), where this face's eyes are."""
+    width = max(int(face.size * 0.01), 2)
+    for eye in (L.RIGHT_EYE, L.LEFT_EYE):
+        pts = face.xy[list(eye)]
+        centre, span = pts.mean(axis=0), np.ptp(pts, axis=0)
+        cv2.ellipse(bgr, tuple(int(v) for v in centre), (int(span[0] * 0.9), int(span[0] * 0.7)),
+                    0, 0, 360, (25, 25, 30), width)
+    a, b = face.xy[L.RIGHT_EYE_INNER], face.xy[L.LEFT_EYE_INNER]
+    lift = np.array([0.0, -0.15 * np.linalg.norm(b - a)])
+    cv2.line(bgr, tuple((a + lift).astype(int)), tuple((b + lift).astype(int)), (25, 25, 30),
+             width)
+
+
+def test_glasses_are_told_apart_from_bare_faces() -> None:
+    from facecast.identity.glasses import wears_glasses
+
+    for who, least, most in (("d9", 10, 12), ("d0", 0, 0), ("d3", 0, 0), ("d10", 0, 0),
+                             ("d14", 0, 0)):
+        paths = sorted((MEDIA / "identities" / who).glob("*.jpg"))
+        worn = sum(wears_glasses(read_image(p).rgb, f) for p, f in zip(paths, faces_of(paths),
+                                                                        strict=True))
+        assert least <= worn <= most, (who, worn)
+
+
+def test_photos_without_glasses_paint_the_face(tmp_path: Path, monkeypatch) -> None:
+    """Half the selfies with dark glasses drawn on: the texture comes from the other half
+    (no rims between the eyes), no warning; all of them with glasses: a warning."""
+    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
+    faces = faces_of(D0)
+    for worn in (6, 12):
+        folder = tmp_path / f"glasses{worn}"
+        folder.mkdir()
+        for k, (face, path) in enumerate(zip(faces, D0, strict=True)):
+            bgr = cv2.imread(str(path))
+            if k % (12 // worn) == 0:
+                _draw_glasses(bgr, face)
+            cv2.imwrite(str(folder / path.name), bgr, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        identity = build_identity([folder], f"g{worn}")
+        flagged = sum(p["glasses"] for p in identity.report["photos"])
+        assert flagged == worn
+        # the band between the eyes, from above the bridge to the inner corners: a rim
+        # there makes some row of it dark all across (L 25 when glasses photos count fully)
+        a, b = identity.uv[L.RIGHT_EYE_INNER], identity.uv[L.LEFT_EYE_INNER]
+        gap, centre = float(np.linalg.norm(b - a)), (a + b) / 2
+        band = identity.texture[int(centre[1] - 0.5 * gap):int(centre[1] + 0.1 * gap),
+                                int(centre[0] - 0.25 * gap):int(centre[0] + 0.25 * gap)]
+        lightness = np.median(cv2.cvtColor(band, cv2.COLOR_RGB2LAB)[..., 0], axis=1).min()
+        if worn == 6:
+            assert identity.report["warnings"] == []
+            assert lightness > 120, "a rim was painted between the eyes"
+        else:
+            assert "glasses" in identity.report["warnings"][0]

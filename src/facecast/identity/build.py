@@ -15,6 +15,7 @@ from facecast.faces.mesh import Face, FaceDetector, FaceMesher
 from facecast.faces.shape import mean_shape
 from facecast.identity.checks import SIMILAR_FACE_AREA, PhotoReport, check_face, check_sharpness
 from facecast.identity.enhance import enhance, needs_enhancing
+from facecast.identity.glasses import wears_glasses
 from facecast.identity.model import Identity, check_name, save
 from facecast.identity.texture import build_texture
 from facecast.identity.uv import uv_layout, uv_masks
@@ -72,7 +73,18 @@ def _inspect(path: Path, mesher: FaceMesher, detector: FaceDetector
         return report, rgb, None, (f"{path.name}: {len(boxes)} faces of similar size; use a photo"
                                    " where you are the only (or clearly the largest) face")
     check_face(report, rgb, faces[0])
+    report.glasses = wears_glasses(rgb, faces[0])
     return report, rgb, faces[0], None
+
+
+def _warnings(glasses: list[bool]) -> list[str]:
+    """What the user should know about the set, though it built."""
+    worn = sum(glasses)
+    if worn * 2 <= len(glasses):
+        return []
+    return [f"{worn} of {len(glasses)} photos show glasses: their rims will be drawn on the "
+            "swapped face wherever no photo without glasses sees it. Add photos without "
+            "glasses for a clean face."]
 
 
 def _same_person(reports: list[PhotoReport], embeddings: np.ndarray) -> list[str]:
@@ -142,8 +154,10 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
     neutral = mean_shape(meshes)
     uv = uv_layout(neutral)
     uv_ids, alpha, skin, features = uv_masks(uv)
-    texture, confidence = build_texture([images[i] for i in accepted], [faces[i] for i in accepted],
-                            [reports[i].sharpness for i in accepted], uv, uv_ids, skin, features)
+    glasses = [reports[i].glasses for i in accepted]
+    texture, confidence = build_texture(
+        [images[i] for i in accepted], [faces[i] for i in accepted],
+        [reports[i].sharpness for i in accepted], uv, uv_ids, skin, features, glasses)
     alpha *= confidence
     embedding = emb[[with_face.index(i) for i in accepted]].mean(axis=0)
     report = {
@@ -153,6 +167,7 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
         "rejected": len(files) - len(accepted),
         "build_seconds": round(time.perf_counter() - started, 2),
         "mesh_points": L.N_LANDMARKS,
+        "warnings": _warnings(glasses),
     }
     identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
                         neutral=neutral, embedding=embedding.astype(np.float32), report=report)

@@ -36,6 +36,7 @@ class PhotoReport:
     pitch: float = 0.0
     roll: float = 0.0
     distance: float | None = None
+    glasses: bool = False
     problems: list[str] = field(default_factory=list)
 
     @property

@@ -6,7 +6,8 @@ direction, times the share of the triangle left uncovered by the rest of the fac
 how much it looks like skin (hair over a cheek does not), times the face's resolution,
 raised to a power so the best view dominates; the photo's own score (calm, sharp) scales
 it, and the main photo's (`calm.main_photo`) four times over, so that the middle of the
-face is one photo, not a patchwork of expressions. Before merging, each unwrapped photo's
+face is one photo, not a patchwork of expressions; photos with glasses count a hundredth
+when the set has some without. Before merging, each unwrapped photo's
 low frequencies are replaced by the weighted mean of all photos' low frequencies: this
 takes each photo's own shading out, so texels from differently lit photos meet without
 blotches.
@@ -29,6 +30,9 @@ MAIN_BOOST = 4.0
 """The main photo's weight is multiplied by this: it paints every texel it sees at 70 % or
 more of the best view's quality (4 ** (1 / _VIEW_POWER)), so the middle of the face comes
 from one calm photo instead of a patchwork of expressions with ghosted edges."""
+GLASSES_WEIGHT = 0.01
+"""Photos with glasses, when the set has some without: they paint only what no photo
+without glasses sees at a third of their view or better (0.01 ** (1 / _VIEW_POWER))."""
 SEEN_FROM = 0.05
 """A texel some photo sees at cos 0.05 or better is painted from the photos; the rest is
 filled from around it. (A threshold on the powered weights, relative to the best texel of
@@ -71,7 +75,8 @@ def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.nda
 
 def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[float],
                   uv: np.ndarray, uv_ids: np.ndarray, skin: np.ndarray,
-                  features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                  features: np.ndarray, glasses: list[bool] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """The merged texture (RGB uint8, extended past its edges) and its confidence (0..1).
 
     Confidence is how well the photos that painted a texel saw skin there: low where they
@@ -84,6 +89,8 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     region = Region(0, 0, size, size)
     sigma = size / 24
     scores = photo_scores(faces, sharpness)
+    if glasses is not None and not all(glasses):
+        scores *= np.where(glasses, GLASSES_WEIGHT, 1.0)
     scores[main_photo(faces, scores)] *= MAIN_BOOST
     unwrapped, weights = [], []
     seen = np.zeros((size, size), np.float32)

@@ -124,7 +124,8 @@ function selectIdentity(identity) {
     $("identity-preview").src = identity.preview_url;
     const r = identity.report;
     $("identity-summary").textContent =
-      `${identity.name}: ${r.accepted} photo(s) used, ${r.rejected} left out.`;
+      [`${identity.name}: ${r.accepted} photo(s) used, ${r.rejected} left out.`,
+       ...(r.warnings || []).map((w) => `⚠ ${w}`)].join("\n");
   }
   renderFaces();
   updateSwitch();
