@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -29,9 +30,10 @@ class Face:
     def xy(self) -> np.ndarray:
         return self.points[:, :2]
 
-    @property
+    @cached_property
     def box(self) -> tuple[float, float, float, float]:
-        """x, y, w, h of the mesh's extent."""
+        """x, y, w, h of the mesh's extent (points are never changed in place: a moved face
+        is a new Face)."""
         lo = self.xy.min(axis=0)
         hi = self.xy.max(axis=0)
         return float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])
