@@ -43,9 +43,10 @@ def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
     and mouth openings, where the target's own eyes and mouth interior show.
     skin: the parts whose low frequencies describe light rather than features (no brows,
     eyes, lips or nostrils), used to measure shading on both sides.
-    features: each eye with its brow and the socket between them, the nose and the lips:
-    never to be mistaken for hair (deep-set eyes and the nose's wings are dark, and that
-    darkness is the person's look, not something in front of it).
+    features: the eyes with their lashes, the brows (not grown: the temple beside a brow's
+    tail is where hair falls), the sockets between them as wide as the eyes, the nose and
+    the lips: never to be mistaken for hair (deep-set eyes and the nose's wings are dark,
+    and that darkness is the person's look, not something in front of it).
     """
     tris = L.triangles()
     ids = rasterize_ids(uv, tris, Region(0, 0, size, size))
@@ -65,13 +66,25 @@ def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
     alpha *= outline
 
     features = np.zeros((size, size), np.uint8)
-    for group in (L.RIGHT_BROW + L.RIGHT_EYE, L.LEFT_BROW + L.LEFT_EYE, L.LIPS_OUTER):
-        hull = cv2.convexHull(np.round(uv[list(group)]).astype(np.int32))
-        cv2.fillConvexPoly(features, hull, 1)
+    for group in (L.RIGHT_EYE, L.LEFT_EYE, L.LIPS_OUTER):
+        cv2.fillConvexPoly(features, _hull(uv, group), 1)
+    lashes = int(size * 0.025)
+    features = cv2.dilate(features, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (lashes, lashes)))
+    for brow, eye in ((L.RIGHT_BROW, L.RIGHT_EYE), (L.LEFT_BROW, L.LEFT_EYE)):
+        cv2.fillConvexPoly(features, _hull(uv, brow), 1)
+        # the socket between brow and eye, no wider than the eye: past its outer corner
+        # the temple begins, where hair falls in many selfies
+        socket = np.zeros_like(features)
+        cv2.fillConvexPoly(socket, _hull(uv, brow + eye), 1)
+        xs = uv[list(eye), 0]
+        lo, hi = int(np.floor(xs.min())), int(np.ceil(xs.max()))
+        features[:, lo:hi + 1] |= socket[:, lo:hi + 1]
     r = int(size * 0.05)
     around = cv2.dilate(features, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (r, r)))
     skin = ((covered > 0) & (around == 0) & (d_out > size * 0.03)).astype(np.float32)
-    lashes = int(size * 0.025)
-    features = cv2.dilate(features, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (lashes, lashes)))
-    cv2.fillConvexPoly(features, cv2.convexHull(np.round(uv[list(L.NOSE)]).astype(np.int32)), 1)
+    cv2.fillConvexPoly(features, _hull(uv, L.NOSE), 1)
     return ids, alpha.astype(np.float32), skin, features.astype(np.float32)
+
+
+def _hull(uv: np.ndarray, group: tuple[int, ...]) -> np.ndarray:
+    return cv2.convexHull(np.round(uv[list(group)]).astype(np.int32))
