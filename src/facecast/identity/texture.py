@@ -7,10 +7,9 @@ how much it looks like skin (hair over a cheek does not), times the face's resol
 raised to a power so the best view dominates; the photo's own score (calm, sharp) scales
 it, and the main photo's (`calm.main_photo`) four times over, so that the middle of the
 face is one photo, not a patchwork of expressions; photos with glasses count a hundredth
-when the set has some without. Before merging, each unwrapped photo's
-low frequencies are replaced by the weighted mean of all photos' low frequencies: this
-takes each photo's own shading out, so texels from differently lit photos meet without
-blotches.
+when the set has some without. Before merging, each unwrapped photo's low frequencies are
+replaced by the weighted mean of all photos' low frequencies: this takes each photo's own
+shading out, so texels from differently lit photos meet without blotches.
 """
 
 from __future__ import annotations
