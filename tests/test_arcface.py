@@ -16,7 +16,7 @@ from facecast.faces.tfjs_onnx import convert, read_weights
 from facecast.identity.model import Identity, load, save
 from facecast.media import read_image
 from facecast.quality import evaluate
-from facecast.quality.arc import NO_EMBEDDING
+from facecast.quality.arc import NO_EMBEDDING, arc_figures
 from facecast.quality.report import ARC_APART
 
 pytestmark = needs_media
@@ -131,6 +131,13 @@ def test_eval_reports_arc_figures_for_original_against_itself(model: Path) -> No
     without = evaluate(path, path, dlib_target)
     assert without.arc_user is None and without.arc_win is None
     assert without.notes == [NO_EMBEDDING] and "arc_win" not in without.passed
+
+
+def test_without_the_model_the_figures_are_left_out_with_a_sentence(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(arcface, "MODEL", tmp_path / "missing.onnx")
+    assert not arcface.available()
+    assert arc_figures(np.ones(192, np.float32)) == (None, [arcface.UNAVAILABLE])
 
 
 def test_identity_store_keeps_the_arc_embedding_and_tolerates_its_absence(tmp_path: Path
