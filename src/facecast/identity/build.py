@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from facecast.errors import FacecastError, IdentityError
+from facecast.faces import arcface
 from facecast.faces import landmarks as L
 from facecast.faces.embedding import SAME_PERSON, distance, embed
 from facecast.faces.mesh import Face, FaceDetector, FaceMesher
@@ -160,6 +161,8 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
         [reports[i].sharpness for i in accepted], uv, uv_ids, skin, features, glasses)
     alpha *= confidence
     embedding = emb[[with_face.index(i) for i in accepted]].mean(axis=0)
+    arc = (np.mean([arcface.embed(images[i], faces[i]) for i in accepted], axis=0)
+           if arcface.available() else None)
     report = {
         "name": name,
         "photos": [r.as_dict() for r in reports],
@@ -170,7 +173,24 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
         "warnings": _warnings(glasses),
     }
     identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
-                        neutral=neutral, embedding=embedding.astype(np.float32), report=report)
+                        neutral=neutral, embedding=embedding.astype(np.float32), report=report,
+                        arc_embedding=arc)
     save(identity, root)
     step(len(files) + 1, len(files) + 1, "saved")
     return identity
+
+
+def arc_embedding_of(inputs: Sequence[str | Path]) -> np.ndarray:
+    """The mean ArcFace embedding of the largest face in each photo (files or folders):
+    for measuring an identity built before the recogniser's model was installed (the store
+    keeps no photos)."""
+    found = []
+    with FaceMesher(video=False) as mesher:
+        for path in collect_photos(inputs):
+            rgb = read_image(path).rgb
+            faces = mesher.detect(rgb)
+            if faces:
+                found.append(arcface.embed(rgb, faces[0]))
+    if not found:
+        raise IdentityError(f"no face found in {', '.join(str(i) for i in inputs)}")
+    return np.mean(found, axis=0)

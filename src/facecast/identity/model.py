@@ -24,7 +24,9 @@ class Identity:
 
     texture: RGB uint8 in UV space; uv: 478 x 2 texel coordinates of the mesh;
     alpha / skin: float32 masks in UV space (blend weight; where shading is measured);
-    neutral: 478 x 3 neutral shape in the canonical frame; embedding: mean dlib descriptor.
+    neutral: 478 x 3 neutral shape in the canonical frame; embedding: mean dlib descriptor;
+    arc_embedding: mean raw ArcFace embedding of the selfies (`faces.arcface`), None when
+    the identity was built without that model.
     """
 
     name: str
@@ -35,6 +37,7 @@ class Identity:
     neutral: np.ndarray
     embedding: np.ndarray
     report: dict
+    arc_embedding: np.ndarray | None = None
 
 
 def check_name(name: str) -> str:
@@ -72,9 +75,10 @@ def save(identity: Identity, root: Path | None = None) -> Path:
     final = identity_path(identity.name, root)
     tmp = Path(tempfile.mkdtemp(prefix=f".{identity.name}.", dir=final.parent))
     try:
+        arc = {} if identity.arc_embedding is None else {"arc_embedding": identity.arc_embedding}
         np.savez_compressed(tmp / "identity.npz", texture=identity.texture, uv=identity.uv,
                             alpha=identity.alpha, skin=identity.skin, neutral=identity.neutral,
-                            embedding=identity.embedding)
+                            embedding=identity.embedding, **arc)
         (tmp / "report.json").write_text(json.dumps(identity.report, indent=2))
         cv2.imwrite(str(tmp / "preview.png"), cv2.cvtColor(preview(identity), cv2.COLOR_RGB2BGR))
         if final.exists():
@@ -96,7 +100,8 @@ def load(name: str, root: Path | None = None) -> Identity:
     report = json.loads((path / "report.json").read_text())
     return Identity(name=name, texture=data["texture"], uv=data["uv"], alpha=data["alpha"],
                     skin=data["skin"], neutral=data["neutral"], embedding=data["embedding"],
-                    report=report)
+                    report=report, arc_embedding=data["arc_embedding"]
+                    if "arc_embedding" in data.files else None)
 
 
 def list_names(root: Path | None = None) -> list[str]:

@@ -149,6 +149,7 @@ def swap(job: JobRow, ctx: Context) -> Outcome:
     measured = _measured(who)
     report = None if measured is None else evaluate(
         source, output, measured.embedding, start=params.start, end=params.end,
+        arc_target=measured.arc_embedding,
         progress=lambda done, total: ctx.progress(SWAP_SHARE + (1 - SWAP_SHARE) * done
                                                   / max(total, 1))).model_dump()
     return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings,

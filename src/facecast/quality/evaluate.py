@@ -17,6 +17,7 @@ from facecast.faces import embedding
 from facecast.faces.mesh import Face, FaceMesher
 from facecast.media import VideoReader, media_kind, read_image
 from facecast.quality import measures
+from facecast.quality.arc import arc_figures
 from facecast.quality.report import (
     QualityReport,
     correlation,
@@ -40,8 +41,9 @@ Progress = Callable[[int, int], None]
 class _Figures:
     """Per-frame series collected during the pass."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, arc_target: np.ndarray | None) -> None:
         self.total = total
+        self.arc, self.notes = arc_figures(arc_target)
         self.samples = {round(i) for i in np.linspace(0, max(total - 1, 0), min(ID_SAMPLES,
                                                                                  total))}
         self.frames = self.face_frames = self.swapped_frames = 0
@@ -90,6 +92,8 @@ class _Figures:
             self.id_user.append(float(embedding.distance(out, target)))
             self.id_orig.append(float(embedding.distance(out, embedding.embed(original,
                                                                               face_o.box))))
+            if self.arc is not None:
+                self.arc.add(original, swapped, face_o, face_s)
 
     def report(self) -> QualityReport:
         eye_o, eye_s = np.array(self.eye_o), np.array(self.eye_s)
@@ -120,6 +124,8 @@ class _Figures:
             delta_e_original=de_o,
             delta_e_swapped=de_s,
             delta_e_excess=de_s - de_o if de_o is not None and de_s is not None else None,
+            **(self.arc.figures() if self.arc is not None else {}),
+            notes=self.notes,
         ).judge()
 
 
@@ -146,10 +152,11 @@ def _video_pairs(original: Path, swapped: Path, start: float | None, end: float 
 
 def evaluate(original: str | Path, swapped: str | Path, target: np.ndarray, *,
              start: float | None = None, end: float | None = None,
-             progress: Progress | None = None, sheet: str | Path | None = None
-             ) -> QualityReport:
+             progress: Progress | None = None, sheet: str | Path | None = None,
+             arc_target: np.ndarray | None = None) -> QualityReport:
     """Measure `swapped` (a swap of `original`, trimmed by start/end) against the identity
-    whose mean dlib embedding is `target`."""
+    whose mean dlib embedding is `target` (and mean ArcFace embedding `arc_target`: without
+    it, or without the recogniser's model, the arc figures are left out with a note)."""
     original, swapped = Path(original), Path(swapped)
     kinds = media_kind(original), media_kind(swapped)
     if kinds[0] != kinds[1]:
@@ -161,7 +168,7 @@ def evaluate(original: str | Path, swapped: str | Path, target: np.ndarray, *,
         pairs = iter([(0, read_image(original).rgb, read_image(swapped).rgb)])
     else:
         total, pairs = _video_pairs(original, swapped, start, end)
-    figures = _Figures(total)
+    figures = _Figures(total, arc_target)
     plot = EvalSheet(total) if sheet else None
     video = kinds[0] == "video"
     with FaceMesher(video=video) as mesh_o, FaceMesher(video=video) as mesh_s:

@@ -24,7 +24,11 @@ TARGETS = {
     "seam": ("<=", 1.10),
     "delta_e_excess": ("<=", 3.0),
     "coverage": (">=", 0.95),
+    "arc_win": (">=", 0.80),  # only for a pair the recogniser tells apart (ARC_APART)
 }
+# arc_orig_user from which the ArcFace recogniser tells the user from the original person
+# (its own selfie sets are 0.02-0.12 from their clips, other people 0.28 and more).
+ARC_APART = 0.5
 
 
 class QualityReport(BaseModel):
@@ -50,14 +54,19 @@ class QualityReport(BaseModel):
     delta_e_original: float | None = None
     delta_e_swapped: float | None = None
     delta_e_excess: float | None = None
+    arc_user: float | None = None
+    arc_orig: float | None = None
+    arc_orig_user: float | None = None
+    arc_win: float | None = None
     passed: dict[str, bool] = {}
+    notes: list[str] = []  # why figures are missing, in sentences
 
     def judge(self) -> QualityReport:
         """Fill `passed`: each measured figure against its target (and blinks: same count)."""
         passed = {}
         for name, (op, limit) in TARGETS.items():
             value = getattr(self, name)
-            if value is not None:
+            if value is not None and (name != "arc_win" or self.arc_orig_user >= ARC_APART):
                 passed[name] = value >= limit if op == ">=" else value <= limit
         if self.blinks_original is not None and self.blinks_swapped is not None:
             passed["blinks"] = self.blinks_original == self.blinks_swapped

@@ -70,7 +70,7 @@ class EvalSheet:
 
 def _figures_text(report: QualityReport) -> str:
     lines, row = [], []
-    for name, value in report.model_dump(exclude={"passed"}).items():
+    for name, value in report.model_dump(exclude={"passed", "notes"}).items():
         if value is None:
             text = f"{name}: -"
         else:
@@ -87,4 +87,4 @@ def _figures_text(report: QualityReport) -> str:
     if "blinks" in report.passed:
         same = report.passed["blinks"]
         lines.append(f"blinks: {'same count' if same else 'MISS: counts differ'}")
-    return "\n".join(lines)
+    return "\n".join(lines + report.notes)
