@@ -4,12 +4,15 @@ Each photo is unwrapped into UV space through the mesh. A texel's weight in a ph
 squarely and how visibly that photo sees the texel's triangle (its normal against the view
 direction, times the share of the triangle left uncovered by the rest of the face), times
 how much it looks like skin (hair over a cheek does not), times the face's resolution,
-raised to a power so the best view dominates; the photo's own score (calm, sharp) scales
-it, and the main photo's (`calm.main_photo`) four times over, so that the middle of the
-face is one photo, not a patchwork of expressions; photos with glasses count a hundredth
-when the set has some without. Before merging, each unwrapped photo's low frequencies are
-replaced by the weighted mean of all photos' low frequencies: this takes each photo's own
-shading out, so texels from differently lit photos meet without blotches.
+raised to a power so the best view dominates; the photo's sharpness scales it, and the main
+photo's (`calm.main_photo`) four times over, so that the middle of the face is one photo,
+not a patchwork of expressions; photos with glasses count a hundredth when the set has some
+without. In each expression zone (`uv.zone_masks`) a photo that is not neutral there
+(`expression.read_set`: a mouth open, a frown...) counts `NOT_NEUTRAL`: it paints the lips
+or the brows only where no neutral photo sees them well. Before merging, each unwrapped
+photo's low frequencies are replaced by the weighted mean of all photos' low frequencies:
+this takes each photo's own shading out, so texels from differently lit photos meet
+without blotches.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region, draw_order, rasterize_ids, warp_mesh
 from facecast.identity.calm import main_photo, photo_scores
+from facecast.identity.expression import Reading
+from facecast.identity.uv import zone_masks
 from facecast.imaging import masked_blur, skin_likeness, smoothstep
 
 _VIEW_POWER = 4.0
@@ -36,6 +41,9 @@ SEEN_FROM = 0.05
 """A texel some photo sees at cos 0.05 or better is painted from the photos; the rest is
 filled from around it. (A threshold on the powered weights, relative to the best texel of
 the face, left whole foreheads unknown in small photos and filled them with hair.)"""
+NOT_NEUTRAL = 1e-3
+"""A photo's weight in a zone where it shows an expression: after the per-texel selection
+(power 12) it paints only texels no neutral photo sees."""
 CLEAR_FROM, CLEAR_SPAN = 0.05, 0.25
 """Confidence rises from texels seen at cos 0.05 (87 deg, or mostly hidden, or hair) to full
 at 0.3 (72 deg): the sides of the nose in frontal selfies face the camera at about 0.3-0.5
@@ -74,8 +82,8 @@ def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.nda
 
 def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[float],
                   uv: np.ndarray, uv_ids: np.ndarray, skin: np.ndarray,
-                  features: np.ndarray, glasses: list[bool] | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  features: np.ndarray, readings: list[Reading],
+                  glasses: list[bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The merged texture (RGB uint8, extended past its edges) and its confidence (0..1).
 
     Confidence is how well the photos that painted a texel saw skin there: low where they
@@ -87,14 +95,16 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     covered = uv_ids >= 0
     region = Region(0, 0, size, size)
     sigma = size / 24
-    scores = photo_scores(faces, sharpness)
+    scores = photo_scores(sharpness)
     if glasses is not None and not all(glasses):
         scores *= np.where(glasses, GLASSES_WEIGHT, 1.0)
-    scores[main_photo(faces, scores)] *= MAIN_BOOST
+    scores[main_photo(faces, readings, scores)] *= MAIN_BOOST
+    zones = zone_masks(uv, size)
+    in_zones = sum(zones.values())
     unwrapped, weights = [], []
     seen = np.zeros((size, size), np.float32)
     clear = []
-    for rgb, face, score in zip(photos, faces, scores, strict=True):
+    for rgb, face, score, reading in zip(photos, faces, scores, readings, strict=True):
         tex, _ = warp_mesh(rgb, face.xy, uv, tris, region)
         tex = tex.astype(np.float32)
         view = np.where(covered, view_quality(face, tris, rgb.shape[:2])[np.maximum(uv_ids, 0)],
@@ -103,7 +113,9 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
         view *= np.where(features > 0, 1.0, skin_likeness(tex, skin))
         clear.append(view)
         resolution = min(face.size / 400.0, 1.0)
-        w = (view * resolution) ** _VIEW_POWER * score
+        neutral = (1.0 - in_zones) + sum(m * (1.0 if reading.neutral(z) else NOT_NEUTRAL)
+                                         for z, m in zones.items())
+        w = (view * resolution) ** _VIEW_POWER * score * neutral
         unwrapped.append(tex)
         weights.append(cv2.GaussianBlur(w, (0, 0), 4.0) * covered)
     W = np.stack(weights)
