@@ -78,16 +78,6 @@ def _inspect(path: Path, mesher: FaceMesher, detector: FaceDetector
     return report, rgb, faces[0], None
 
 
-def _warnings(glasses: list[bool]) -> list[str]:
-    """What the user should know about the set, though it built."""
-    worn = sum(glasses)
-    if worn * 2 <= len(glasses):
-        return []
-    return [f"{worn} of {len(glasses)} photos show glasses: their rims will be drawn on the "
-            "swapped face wherever no photo without glasses sees it. Add photos without "
-            "glasses for a clean face."]
-
-
 def _same_person(reports: list[PhotoReport], embeddings: np.ndarray) -> list[str]:
     """Flag photos whose face is far from the set's consensus (the medoid's neighbours)."""
     d = distance(embeddings[:, None], embeddings[None])
@@ -197,7 +187,7 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
         "rejected": len(files) - len(accepted),
         "build_seconds": round(time.perf_counter() - started, 2),
         "mesh_points": L.N_LANDMARKS,
-        "warnings": _warnings(glasses),
+        "warnings": [],
     }
     identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
                         neutral=neutral, embedding=embedding.astype(np.float32), report=report)

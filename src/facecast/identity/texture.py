@@ -25,6 +25,7 @@ from facecast.faces.mesh import Face
 from facecast.faces.raster import Region, draw_order, rasterize_ids, warp_mesh
 from facecast.identity.calm import main_photo, photo_scores
 from facecast.identity.expression import Reading
+from facecast.identity.glasses import rim_mask
 from facecast.identity.uv import zone_masks
 from facecast.imaging import masked_blur, skin_likeness, smoothstep
 
@@ -44,6 +45,10 @@ the face, left whole foreheads unknown in small photos and filled them with hair
 NOT_NEUTRAL = 1e-3
 """A photo's weight in a zone where it shows an expression: after the per-texel selection
 (power 12) it paints only texels no neutral photo sees."""
+RIM_FLOOR = 1e-4
+"""A glasses photo's weight on its own rims: other photos' texels win there, and where every
+photo had a rim (all take glasses off the same face) the texel is inpainted."""
+RIM_SHARE = 0.3  # texels painted this much from rims are inpainted from the skin around
 CLEAR_FROM, CLEAR_SPAN = 0.05, 0.25
 """Confidence rises from texels seen at cos 0.05 (87 deg, or mostly hidden, or hair) to full
 at 0.3 (72 deg): the sides of the nose in frontal selfies face the camera at about 0.3-0.5
@@ -63,6 +68,15 @@ def fill_outside(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
         known = known | newly
         sigma *= 2
     return out
+
+
+def _inpaint(texture: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Texels under glasses rims that no photo saw bare, filled from the skin around them."""
+    if not mask.any():
+        return texture
+    grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    return cv2.inpaint(np.clip(texture, 0, 255).astype(np.uint8), grown, 6,
+                       cv2.INPAINT_TELEA).astype(np.float32)
 
 
 def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -101,10 +115,12 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     scores[main_photo(faces, readings, scores)] *= MAIN_BOOST
     zones = zone_masks(uv, size)
     in_zones = sum(zones.values())
-    unwrapped, weights = [], []
+    unwrapped, weights, rims = [], [], []
     seen = np.zeros((size, size), np.float32)
     clear = []
-    for rgb, face, score, reading in zip(photos, faces, scores, readings, strict=True):
+    wears = glasses or [False] * len(photos)
+    for rgb, face, score, reading, worn in zip(photos, faces, scores, readings, wears,
+                                               strict=True):
         tex, _ = warp_mesh(rgb, face.xy, uv, tris, region)
         tex = tex.astype(np.float32)
         view = np.where(covered, view_quality(face, tris, rgb.shape[:2])[np.maximum(uv_ids, 0)],
@@ -115,7 +131,9 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
         resolution = min(face.size / 400.0, 1.0)
         neutral = (1.0 - in_zones) + sum(m * (1.0 if reading.neutral(z) else NOT_NEUTRAL)
                                          for z, m in zones.items())
-        w = (view * resolution) ** _VIEW_POWER * score * neutral
+        rim = rim_mask(tex.astype(np.uint8), uv) if worn else np.zeros_like(view)
+        w = (view * resolution) ** _VIEW_POWER * score * neutral * np.maximum(1 - rim, RIM_FLOOR)
+        rims.append(rim)
         unwrapped.append(tex)
         weights.append(cv2.GaussianBlur(w, (0, 0), 4.0) * covered)
     W = np.stack(weights)
@@ -133,5 +151,7 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     # texels the photos did not see clearly (hair, edge-on) take the colour of the skin
     # around them: the blend fades out over them, and a fade over hair draws a dark line
     merged = fill_outside(np.clip(merged, 0, 255), known & (painted > 0.5))
+    from_rims = sum(w * r for w, r in zip(W, rims, strict=True)) / total[..., 0]
+    merged = _inpaint(merged, known & (from_rims > RIM_SHARE))
     confidence = masked_blur(painted, covered, size / 64)
     return np.clip(merged, 0, 255).astype(np.uint8), (confidence * covered).astype(np.float32)
