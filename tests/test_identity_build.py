@@ -29,7 +29,7 @@ D10 = sorted((MEDIA / "identities" / "d10").glob("*.jpg"))
 D3 = sorted((MEDIA / "identities" / "d3").glob("*.jpg"))
 PORTRAIT = MEDIA / "portraits" / "s1.jpg"
 PHOTO_KEYS = {"file", "width", "height", "enhanced", "faces", "face_px", "sharpness", "yaw",
-              "pitch", "roll", "distance", "glasses", "problems", "accepted"}
+              "pitch", "roll", "distance", "glasses", "expression", "problems", "accepted"}
 
 
 @pytest.fixture(autouse=True)

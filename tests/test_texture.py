@@ -1,5 +1,6 @@
-"""What the identity's texture takes from the selfies: the calm photos, the whole face they
-saw clearly (nose and cheeks included), and never the hair that covered part of it."""
+"""What the identity's texture takes from the selfies: each zone from the photos neutral
+there, the whole face they saw clearly (nose and cheeks included), and never the hair that
+covered part of it nor the glasses worn in them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from clips import MEDIA, needs_media
 from facecast.faces import FaceMesher
 from facecast.faces import landmarks as L
 from facecast.identity.build import build_identity
-from facecast.identity.calm import calm_scores, main_photo, photo_scores
+from facecast.identity.calm import main_photo, photo_scores
+from facecast.identity.expression import read_set
 from facecast.identity.uv import uv_masks
 from facecast.media import read_image
 
@@ -31,20 +33,19 @@ def faces_of(paths: list[Path]) -> list:
         return [mesher.detect(read_image(p).rgb)[0] for p in paths]
 
 
-def test_smiles_and_frowns_score_below_calm_photos() -> None:
-    d0 = calm_scores(faces_of(D0))
-    calm = [d0[i] for i in D0_CALM]
-    smiling = [d0[i] for i in range(len(D0)) if i not in D0_CALM]
-    assert min(calm) > 2 * max(smiling), (calm, smiling)
+def test_smiles_and_frowns_leave_their_zones_to_calm_photos() -> None:
+    d0 = read_set(faces_of(D0))
+    assert all(d0[i].neutral("lips") and d0[i].neutral("cheeks") for i in D0_CALM)
+    assert not any(d0[i].neutral("lips") for i in range(len(D0)) if i not in D0_CALM)
 
-    d3 = calm_scores(faces_of(sorted((MEDIA / "identities" / "d3").glob("*.jpg"))))
-    rest = [v for i, v in enumerate(d3) if i not in D3_FROWNS]
-    assert max(d3[i] for i in D3_FROWNS) < np.median(rest), d3
+    d3 = read_set(faces_of(sorted((MEDIA / "identities" / "d3").glob("*.jpg"))))
+    assert [i for i, r in enumerate(d3) if "frowning" in r.shows] == sorted(D3_FROWNS)
+    assert all(d3[i].neutral("lips") for i in D3_FROWNS)  # a frown still gives the lips
 
 
 def test_main_photo_is_a_calm_one() -> None:
     faces = faces_of(D0)
-    assert main_photo(faces, photo_scores(faces, [1.0] * len(faces))) in D0_CALM
+    assert main_photo(faces, read_set(faces), photo_scores([1.0] * len(faces))) in D0_CALM
 
 
 def alpha_at(identity, points: tuple[int, ...]) -> np.ndarray:
@@ -124,8 +125,8 @@ def test_glasses_are_told_apart_from_bare_faces() -> None:
 
 
 def test_photos_without_glasses_paint_the_face(tmp_path: Path, monkeypatch) -> None:
-    """Half the selfies with dark glasses drawn on: the texture comes from the other half
-    (no rims between the eyes), no warning; all of them with glasses: a warning."""
+    """Half the selfies with dark glasses drawn on: the texture comes from the other half;
+    all of them with glasses: the rims are taken out. Either way no rim between the eyes."""
     monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
     faces = faces_of(D0)
     for worn in (6, 12):
@@ -146,8 +147,5 @@ def test_photos_without_glasses_paint_the_face(tmp_path: Path, monkeypatch) -> N
         band = identity.texture[int(centre[1] - 0.5 * gap):int(centre[1] + 0.1 * gap),
                                 int(centre[0] - 0.25 * gap):int(centre[0] + 0.25 * gap)]
         lightness = np.median(cv2.cvtColor(band, cv2.COLOR_RGB2LAB)[..., 0], axis=1).min()
-        if worn == 6:
-            assert identity.report["warnings"] == []
-            assert lightness > 120, "a rim was painted between the eyes"
-        else:
-            assert "glasses" in identity.report["warnings"][0]
+        assert identity.report["warnings"] == []
+        assert lightness > 120, f"a rim was painted between the eyes ({worn} with glasses)"

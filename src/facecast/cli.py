@@ -119,7 +119,8 @@ def _print_report(report: dict) -> None:
                 "notes"):
         table.add_column(col)
     for p in report["photos"]:
-        notes = "; ".join(p["problems"] + (["glasses"] if p.get("glasses") else [])
+        notes = "; ".join(p["problems"] + p.get("expression", [])
+                          + (["glasses"] if p.get("glasses") else [])
                           + (["enhanced (upscaled)"] if p["enhanced"] else []))
         table.add_row(p["file"], "yes" if p["accepted"] else "[red]no[/]", f"{p['face_px']:.0f}",
                       f"{p['sharpness']:.0f}", f"{p['yaw']:+.0f}", f"{p['pitch']:+.0f}",

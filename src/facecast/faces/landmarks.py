@@ -26,6 +26,9 @@ RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM = 159, 145
 LEFT_EYE_TOP, LEFT_EYE_BOTTOM = 386, 374
 MOUTH_LEFT, MOUTH_RIGHT = 291, 61
 LIP_INNER_TOP, LIP_INNER_BOTTOM = 13, 14
+LIP_OUTER_TOP, LIP_OUTER_BOTTOM = 0, 17
+RIGHT_LIDS = ((159, 145), (158, 153), (160, 144))  # upper and lower lid points, facing pairs
+LEFT_LIDS = ((386, 374), (385, 380), (387, 373))
 NOSE = (168, 193, 245, 129, 64, 98, 97, 2, 326, 327, 294, 358, 465, 417)
 """The nose's outline, from between the eyes around the wings to below the tip."""
 BROW_INNER = (55, 285)  # the inner ends of the right and left brows

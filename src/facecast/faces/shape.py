@@ -60,15 +60,20 @@ def procrustes(points: np.ndarray, reference: np.ndarray) -> Similarity:
     return Similarity(R, scale, origin)
 
 
-def mean_shape(meshes: list[np.ndarray], iterations: int = 3) -> np.ndarray:
+def mean_shape(meshes: list[np.ndarray], use: np.ndarray | None = None,
+               iterations: int = 3) -> np.ndarray:
     """Generalised Procrustes mean of several 478 x 3 meshes, in the canonical frame.
 
     The median (not the mean) across photos keeps one open mouth or raised brow from
-    leaking into the neutral shape.
+    leaking into the neutral shape. `use` (photos x 478, bool) takes each point only from
+    the photos marked for it (neutral there); a point no photo is marked for takes all.
     """
     ref = axes_alignment(meshes[0]).to_canonical(meshes[0])
+    if use is not None:
+        use = np.where(use.any(axis=0), use, True)[..., None]
     for _ in range(iterations):
         aligned = np.stack([procrustes(m, ref).to_canonical(m) for m in meshes])
-        ref = np.median(aligned, axis=0)
+        ref = (np.median(aligned, axis=0) if use is None
+               else np.nanmedian(np.where(use, aligned, np.nan), axis=0))
         ref = axes_alignment(ref).to_canonical(ref)
     return ref.astype(np.float32)

@@ -16,10 +16,11 @@ from facecast.faces.mesh import Face, FaceDetector, FaceMesher
 from facecast.faces.shape import mean_shape
 from facecast.identity.checks import SIMILAR_FACE_AREA, PhotoReport, check_face, check_sharpness
 from facecast.identity.enhance import enhance, needs_enhancing
+from facecast.identity.expression import ASK_FOR, ZONES_OF, Reading, missing_zones, read_set
 from facecast.identity.glasses import wears_glasses
 from facecast.identity.model import Identity, check_name, save
 from facecast.identity.texture import build_texture
-from facecast.identity.uv import uv_layout, uv_masks
+from facecast.identity.uv import point_zones, uv_layout, uv_masks, zone_masks
 from facecast.media import read_image
 
 MIN_PHOTOS = 5
@@ -78,16 +79,6 @@ def _inspect(path: Path, mesher: FaceMesher, detector: FaceDetector
     return report, rgb, faces[0], None
 
 
-def _warnings(glasses: list[bool]) -> list[str]:
-    """What the user should know about the set, though it built."""
-    worn = sum(glasses)
-    if worn * 2 <= len(glasses):
-        return []
-    return [f"{worn} of {len(glasses)} photos show glasses: their rims will be drawn on the "
-            "swapped face wherever no photo without glasses sees it. Add photos without "
-            "glasses for a clean face."]
-
-
 def _same_person(reports: list[PhotoReport], embeddings: np.ndarray) -> list[str]:
     """Flag photos whose face is far from the set's consensus (the medoid's neighbours)."""
     d = distance(embeddings[:, None], embeddings[None])
@@ -102,6 +93,30 @@ def _same_person(reports: list[PhotoReport], embeddings: np.ndarray) -> list[str
                             f"(face distance {typical[i]:.2f}; same person is under "
                             f"{SAME_PERSON}); remove it")
     return problems
+
+
+def _check_zones(readings: list[Reading]) -> None:
+    """Refuse a set in which no photo is neutral in some zone: that zone would carry a
+    grimace onto every frame of every swap."""
+    missing = missing_zones(readings)
+    if not missing:
+        return
+    lines = []
+    for zone in missing:
+        seen = sorted({what for r in readings for what in r.shows if zone in ZONES_OF[what]})
+        lines.append(f"every photo shows {' or '.join(seen)}, so the {zone} can't be built: "
+                     f"add 2 photos with {ASK_FOR[zone]}")
+    raise IdentityError("this set has no relaxed face to build from:\n  " + "\n  ".join(lines))
+
+
+def _neutral_shape(meshes: list[np.ndarray], readings: list[Reading]) -> np.ndarray:
+    """The resting 3D shape: each point's median over the photos neutral in its zone (an
+    open mouth in half the set would otherwise open the neutral mouth)."""
+    first = mean_shape(meshes)
+    uv = uv_layout(first)
+    zones = point_zones(uv, zone_masks(uv))
+    use = np.array([[z is None or r.neutral(z) for z in zones] for r in readings])
+    return mean_shape(meshes, use)
 
 
 def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int = MIN_PHOTOS,
@@ -150,15 +165,20 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
             f"only {len(accepted)} of {len(files)} photos are usable; at least {min_photos} are "
             f"needed. Replace these:\n  " + "\n  ".join(rejected))
 
+    readings = read_set([faces[i] for i in accepted])
+    for i, reading in zip(accepted, readings, strict=True):
+        reports[i].expression = reading.notes()
+    _check_zones(readings)
+
     step(len(files), len(files) + 1, "texture")
-    meshes = [faces[i].points for i in accepted]
-    neutral = mean_shape(meshes)
+    neutral = _neutral_shape([faces[i].points for i in accepted], readings)
     uv = uv_layout(neutral)
     uv_ids, alpha, skin, features = uv_masks(uv)
     glasses = [reports[i].glasses for i in accepted]
     texture, confidence = build_texture(
         [images[i] for i in accepted], [faces[i] for i in accepted],
-        [reports[i].sharpness for i in accepted], uv, uv_ids, skin, features, glasses)
+        [reports[i].sharpness for i in accepted], uv, uv_ids, skin, features, readings,
+        glasses)
     alpha *= confidence
     embedding = emb[[with_face.index(i) for i in accepted]].mean(axis=0)
     arc = (np.mean([arcface.embed(images[i], faces[i]) for i in accepted], axis=0)
@@ -170,7 +190,7 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
         "rejected": len(files) - len(accepted),
         "build_seconds": round(time.perf_counter() - started, 2),
         "mesh_points": L.N_LANDMARKS,
-        "warnings": _warnings(glasses),
+        "warnings": [],
     }
     identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
                         neutral=neutral, embedding=embedding.astype(np.float32), report=report,

@@ -37,6 +37,9 @@ class PhotoReport:
     roll: float = 0.0
     distance: float | None = None
     glasses: bool = False
+    expression: list[str] = field(default_factory=list)
+    """What expression the photo shows and what it leaves to the others ("mouth open: lips
+    from other photos"); the photo is still used for the rest of the face."""
     problems: list[str] = field(default_factory=list)
 
     @property

@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 
 from facecast.errors import IdentityError
+from facecast.faces import landmarks as L
+from facecast.faces.raster import Region, draw_order, warp_mesh
 from facecast.home import home
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -59,15 +61,25 @@ def identity_path(name: str, root: Path | None = None) -> Path:
     return identities_dir(root) / check_name(name)
 
 
+PREVIEW_SIZE = 512
+
+
 def preview(identity: Identity) -> np.ndarray:
-    """Texture with the blend mask shown as a checkerboard fade: what a swap will paint."""
-    tex = identity.texture.astype(np.float32)
-    size = tex.shape[0]
-    yy, xx = np.indices((size, size)) // 16
-    cells = (yy + xx) % 2
-    board = np.where(cells[..., None] > 0, 200.0, 150.0)
-    a = identity.alpha[..., None]
-    return (tex * a + board * (1 - a)).astype(np.uint8)
+    """The neutral face a swap will use, seen from the front: the texture on the neutral
+    shape, fading into a checkerboard where the swap fades into the target's own face."""
+    tris = L.triangles()
+    shape = identity.neutral
+    lo, hi = shape[: L.N_MESH, :2].min(axis=0), shape[: L.N_MESH, :2].max(axis=0)
+    scale = 0.9 * PREVIEW_SIZE / float((hi - lo).max())
+    xy = (shape[:, :2] - (lo + hi) / 2) * scale + PREVIEW_SIZE / 2
+    region = Region(0, 0, PREVIEW_SIZE, PREVIEW_SIZE)
+    order = draw_order(np.column_stack([xy, shape[:, 2] * scale]), tris)
+    face, ids = warp_mesh(identity.texture, identity.uv, xy, tris, region, order)
+    alpha, _ = warp_mesh(identity.alpha, identity.uv, xy, tris, region, ids=ids)
+    yy, xx = np.indices((PREVIEW_SIZE, PREVIEW_SIZE)) // 16
+    board = np.where(((yy + xx) % 2)[..., None] > 0, 200.0, 150.0)
+    a = (alpha * (ids >= 0))[..., None]
+    return (face.astype(np.float32) * a + board * (1 - a)).astype(np.uint8)
 
 
 def save(identity: Identity, root: Path | None = None) -> Path:

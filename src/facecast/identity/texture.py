@@ -4,12 +4,15 @@ Each photo is unwrapped into UV space through the mesh. A texel's weight in a ph
 squarely and how visibly that photo sees the texel's triangle (its normal against the view
 direction, times the share of the triangle left uncovered by the rest of the face), times
 how much it looks like skin (hair over a cheek does not), times the face's resolution,
-raised to a power so the best view dominates; the photo's own score (calm, sharp) scales
-it, and the main photo's (`calm.main_photo`) four times over, so that the middle of the
-face is one photo, not a patchwork of expressions; photos with glasses count a hundredth
-when the set has some without. Before merging, each unwrapped photo's low frequencies are
-replaced by the weighted mean of all photos' low frequencies: this takes each photo's own
-shading out, so texels from differently lit photos meet without blotches.
+raised to a power so the best view dominates; the photo's sharpness scales it, and the main
+photo's (`calm.main_photo`) four times over, so that the middle of the face is one photo,
+not a patchwork of expressions; photos with glasses count a hundredth when the set has some
+without. In each expression zone (`uv.zone_masks`) a photo that is not neutral there
+(`expression.read_set`: a mouth open, a frown...) counts `NOT_NEUTRAL`: it paints the lips
+or the brows only where no neutral photo sees them well. Before merging, each unwrapped
+photo's low frequencies are replaced by the weighted mean of all photos' low frequencies:
+this takes each photo's own shading out, so texels from differently lit photos meet
+without blotches.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region, draw_order, rasterize_ids, warp_mesh
 from facecast.identity.calm import main_photo, photo_scores
+from facecast.identity.expression import Reading
+from facecast.identity.glasses import rim_mask
+from facecast.identity.uv import zone_masks
 from facecast.imaging import masked_blur, skin_likeness, smoothstep
 
 _VIEW_POWER = 4.0
@@ -36,6 +42,13 @@ SEEN_FROM = 0.05
 """A texel some photo sees at cos 0.05 or better is painted from the photos; the rest is
 filled from around it. (A threshold on the powered weights, relative to the best texel of
 the face, left whole foreheads unknown in small photos and filled them with hair.)"""
+NOT_NEUTRAL = 1e-3
+"""A photo's weight in a zone where it shows an expression: after the per-texel selection
+(power 12) it paints only texels no neutral photo sees."""
+RIM_FLOOR = 1e-4
+"""A glasses photo's weight on its own rims: other photos' texels win there, and where every
+photo had a rim (all take glasses off the same face) the texel is inpainted."""
+RIM_SHARE = 0.3  # texels painted this much from rims are inpainted from the skin around
 CLEAR_FROM, CLEAR_SPAN = 0.05, 0.25
 """Confidence rises from texels seen at cos 0.05 (87 deg, or mostly hidden, or hair) to full
 at 0.3 (72 deg): the sides of the nose in frontal selfies face the camera at about 0.3-0.5
@@ -57,6 +70,15 @@ def fill_outside(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def _inpaint(texture: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Texels under glasses rims that no photo saw bare, filled from the skin around them."""
+    if not mask.any():
+        return texture
+    grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    return cv2.inpaint(np.clip(texture, 0, 255).astype(np.uint8), grown, 6,
+                       cv2.INPAINT_TELEA).astype(np.float32)
+
+
 def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Per-triangle share of one photo's view (0..1): how squarely it faces the camera x the
     share of it left uncovered by the rest of the face."""
@@ -74,8 +96,8 @@ def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.nda
 
 def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[float],
                   uv: np.ndarray, uv_ids: np.ndarray, skin: np.ndarray,
-                  features: np.ndarray, glasses: list[bool] | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  features: np.ndarray, readings: list[Reading],
+                  glasses: list[bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The merged texture (RGB uint8, extended past its edges) and its confidence (0..1).
 
     Confidence is how well the photos that painted a texel saw skin there: low where they
@@ -87,14 +109,18 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     covered = uv_ids >= 0
     region = Region(0, 0, size, size)
     sigma = size / 24
-    scores = photo_scores(faces, sharpness)
+    scores = photo_scores(sharpness)
     if glasses is not None and not all(glasses):
         scores *= np.where(glasses, GLASSES_WEIGHT, 1.0)
-    scores[main_photo(faces, scores)] *= MAIN_BOOST
-    unwrapped, weights = [], []
+    scores[main_photo(faces, readings, scores)] *= MAIN_BOOST
+    zones = zone_masks(uv, size)
+    in_zones = sum(zones.values())
+    unwrapped, weights, rims = [], [], []
     seen = np.zeros((size, size), np.float32)
     clear = []
-    for rgb, face, score in zip(photos, faces, scores, strict=True):
+    wears = glasses or [False] * len(photos)
+    for rgb, face, score, reading, worn in zip(photos, faces, scores, readings, wears,
+                                               strict=True):
         tex, _ = warp_mesh(rgb, face.xy, uv, tris, region)
         tex = tex.astype(np.float32)
         view = np.where(covered, view_quality(face, tris, rgb.shape[:2])[np.maximum(uv_ids, 0)],
@@ -103,7 +129,11 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
         view *= np.where(features > 0, 1.0, skin_likeness(tex, skin))
         clear.append(view)
         resolution = min(face.size / 400.0, 1.0)
-        w = (view * resolution) ** _VIEW_POWER * score
+        neutral = (1.0 - in_zones) + sum(m * (1.0 if reading.neutral(z) else NOT_NEUTRAL)
+                                         for z, m in zones.items())
+        rim = rim_mask(tex.astype(np.uint8), uv) if worn else np.zeros_like(view)
+        w = (view * resolution) ** _VIEW_POWER * score * neutral * np.maximum(1 - rim, RIM_FLOOR)
+        rims.append(rim)
         unwrapped.append(tex)
         weights.append(cv2.GaussianBlur(w, (0, 0), 4.0) * covered)
     W = np.stack(weights)
@@ -121,5 +151,7 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     # texels the photos did not see clearly (hair, edge-on) take the colour of the skin
     # around them: the blend fades out over them, and a fade over hair draws a dark line
     merged = fill_outside(np.clip(merged, 0, 255), known & (painted > 0.5))
+    from_rims = sum(w * r for w, r in zip(W, rims, strict=True)) / total[..., 0]
+    merged = _inpaint(merged, known & (from_rims > RIM_SHARE))
     confidence = masked_blur(painted, covered, size / 64)
     return np.clip(merged, 0, 255).astype(np.uint8), (confidence * covered).astype(np.float32)

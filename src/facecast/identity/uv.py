@@ -88,3 +88,54 @@ def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
 
 def _hull(uv: np.ndarray, group: tuple[int, ...]) -> np.ndarray:
     return cv2.convexHull(np.round(uv[list(group)]).astype(np.int32))
+
+
+def zone_masks(uv: np.ndarray, size: int = TEXTURE_SIZE) -> dict[str, np.ndarray]:
+    """Soft masks (0..1, summing to at most 1) of the texture's expression zones.
+
+    lips: the lips with the corners and the skin an expression creases around them; eyes:
+    lids, lashes and the skin below; brows: the brows and the frown lines between them;
+    cheeks: the middle of the face between the eyes and the mouth (nose and the folds beside
+    it), where smiles and grimaces fold the skin; forehead: above the brows. What is left
+    (temples, the sides toward the ears, the jaw) is in no zone: any photo may paint it.
+    """
+    def hull(points: tuple[int, ...], grow: float) -> np.ndarray:
+        m = np.zeros((size, size), np.uint8)
+        cv2.fillConvexPoly(m, _hull(uv, points), 1)
+        r = max(int(grow), 1) * 2 + 1
+        return cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (r, r))) > 0
+
+    eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
+    mouth_w = float(np.linalg.norm(uv[L.MOUTH_LEFT] - uv[L.MOUTH_RIGHT]))
+    oval = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(oval, [np.round(uv[list(L.FACE_OVAL)]).astype(np.int32)], 1)
+    inside = oval > 0
+    lips = hull(L.LIPS_OUTER, 0.3 * mouth_w)
+    eyes = hull(L.RIGHT_EYE, 0.45 * eye_w) | hull(L.LEFT_EYE, 0.45 * eye_w)
+    brows = (hull(L.RIGHT_BROW, 0.2 * eye_w) | hull(L.LEFT_BROW, 0.2 * eye_w)
+             | hull((*L.BROW_INNER, 168, 9), 0.1 * eye_w))
+    rows, cols = np.indices((size, size))
+    x_lo = uv[L.RIGHT_EYE_OUTER, 0] - 0.2 * eye_w
+    x_hi = uv[L.LEFT_EYE_OUTER, 0] + 0.2 * eye_w
+    lo, hi = sorted((x_lo, x_hi))
+    eye_y = float(uv[list(L.RIGHT_EYE + L.LEFT_EYE), 1].mean())
+    cheeks = (cols >= lo) & (cols <= hi) & (rows > eye_y) & (rows < uv[L.CHIN, 1] - 0.15 * mouth_w)
+    forehead = rows < float(uv[list(L.RIGHT_BROW + L.LEFT_BROW), 1].min())
+    hard, taken = {}, np.zeros((size, size), bool)
+    for name, mask in (("lips", lips), ("eyes", eyes), ("brows", brows), ("cheeks", cheeks),
+                       ("forehead", forehead)):
+        hard[name] = mask & inside & ~taken
+        taken |= hard[name]
+    return {name: cv2.GaussianBlur(m.astype(np.float32), (0, 0), size / 64)
+            for name, m in hard.items()}
+
+
+def point_zones(uv: np.ndarray, zones: dict[str, np.ndarray]) -> list[str | None]:
+    """The zone each mesh point lies in (None: no zone), read off the masks at its texel."""
+    names = list(zones)
+    stack = np.stack([zones[n] for n in names])
+    size = stack.shape[1]
+    xy = np.clip(np.round(uv).astype(int), 0, size - 1)
+    at = stack[:, xy[:, 1], xy[:, 0]]
+    best = at.argmax(axis=0)
+    return [names[b] if at[b, i] > 0.5 else None for i, b in enumerate(best)]

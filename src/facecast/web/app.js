@@ -74,7 +74,8 @@ function photoMarks(identity) {
   if (identity.report) {
     for (const p of identity.report.photos) {
       const i = index(p.file);
-      if (i >= 0) marks[i] = { ok: p.accepted, why: p.accepted ? "accepted" : p.problems.join("; ") };
+      const gave = (p.expression || []).join("; ");
+      if (i >= 0) marks[i] = { ok: p.accepted, why: p.accepted ? `accepted${gave ? ": " + gave : ""}` : p.problems.join("; ") };
     }
   } else if (identity.error) {
     identity.photos.forEach((file, i) => {
