@@ -67,17 +67,20 @@ PREVIEW_SIZE = 512
 def preview(identity: Identity) -> np.ndarray:
     """The neutral face a swap will use, seen from the front: the texture on the neutral
     shape, fading into a checkerboard where the swap fades into the target's own face."""
-    tris = L.triangles()
+    yy, xx = np.indices((PREVIEW_SIZE, PREVIEW_SIZE)) // 16
+    board = np.where(((yy + xx) % 2)[..., None] > 0, 200.0, 150.0)
     shape = identity.neutral
     lo, hi = shape[: L.N_MESH, :2].min(axis=0), shape[: L.N_MESH, :2].max(axis=0)
-    scale = 0.9 * PREVIEW_SIZE / float((hi - lo).max())
+    extent = float((hi - lo).max())
+    if extent <= 0:
+        return board.astype(np.uint8)
+    scale = 0.9 * PREVIEW_SIZE / extent
     xy = (shape[:, :2] - (lo + hi) / 2) * scale + PREVIEW_SIZE / 2
+    tris = L.triangles()
     region = Region(0, 0, PREVIEW_SIZE, PREVIEW_SIZE)
     order = draw_order(np.column_stack([xy, shape[:, 2] * scale]), tris)
     face, ids = warp_mesh(identity.texture, identity.uv, xy, tris, region, order)
     alpha, _ = warp_mesh(identity.alpha, identity.uv, xy, tris, region, ids=ids)
-    yy, xx = np.indices((PREVIEW_SIZE, PREVIEW_SIZE)) // 16
-    board = np.where(((yy + xx) % 2)[..., None] > 0, 200.0, 150.0)
     a = (alpha * (ids >= 0))[..., None]
     return (face.astype(np.float32) * a + board * (1 - a)).astype(np.uint8)
 
