@@ -265,10 +265,12 @@ def eval_(
     start: Annotated[float | None, typer.Option(help="the --start the swap used")] = None,
     end: Annotated[float | None, typer.Option(help="the --end the swap used")] = None,
 ) -> None:
-    """Measure a swap: identity, blinks and mouth, drift, flicker, seam, colour, coverage."""
+    """Measure a swap: identity, blinks and mouth, drift, flicker, seam, colour, coverage,
+    skin detail, false mouth openings and ghosts of the original's brows and eyes."""
     from facecast.identity.model import load
     from facecast.media import check_writable
-    from facecast.quality import TARGETS, evaluate
+    from facecast.quality import evaluate
+    from facecast.quality.report import target_text
 
     try:
         for path in (as_json, sheet):
@@ -285,10 +287,9 @@ def eval_(
         table.add_column(col)
     for name, value in report.model_dump(exclude={"passed"}).items():
         shown = "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
-        op, limit = TARGETS.get(name, ("", ""))
         verdict = report.passed.get(name)
         mark = "" if verdict is None else "ok" if verdict else "[red]miss[/]"
-        table.add_row(name, shown, f"{op} {limit}", mark)
+        table.add_row(name, shown, target_text(name), mark)
     if "blinks" in report.passed:
         table.add_row("blinks", "", "same count", "ok" if report.passed["blinks"] else
                       "[red]miss[/]")
