@@ -313,16 +313,7 @@ def _meshed(frames: list[np.ndarray]) -> list[np.ndarray]:
 
 def _reencoded(frames: list[np.ndarray], path: Path) -> list[np.ndarray]:
     """The frames through x264 at CRF 20 (the swap's own setting): a plain re-encode."""
-    import av
-
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=30)
-        s.height, s.width = frames[0].shape[:2]
-        s.pix_fmt = "yuv420p"
-        s.options = {"crf": "20"}
-        for f in frames:
-            c.mux(s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
-        c.mux(s.encode(None))
+    write_clip(path, frames, crf=20)
     return decoded(path)
 
 
