@@ -297,17 +297,19 @@ def ghosting(original: np.ndarray, swapped: np.ndarray, points: np.ndarray,
     """How much of the original's brows and eye outlines still shows in the swapped frame
     where the swapped features are elsewhere: (original, swapped).
 
-    Both are edge energies over the original's brow and eye outlines minus a band around
-    the swapped ones, each less that frame's own energy on plain skin: their ratio is 0 when
-    the original's features are gone, 1 when they show as strongly as in the original. None
-    when the two sets of features lie on each other (nothing can show beside them)."""
+    Both are edge energies over the original's brow and eye outlines, less what lies on or
+    near the swapped brows and eyes (their areas, grown), each less that frame's own energy
+    on plain skin: their ratio is 0 when the original's features are gone, 1 when they show
+    as strongly as in the original. None when the two sets of features lie on each other
+    (nothing can show beside them). Glasses rims kept along the original's brows read as
+    ghosts too: on a target that wears glasses the figure is an upper bound."""
     width = face_width(points)
     window = face_window(points, original.shape[:2], 0.1)
     offset = (window[1].start, window[0].start)
     line = max(int(width / 40), 1)
     shape = (window[0].stop - window[0].start, window[1].stop - window[1].start)
     apart = max(int(width * GHOST_APART), 2) * 2 + 1
-    theirs = cv2.dilate(_features(shape, swapped_points, offset, line, fill=False),
+    theirs = cv2.dilate(_features(shape, swapped_points, offset, line, fill=True),
                         np.ones((apart, apart), np.uint8))
     region = (_features(shape, points, offset, line, fill=False) > 0) & (theirs == 0)
     region &= face_mask(window, points) > 0
