@@ -286,10 +286,15 @@ def _edges(rgb: np.ndarray, sigma: float) -> np.ndarray:
     return np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
 
 
-GHOST_APART = 1 / 40
-"""Of the face width (~5 px on a 200 px face): how far outside the swapped brows' and eyes'
-outlines the original's must lie to be looked at, so that the swapped features' own edges
-are not taken for a ghost."""
+GHOST_APART = 1 / 20
+"""Of the face width (~10 px on a 200 px face): how far outside the swapped brows' and eyes'
+areas the original's outlines must lie to be looked at, so that the swapped features' own
+soft edges are not taken for a ghost (at 1/40 the lower edge of d3-d14's swapped brows, a
+few pixels below the mesh's brow line, read as a ghost of 1.2)."""
+GHOST_SHARE = 0.1
+"""Of the original's outlines that must lie apart for a frame to be measured: below it the
+few pixels left (an eye's inner corner by the brow) carry the swapped features' own shading
+and read as ghosts of 0.4 on a swap with none to see (d3-d14)."""
 
 
 def ghosting(original: np.ndarray, swapped: np.ndarray, points: np.ndarray,
@@ -311,10 +316,10 @@ def ghosting(original: np.ndarray, swapped: np.ndarray, points: np.ndarray,
     apart = max(int(width * GHOST_APART), 2) * 2 + 1
     theirs = cv2.dilate(_features(shape, swapped_points, offset, line, fill=True),
                         np.ones((apart, apart), np.uint8))
-    region = (_features(shape, points, offset, line, fill=False) > 0) & (theirs == 0)
-    region &= face_mask(window, points) > 0
+    outlines = _features(shape, points, offset, line, fill=False) > 0
+    region = outlines & (theirs == 0) & (face_mask(window, points) > 0)
     plain = skin(original, swapped, points, window)
-    if region.sum() < 20 or plain.sum() < 50:
+    if region.sum() < GHOST_SHARE * outlines.sum() or plain.sum() < 50:
         return None
     sigma = max(width / 200, 0.8)
 
