@@ -1,8 +1,12 @@
 """`make eval`: swap identities into templates from $FACECAST_MEDIA and measure every pair.
 
-Writes out/eval/: the swaps, one eval sheet per pair, `matrix.md` (every pair's figures and
-the medians against the targets) and `matrix.json`. Identities are trained afresh into
+Writes out/eval/: the swaps, one eval sheet per pair, full-size face crops (original and
+swapped, a few frames per pair) under crops/PAIR/, `matrix.md` (every pair's figures and the
+medians against the targets) and `matrix.json`. Identities are trained afresh into
 out/eval/home so the user's own store is never touched.
+
+A subset: name pairs as arguments or in EVAL_PAIRS (comma-separated, e.g.
+`EVAL_PAIRS=s18-d3,d12-d9 make eval`); EVAL_END=5 swaps and measures only the first 5 s.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from pathlib import Path
 import numpy as np
 
 # (identity, template): the far shot, the glasses wearer, the grimaces and two medium shots,
-# never a person into their own clip.
-PAIRS = [("d10", "s18"), ("d3", "d12"), ("d9", "s13"), ("d14", "d3"), ("d0", "s32")]
-FIGURES = ["id_win", "id_user", "eye_corr", "blinks", "mouth_corr", "flicker", "pose_drift",
-           "seam", "delta_e_excess", "coverage", "arc_win", "arc_user", "arc_orig_user"]
+# never a person into their own clip. The grimaces (d3) and the glasses (d9) go onto two
+# templates each: what they do to a face is the hardest to hide.
+PAIRS = [("d10", "s18"), ("d3", "d12"), ("d9", "s13"), ("d14", "d3"), ("d0", "s32"),
+         ("d3", "s18"), ("d9", "d12")]
+FIGURES = ["id_win", "id_user", "eye_corr", "blinks", "mouth_corr", "mouth_corr_68",
+           "mouth_false_open", "flicker", "pose_drift", "seam", "delta_e_excess", "fine_detail",
+           "ghosting", "coverage", "arc_win", "arc_user", "arc_orig_user"]
+CROP_FRAMES = 4  # frames per pair whose face crops are written at full size
 
 
 def main() -> int:
@@ -33,10 +41,13 @@ def main() -> int:
 
     from facecast.identity.build import build_identity
     from facecast.identity.model import load
+    from facecast.params import SwapParams
     from facecast.pipeline import swap_file
-    from facecast.quality import TARGETS, evaluate
+    from facecast.quality import evaluate
+    from facecast.quality.report import target_text
 
-    only = set(sys.argv[1:])
+    only = set(sys.argv[1:]) | set(filter(None, os.environ.get("EVAL_PAIRS", "").split(",")))
+    end = float(os.environ["EVAL_END"]) if os.environ.get("EVAL_END") else None
     rows = {}
     built = set()
     for ident, template in PAIRS:
@@ -49,10 +60,12 @@ def main() -> int:
         identity = load(ident)
         swapped = out / f"{name}.mp4"
         t0 = time.perf_counter()
-        swap_file(identity, media / "videos" / f"{template}.mp4", swapped)
+        original = media / "videos" / f"{template}.mp4"
+        swap_file(identity, original, swapped, SwapParams(end=end))
         seconds = time.perf_counter() - t0
-        report = evaluate(media / "videos" / f"{template}.mp4", swapped, identity.embedding,
+        report = evaluate(original, swapped, identity.embedding, end=end,
                           sheet=out / f"{name}.png", arc_target=identity.arc_embedding)
+        write_crops(original, swapped, out / "crops" / name, end)
         rows[name] = report.model_dump() | {"swap_seconds": round(seconds, 1)}
         print(name, _cells(rows[name]), flush=True)
 
@@ -66,14 +79,38 @@ def main() -> int:
         f"{sum(same_blinks):.0f} of {len(same_blinks)} same" if f == "blinks" else
         _fmt(medians[f]) for f in FIGURES) + " | |")
     lines.append("| target | " + " | ".join(
-        "same" if f == "blinks" else f"{TARGETS[f][0]} {TARGETS[f][1]}" if f in TARGETS
-        else "" for f in FIGURES)
+        "same" if f == "blinks" else target_text(f) for f in FIGURES)
         + " | |")
     table = "\n".join(lines)
     (out / "matrix.md").write_text(table + "\n")
     (out / "matrix.json").write_text(json.dumps(rows, indent=2))
     print(table)
     return 0
+
+
+def write_crops(original: Path, swapped: Path, folder: Path, end: float | None) -> None:
+    """Original and swapped face close-ups of CROP_FRAMES spread frames, at the video's own
+    resolution (the sheet's thumbnails hide fine detail and faint ghosts)."""
+    import cv2
+
+    from facecast.faces import FaceMesher
+    from facecast.media import VideoReader
+    from facecast.quality.sheet import close_up
+
+    folder.mkdir(parents=True, exist_ok=True)
+    total = VideoReader(swapped).info.frames
+    wanted = {round(i) for i in np.linspace(0, max(total - 1, 0), CROP_FRAMES + 2)[1:-1]}
+    with (FaceMesher(video=False) as mesher, VideoReader(original, end=end) as a,
+          VideoReader(swapped) as b):
+        for index, (fa, fb) in enumerate(zip(a, b, strict=False)):
+            if index not in wanted:
+                continue
+            faces = mesher.detect(fa.image)
+            face = faces[0] if faces else None
+            for tag, frame in (("original", fa.image), ("swapped", fb.image)):
+                crop = close_up(frame, face)
+                cv2.imwrite(str(folder / f"{index:05d}-{tag}.png"),
+                            cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
 
 
 def _value(row: dict, figure: str) -> float | None:

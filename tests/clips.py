@@ -19,13 +19,14 @@ def decoded(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
-def write_clip(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
-    """A lossless H.264 clip: what the test put in is exactly what the swap reads."""
+def write_clip(path: Path, frames: list[np.ndarray], fps: int = 30, crf: int = 0) -> None:
+    """A lossless H.264 clip: what the test put in is exactly what the swap reads (at crf 0;
+    the swap's own encoder setting, 20, makes a plain re-encode)."""
     with av.open(str(path), "w") as c:
         s = c.add_stream("libx264", rate=fps)
         s.height, s.width = frames[0].shape[:2]
         s.pix_fmt = "yuv420p"
-        s.options = {"crf": "0"}
+        s.options = {"crf": str(crf)}
         for f in frames:
             c.mux(s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
         c.mux(s.encode(None))

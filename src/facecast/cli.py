@@ -269,12 +269,14 @@ def eval_(
                                                      "ArcFace figures of an identity built "
                                                      "without them")] = None,
 ) -> None:
-    """Measure a swap: identity, blinks and mouth, drift, flicker, seam, colour, coverage."""
+    """Measure a swap: identity, blinks and mouth, drift, flicker, seam, colour, coverage,
+    skin detail, false mouth openings and ghosts of the original's brows and eyes."""
     from facecast.faces import arcface
     from facecast.identity.build import arc_embedding_of
     from facecast.identity.model import load
     from facecast.media import check_writable
-    from facecast.quality import TARGETS, evaluate
+    from facecast.quality import evaluate
+    from facecast.quality.report import target_text
 
     try:
         for path in (as_json, sheet):
@@ -294,10 +296,9 @@ def eval_(
         table.add_column(col)
     for name, value in report.model_dump(exclude={"passed", "notes"}).items():
         shown = "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
-        op, limit = TARGETS.get(name, ("", ""))
         verdict = report.passed.get(name)
         mark = "" if verdict is None else "ok" if verdict else "[red]miss[/]"
-        table.add_row(name, shown, f"{op} {limit}", mark)
+        table.add_row(name, shown, target_text(name), mark)
     if "blinks" in report.passed:
         table.add_row("blinks", "", "same count", "ok" if report.passed["blinks"] else
                       "[red]miss[/]")

@@ -6,6 +6,8 @@ numbers; aggregation and targets live in `report.py`.
 
 from __future__ import annotations
 
+from functools import cache
+
 import cv2
 import numpy as np
 
@@ -204,3 +206,157 @@ def cheek_neck_delta_e(original: np.ndarray, swapped: np.ndarray, points: np.nda
     neck = np.median(neck_pixels[skin], axis=0)
     cheek_s = np.median(lab_s[cheek_mask > 0], axis=0)
     return float(np.linalg.norm(cheek_o - neck)), float(np.linalg.norm(cheek_s - neck))
+
+
+SKIN_DISTANCE = 24.0
+"""YCrCb distance (8-bit levels) from the face's median skin colour beyond which a pixel
+inside the oval is hair, beard, glasses or background, not skin (YCrCb, not Lab: OpenCV's
+Lab took 7 ms a face, a third of the measure)."""
+_NOSTRILS = (129, 64, 98, 97, 2, 326, 327, 294, 358)  # the nose's lower half, wings to tip
+
+
+def _hull(points: np.ndarray, idx: tuple[int, ...], offset: tuple[int, int]) -> np.ndarray:
+    return cv2.convexHull(np.round(points[list(idx), :2] - offset).astype(np.int32))
+
+
+def _features(shape: tuple[int, int], points: np.ndarray, offset: tuple[int, int],
+              thickness: int, fill: bool) -> np.ndarray:
+    """uint8 mask of the brows and eyes (and, filled, the lips and nostrils): their outlines
+    `thickness` px wide, or their areas when `fill`."""
+    mask = np.zeros(shape, np.uint8)
+    shapes = [_hull(points, L.RIGHT_BROW, offset), _hull(points, L.LEFT_BROW, offset)]
+    for eye in (L.RIGHT_EYE, L.LEFT_EYE):
+        shapes.append(np.round(points[list(eye), :2] - offset).astype(np.int32))
+    if fill:
+        shapes += [np.round(points[list(L.LIPS_OUTER), :2] - offset).astype(np.int32),
+                   _hull(points, _NOSTRILS, offset)]
+        cv2.fillPoly(mask, shapes, 1)
+    else:
+        cv2.polylines(mask, shapes, True, 1, thickness)
+    return mask
+
+
+def _near_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    ycc = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    median = np.median(ycc[mask], axis=0)
+    return mask & (np.linalg.norm(ycc - median, axis=2) < SKIN_DISTANCE)
+
+
+def skin(original: np.ndarray, swapped: np.ndarray, points: np.ndarray,
+         window: tuple[slice, slice]) -> np.ndarray:
+    """Bool mask over `window` of plain skin in both frames: the original's face oval minus
+    its eyes, brows, lips and nostrils (grown by a twentieth of the face, so their edges stay
+    out), kept where each frame's colour is near its own face's median, a pixel away from
+    any that is not (hair, glasses rims, background and a swapped brow that moved are left
+    out with their edges)."""
+    offset = (window[1].start, window[0].start)
+    oval = face_mask(window, points)
+    grow = max(int(face_width(points) / 20), 1) * 2 + 1
+    holes = cv2.dilate(_features(oval.shape, points, offset, 1, fill=True),
+                       np.ones((grow, grow), np.uint8))
+    mask = (cv2.erode(oval, np.ones((5, 5), np.uint8)) > 0) & (holes == 0)
+    if mask.sum() < 50:
+        return mask
+    both = _near_colour(original[window], mask) & _near_colour(swapped[window], mask)
+    return cv2.erode(both.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # and their rims
+
+
+DETAIL_SIGMA = 1.2  # px: pores, fine hair and grain; what a smoothed face loses first
+
+
+def fine_detail(original: np.ndarray, swapped: np.ndarray, points: np.ndarray
+                ) -> tuple[float, float] | None:
+    """Fine detail on the skin, (original, swapped): mean |grey - blur(grey, 1.2 px)| over the
+    same skin pixels of both frames. A swap that paints a smoothed (or upscaled) face lowers
+    the swapped figure; a grainy or over-sharpened one raises it."""
+    window = face_window(points, original.shape[:2], 0.0)
+    mask = skin(original, swapped, points, window)
+    if mask.sum() < 50:
+        return None
+
+    def detail(rgb: np.ndarray) -> float:
+        grey = _gray(rgb[window])
+        return float(np.abs(grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA))[mask].mean())
+
+    return detail(original), detail(swapped)
+
+
+def _edges(rgb: np.ndarray, sigma: float) -> np.ndarray:
+    grey = cv2.GaussianBlur(_gray(rgb), (0, 0), sigma)
+    return np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+
+
+GHOST_APART = 1 / 20
+"""Of the face width (~10 px on a 200 px face): how far outside the swapped brows' and eyes'
+areas the original's outlines must lie to be looked at, so that the swapped features' own
+soft edges are not taken for a ghost (at 1/40 the lower edge of d3-d14's swapped brows, a
+few pixels below the mesh's brow line, read as a ghost of 1.2)."""
+GHOST_SHARE = 0.1
+"""Of the original's outlines that must lie apart for a frame to be measured: below it the
+few pixels left (an eye's inner corner by the brow) carry the swapped features' own shading
+and read as ghosts of 0.4 on a swap with none to see (d3-d14)."""
+
+
+def ghosting(original: np.ndarray, swapped: np.ndarray, points: np.ndarray,
+             swapped_points: np.ndarray) -> tuple[float, float] | None:
+    """How much of the original's brows and eye outlines still shows in the swapped frame
+    where the swapped features are elsewhere: (original, swapped).
+
+    Both are edge energies over the original's brow and eye outlines, less what lies on or
+    near the swapped brows and eyes (their areas, grown), each less that frame's own energy
+    on plain skin: their ratio is 0 when the original's features are gone, 1 when they show
+    as strongly as in the original. None when the two sets of features lie on each other
+    (nothing can show beside them). Glasses rims kept along the original's brows read as
+    ghosts too: on a target that wears glasses the figure is an upper bound."""
+    width = face_width(points)
+    window = face_window(points, original.shape[:2], 0.1)
+    offset = (window[1].start, window[0].start)
+    line = max(int(width / 40), 1)
+    shape = (window[0].stop - window[0].start, window[1].stop - window[1].start)
+    apart = max(int(width * GHOST_APART), 2) * 2 + 1
+    theirs = cv2.dilate(_features(shape, swapped_points, offset, line, fill=True),
+                        np.ones((apart, apart), np.uint8))
+    outlines = _features(shape, points, offset, line, fill=False) > 0
+    region = outlines & (theirs == 0) & (face_mask(window, points) > 0)
+    plain = skin(original, swapped, points, window)
+    if region.sum() < GHOST_SHARE * outlines.sum() or plain.sum() < 50:
+        return None
+    sigma = max(width / 200, 0.8)
+
+    def excess(rgb: np.ndarray) -> float:
+        energy = _edges(rgb[window], sigma)
+        return max(float(energy[region].mean() - np.median(energy[plain])), 0.0)
+
+    return excess(original), excess(swapped)
+
+
+@cache
+def _lips_model() -> object:
+    """dlib's 68-point shape predictor, loaded once per process (100 MB, ~1 s)."""
+    import dlib
+    import face_recognition_models as frm
+
+    return dlib.shape_predictor(frm.pose_predictor_model_location())
+
+
+_INNER_LIP_GAPS = ((61, 67), (62, 66), (63, 65))  # the 68-point scheme's inner lips
+
+
+def mouth_openness_68(rgb: np.ndarray, points: np.ndarray) -> float:
+    """Mouth openness read by dlib's 68-point model, a reader independent of the mesh: mean
+    inner-lip gap over the outer eye-corner distance (points 36 and 45).
+
+    dlib is given the box the mesh puts from cheek to cheek and from the brows to the chin,
+    which is the face box dlib's predictor was trained on (given the mesh's whole extent,
+    forehead included, its readings followed the mesh's on d3 at r = 0.81; with this box at
+    0.98). Closed mouths read under 0.02 (95 % of frames of five clips), mouths the mesh
+    reads open over 0.03."""
+    import dlib
+
+    xy = points[:, :2]
+    top = min(xy[L.RIGHT_BROW, 1].min(), xy[L.LEFT_BROW, 1].min())
+    rect = dlib.rectangle(int(xy[234, 0]), int(top), int(xy[454, 0]), int(xy[L.CHIN, 1]))
+    shape = _lips_model()(np.ascontiguousarray(rgb), rect)
+    p = np.array([(shape.part(i).x, shape.part(i).y) for i in range(68)], np.float32)
+    gap = np.mean([np.linalg.norm(p[a] - p[b]) for a, b in _INNER_LIP_GAPS])
+    return float(gap / max(np.linalg.norm(p[36] - p[45]), 1e-6))

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from facecast.faces.mesh import Face
-from facecast.quality.report import TARGETS, QualityReport
+from facecast.quality.report import QualityReport, target_text
 from facecast.sheet import ContactSheet
 
 _CLOSE_UP_PAD = 0.6  # of the face's size, on each side: hairline, jaw and neck in view
@@ -76,8 +76,7 @@ def _figures_text(report: QualityReport) -> str:
         else:
             text = f"{name}: {value:.3g}" if isinstance(value, float) else f"{name}: {value}"
         if name in report.passed:
-            op, limit = TARGETS.get(name, ("=", "original"))
-            text += f" ({'ok' if report.passed[name] else 'MISS'} {op}{limit})"
+            text += f" ({'ok' if report.passed[name] else 'MISS'} {target_text(name)})"
         row.append(f"{text:<38}")
         if len(row) == 3:
             lines.append("".join(row))

@@ -467,6 +467,9 @@ const QUALITY = [
   ["seam", "edge at the border (1.0 = none added)"],
   ["delta_e_excess", "skin tone against the neck (ΔE over the original's)"],
   ["coverage", "face frames swapped"],
+  ["fine_detail", "skin detail (1.0 = as fine as the original)"],
+  ["mouth_false_open", "frames with the mouth drawn open over closed lips"],
+  ["ghosting", "the original's brows and eyes showing through (0 = none)"],
 ];
 
 function showQuality(report) {
@@ -477,7 +480,7 @@ function showQuality(report) {
   for (const [key, label] of QUALITY) {
     const value = report[key];
     if (value === null || value === undefined) continue;
-    const verdict = key in report.passed ? (report.passed[key] ? "ok" : "below target") : "";
+    const verdict = key in report.passed ? (report.passed[key] ? "ok" : "off target") : "";
     table.append(el("tr", {}, el("td", {}, label), el("td", {}, value.toFixed(2)),
                     el("td", { class: verdict === "ok" ? "ok" : "bad" }, verdict)));
   }
