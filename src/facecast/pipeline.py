@@ -145,7 +145,8 @@ class FaceSwapper:
                              face.size)
         pixels = track.detail(unwarped[region.slices], region, pixels, rendered.covered,
                               (before.xy, face.xy), face.size)
-        blend(rgb, region, pixels, rendered.alpha * weight, rendered.covered, face.size, keep)
+        blend(rgb, region, pixels, rendered.alpha * weight, rendered.covered, face.size, keep,
+              rendered.holes)
         return weight
 
 
