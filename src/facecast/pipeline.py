@@ -122,7 +122,12 @@ class FaceSwapper:
         shaped = track.shape.reshape(face.points, self.params.shape_strength * weight)
         if weight <= 0.0:
             return 0.0
+        before = face
+        unwarped = rgb
         if self.params.shape_strength > 0:
+            # the warp's bilinear resampling softens the frame's grain (to about 2/3): the
+            # detail the face takes on comes from the frame as it was
+            unwarped = rgb.copy()
             pinned = (occluded.region, occluded.pinned) if occluded else None
             warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
             face = Face(shaped)
@@ -138,7 +143,10 @@ class FaceSwapper:
             skin = skin * (1.0 - keep[1])
         pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
                              face.size)
-        blend(rgb, region, pixels, rendered.alpha * weight, rendered.covered, face.size, keep)
+        pixels = track.detail(unwarped[region.slices], region, pixels, rendered.covered,
+                              (before.xy, face.xy), face.size)
+        blend(rgb, region, pixels, rendered.alpha * weight, rendered.covered, face.size, keep,
+              rendered.holes)
         return weight
 
 

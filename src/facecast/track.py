@@ -1,4 +1,5 @@
-"""Per-face state through a video: smoothing, shape learning and the fade weight."""
+"""Per-face state through a video: smoothing, shape learning, the fade weight, and what
+relighting and detail matching carry from frame to frame."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from facecast.compose import Occlusion, Relighter
+from facecast.compose import DetailMatcher, Occlusion, Relighter
 from facecast.faces.mesh import Face
 from facecast.faces.smoothing import MeshFilter
 from facecast.imaging import smoothstep
@@ -33,6 +34,7 @@ class FaceTrack:
     shape: ShapeTransfer = field(init=False)
     occlusion: Occlusion = field(init=False)
     light: Relighter = field(default_factory=Relighter)
+    detail: DetailMatcher = field(default_factory=DetailMatcher)
     weight: float | None = None
     missed: int = 0
 
@@ -46,6 +48,7 @@ class FaceTrack:
             self.smoother.reset()
             self.occlusion.reset()
             self.light.reset()
+            self.detail.reset()
             self.weight = None
         self.missed = 0
         smoothed = Face(self.smoother(face.points, t))

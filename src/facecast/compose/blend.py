@@ -31,12 +31,16 @@ def _low(img: np.ndarray, mask: np.ndarray | None, sigma: float) -> np.ndarray:
 
 def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarray,
           covered: np.ndarray, face_size: float,
-          keep: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+          keep: tuple[np.ndarray, np.ndarray] | None = None,
+          holes: np.ndarray | None = None) -> None:
     """frame[region] = two-band mix of frame and `pixels` by `alpha` (0..1), in place.
 
     `covered` marks where `pixels` are defined (the rendered mesh); `keep` (two 0..1 masks:
     detail, low band) where the frame must stay as it is: an occluder in front of the face,
-    and, for the wider low band, its parts past the face's outline.
+    and, for the wider low band, its parts past the face's outline. `holes` (0..1): the
+    target's own eyes and mouth interior, which the wider low band must not tint either:
+    it turned a smile's teeth the colour of the user's lips (d3 on d12: teeth gone, the
+    mouth read closed).
     """
     window = frame[region.slices]
     f = window.astype(np.float32)
@@ -44,6 +48,8 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     low_shift = _low(pixels, covered * alpha, sigma) - _low(f, None, sigma)
     a = alpha[..., None]
     a_low = np.minimum(cv2.GaussianBlur(alpha, (0, 0), sigma) * 1.3, 1.0)[..., None]
+    if holes is not None:
+        a_low = a_low * (1.0 - holes[..., None])
     if keep is not None:
         a = a * (1.0 - keep[0][..., None])
         a_low = a_low * (1.0 - keep[1][..., None])

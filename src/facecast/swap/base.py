@@ -18,7 +18,8 @@ class Rendered:
 
     pixels: float32 RGB of the window; alpha: blend weight (0 keeps the frame);
     skin: where the pixels show plain skin (for measuring light on both sides);
-    covered: where the pixels are defined at all.
+    covered: where the pixels are defined at all;
+    holes: where the target's own eyes and mouth interior show (none by default).
     """
 
     region: Region
@@ -26,6 +27,7 @@ class Rendered:
     alpha: np.ndarray
     skin: np.ndarray
     covered: np.ndarray
+    holes: np.ndarray | None = None
 
 
 class Engine(Protocol):

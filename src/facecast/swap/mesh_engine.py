@@ -55,4 +55,12 @@ class MeshEngine:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         covered = ids >= 0
         return Rendered(region, rgb.astype(np.float32), masks[..., 0] * covered,
-                        masks[..., 1] * covered, covered)
+                        masks[..., 1] * covered, covered, _holes(xy, region))
+
+
+def _holes(xy: np.ndarray, region: Region) -> np.ndarray:
+    """0/1 float32 over `region`: the mesh's openings at the eyes and between the lips."""
+    holes = np.zeros((region.h, region.w), np.uint8)
+    local = np.round(xy - (region.x0, region.y0)).astype(np.int32)
+    cv2.fillPoly(holes, [local[list(g)] for g in (L.RIGHT_EYE, L.LEFT_EYE, L.LIPS_INNER)], 1)
+    return holes.astype(np.float32)

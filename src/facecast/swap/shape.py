@@ -18,6 +18,9 @@ from facecast.faces.shape import procrustes
 from facecast.imaging import smoothstep
 
 _GRID = 8  # pixels per cell of the displacement grid
+_LIP_PAIRS = ((13, 14), (82, 87), (81, 178), (80, 88), (312, 317), (311, 402), (310, 318))
+"""Upper and lower inner-lip points facing each other: how open a mouth is."""
+_MOUTH_CORNERS = (L.MOUTH_LEFT, L.MOUTH_RIGHT)
 
 
 class ShapeTransfer:
@@ -27,6 +30,7 @@ class ShapeTransfer:
         self._identity = identity_neutral.astype(np.float64)
         self._sum: np.ndarray | None = None
         self._n = 0
+        self._jaw = _jaw_weight(self._identity)
 
     def reshape(self, points: np.ndarray, strength: float) -> np.ndarray:
         """The mesh moved toward the identity's shape by `strength` (0..1)."""
@@ -36,8 +40,13 @@ class ShapeTransfer:
         self._n += 1
         if strength <= 0:
             return points
-        delta = self._identity - self._sum / self._n
+        mean = self._sum / self._n
+        delta = self._identity - mean
         delta[L.N_MESH :] = 0.0
+        # a mouth open in the identity's selfies is expression too: its lower lip and chin
+        # hang lower by that opening, which would stretch the lower lip over a closed mouth
+        # and paint the selfies' mouth interior between the lips
+        delta[:, 1] -= (_opening(self._identity) - _opening(mean)) * self._jaw
         for opening in (L.RIGHT_EYE, L.LEFT_EYE, L.LIPS_INNER):
             # how open eyes and mouth are is expression, not shape: a target who talks with
             # the mouth open learns an open neutral mouth, and the full difference would shut
@@ -47,6 +56,21 @@ class ShapeTransfer:
         delta[list(L.RIGHT_IRIS)] = delta[list(L.RIGHT_EYE)].mean(axis=0)
         delta[list(L.LEFT_IRIS)] = delta[list(L.LEFT_EYE)].mean(axis=0)
         return sim.to_image(canonical + strength * delta)
+
+
+def _opening(shape: np.ndarray) -> float:
+    """How far apart the inner lips are (canonical units; y grows downward)."""
+    return float(np.mean([shape[b, 1] - shape[a, 1] for a, b in _LIP_PAIRS]))
+
+
+def _jaw_weight(neutral: np.ndarray) -> np.ndarray:
+    """0..1 per point: how much of a mouth's opening moves it. The lower lip and all
+    below it move with the jaw; the mouth's corners and everything above stay."""
+    corners = float(neutral[list(_MOUTH_CORNERS), 1].mean())
+    lower = float(np.mean([neutral[b, 1] for _, b in _LIP_PAIRS]))
+    weight = smoothstep((neutral[:, 1] - corners) / max(lower - corners, 1e-6))
+    weight[L.N_MESH :] = 0.0
+    return weight
 
 
 def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,

@@ -1,0 +1,109 @@
+"""Give the rendered face the footage's own fine detail: its sharpness, grain and pores.
+
+A texture merged from selfies has its own sharpness: waxy on sharp footage (pores, grain and
+stubble missing: on s32 the skin's finest band had 0.56 of the original's energy), creased on
+soft footage (folds the footage cannot show: 1.33-1.46). Three bands of the rendered face are
+treated apart, each in the frame's own terms:
+
+- the finest (up to `FINE_PX`): on plain skin it *is* the frame's, taken from the same
+  pixels: the target's grain, pores, stubble and compression, as steady in time as the
+  original because it is the original. On features (brows, lashes, lip lines) the user's own,
+  scaled by how much sharper or softer the footage is than the texture;
+- the middle (to `MID_PX`): the user's folds and creases; on skin turned down to the energy
+  the footage has at that place, so a soft clip gets no crease it lacks, and where the
+  texture is smoother than the footage, the footage's own band (stubble, pores) makes up
+  the difference;
+- the rest: the user's, untouched (shape, tone and light are the relighter's).
+
+Plain skin is the face less its features, those of the target as it was and those of the
+face drawn. The fine band is the frame's before the shape warp, whose bilinear resampling
+softens grain.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facecast.faces import landmarks as L
+from facecast.faces.raster import Region
+
+FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
+MID_PX = 3.5  # and folds, creases and stubble shadows between the two
+FOLLOW = 0.1  # per frame: the sharpness ratio is a property of the clip, it moves slowly
+SHARPNESS_RANGE = (0.3, 1.0)  # the texture's fine band is never made sharper than it is
+_NOSTRILS = (98, 97, 2, 326, 327, 294, 4, 64)
+
+
+class DetailMatcher:
+    """The footage's fine detail on one tracked face, with its sharpness ratio steady in
+    time (a ratio measured afresh each frame would pump the features' detail)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._sharpness: float | None = None
+
+    def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
+                 covered: np.ndarray, meshes: tuple[np.ndarray, ...], face_size: float
+                 ) -> np.ndarray:
+        """`pixels` (the rendered face over `region`) with the detail of `frame_window`.
+
+        `meshes`: the face's points where the frame has its features and where the rendered
+        face has them (before and after shape transfer): plain skin is away from both.
+        """
+        f = frame_window.astype(np.float32)
+        f_low1 = cv2.GaussianBlur(f, (0, 0), FINE_PX)
+        r_low1 = cv2.GaussianBlur(pixels, (0, 0), FINE_PX)
+        r_low2 = cv2.GaussianBlur(r_low1, (0, 0), np.sqrt(MID_PX**2 - FINE_PX**2))
+        f_low2 = cv2.GaussianBlur(f_low1, (0, 0), np.sqrt(MID_PX**2 - FINE_PX**2))
+        f_fine, r_fine = f - f_low1, pixels - r_low1
+        f_mid, r_mid = f_low1 - f_low2, r_low1 - r_low2
+
+        features = _features(meshes, region, face_size)
+        skin = covered.astype(np.float32) * (1.0 - features)
+        self._follow(_sharpness(f_fine, f_mid, features), _sharpness(r_fine, r_mid, features))
+
+        # on skin the middle band has the footage's energy at each place: the texture's
+        # turned down where it has more, the footage's own making up what it lacks
+        reach = max(face_size / 20, 2.0)
+        e_f = cv2.GaussianBlur(_energy(f_mid), (0, 0), reach)
+        e_r = cv2.GaussianBlur(_energy(r_mid), (0, 0), reach)
+        share = np.minimum(e_f / np.maximum(e_r, 1e-3), 1.0)
+        s = skin[..., None]
+        mid = (r_mid * (1.0 - s + s * np.sqrt(share)[..., None])
+               + f_mid * (s * np.sqrt(np.maximum(1.0 - e_r / np.maximum(e_f, 1e-3), 0.0))
+                          [..., None]))
+        fine = s * f_fine + (1.0 - s) * self._sharpness * r_fine
+        return r_low2 + mid + fine
+
+    def _follow(self, footage: float, texture: float) -> None:
+        ratio = float(np.clip(footage / max(texture, 1e-6), *SHARPNESS_RANGE))
+        self._sharpness = (ratio if self._sharpness is None else
+                           self._sharpness + FOLLOW * (ratio - self._sharpness))
+
+
+def _energy(band: np.ndarray) -> np.ndarray:
+    """Squared band, summed over the colour channels."""
+    return (band * band).sum(axis=2)
+
+
+def _sharpness(fine: np.ndarray, mid: np.ndarray, mask: np.ndarray) -> float:
+    """Energy of the finest band over the middle one on `mask`: blur lowers it, whatever
+    the features' contrast."""
+    return float(np.sqrt((_energy(fine) * mask).sum() / max((_energy(mid) * mask).sum(), 1e-6)))
+
+
+def _features(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) -> np.ndarray:
+    """0..1 over `region`: brows, eyes, lips and nostrils of every mesh, grown by their
+    lashes and hair and softened."""
+    mask = np.zeros((region.h, region.w), np.uint8)
+    for xy in meshes:
+        local = np.round(xy - (region.x0, region.y0)).astype(np.int32)
+        for group in (L.RIGHT_EYE, L.LEFT_EYE, L.RIGHT_BROW, L.LEFT_BROW, L.LIPS_OUTER,
+                      _NOSTRILS):
+            cv2.fillConvexPoly(mask, cv2.convexHull(local[list(group)]), 1)
+    grow = max(int(face_size * 0.03), 1) * 2 + 1
+    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+    return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4)
