@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from clips import MEDIA, decoded, needs_media, write_clip
 
+from facecast.compose.tone import AROUND
 from facecast.errors import FacecastError, MediaError
 from facecast.faces import FaceMesher
 from facecast.media import probe_video, read_image, write_image
@@ -93,10 +94,11 @@ def test_photo_swap_changes_only_the_face(identity, tmp_path: Path) -> None:
     swapped = read_image(out)
     assert swapped.format == "PNG" and swapped.rgb.shape == frame.shape
     x, y, w, h = face_boxes([frame])[0]
-    grow = 0.6
+    # the face, and the skin around it that takes the user's tone (neck, ears, forehead)
+    side, above, below = ((v + 0.15) * max(w, h) for v in AROUND)
     outside = np.ones(frame.shape[:2], bool)
-    outside[max(int(y - grow * h), 0) : int(y + h * (1 + grow)),
-            max(int(x - grow * w), 0) : int(x + w * (1 + grow))] = False
+    outside[max(int(y - above), 0) : int(y + h + below),
+            max(int(x - side), 0) : int(x + w + side)] = False
     assert np.array_equal(swapped.rgb[outside], frame[outside])
     face = (slice(y, y + h), slice(x, x + w))
     assert np.abs(swapped.rgb[face].astype(int) - frame[face]).mean() > 4.0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facecast.compose import blend
+from facecast.compose import blend, shift_skin
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
@@ -143,6 +143,8 @@ class FaceSwapper:
             skin = skin * (1.0 - keep[1])
         pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
                              face.size)
+        shift_skin(rgb, face, track.light.tone ** weight, scene.person if scene else None,
+                   (occluded.region, occluded.low) if occluded else None)
         pixels = track.detail(unwarped[region.slices], region, pixels, rendered.covered,
                               (before.xy, face.xy), face.size)
         blend(rgb, region, pixels, rendered.alpha * weight, rendered.covered, face.size, keep,

@@ -1,0 +1,78 @@
+"""The rest of the person's skin in the user's tone: neck, ears, the forehead above the face.
+
+The swapped face keeps most of the user's own complexion (`light.TONE_KEEP`); left alone,
+the target's neck and ears would keep theirs, and a face lighter or warmer than its own neck
+is the first thing a viewer sees. The same per-channel shift is applied to the skin around
+the face, softly: skin is what looks like the target face's own skin in this frame (shadows
+included), within the person (selfie segmentation) and a window around the head that
+reaches down the neck, fading out toward the window's edges. What passes in front of the
+face (a hand, the target's glasses) is left exactly as it is, as the blend leaves it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facecast.faces import landmarks as L
+from facecast.faces.mesh import Face
+from facecast.faces.raster import Region
+from facecast.imaging import skin_likeness, smoothstep
+
+_DOWN = 4
+AROUND = (0.7, 0.5, 1.6)
+"""The window, in face sizes beyond the face's box: to each side, above, below (the neck)."""
+SHADOW_DARKER = 0.35  # as in relighting: a shadowed neck is still skin
+
+
+def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
+               person: np.ndarray | None = None,
+               keep: tuple[Region, np.ndarray] | None = None) -> None:
+    """Multiply the person's skin around `face` by `tone` (per channel), in place; `keep`
+    (a window and a 0..1 mask over it) is what passes in front of the face (a hand), which
+    stays exactly as it is, as the blend leaves it."""
+    if np.allclose(tone, 1.0, atol=2e-3):
+        return
+    x, y, w, h = face.box
+    side, above, below = (v * max(w, h) for v in AROUND)
+    fh, fw = frame.shape[:2]
+    x0, y0 = int(max(x - side, 0)), int(max(y - above, 0))
+    region = Region(x0, y0, int(min(x + w + side, fw)) - x0, int(min(y + h + below, fh)) - y0)
+    if region.w < 8 or region.h < 8:
+        return
+    window = frame[region.slices]
+    small = (max(region.w // _DOWN, 1), max(region.h // _DOWN, 1))
+    rgb = cv2.resize(window, small, interpolation=cv2.INTER_AREA).astype(np.float32)
+    oval = np.zeros((small[1], small[0]), np.uint8)
+    local = (face.xy[list(L.FACE_OVAL)] - (region.x0, region.y0)) / _DOWN
+    cv2.fillPoly(oval, [np.round(local).astype(np.int32)], 1)
+    oval = cv2.erode(oval, np.ones((3, 3), np.uint8))
+    if oval.sum() < 16:
+        return
+    weight = skin_likeness(rgb, oval, darker=SHADOW_DARKER, shadow=np.inf)
+    if person is not None:
+        weight *= cv2.resize(person[region.slices].astype(np.float32), small,
+                             interpolation=cv2.INTER_AREA)
+    weight *= _edge_fade(small, (region.x0 > 0, region.y0 > 0, region.x0 + region.w < fw,
+                                 region.y0 + region.h < fh))
+    weight = cv2.GaussianBlur(weight, (0, 0), 1.5)
+    weight = cv2.resize(weight, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+    if keep is not None:
+        weight *= 1.0 - region.take(*keep)
+    gain = np.exp(np.log(np.asarray(tone, np.float32)) * weight[..., None])
+    window[...] = np.clip(window * gain + 0.5, 0, 255).astype(np.uint8)
+
+
+def _edge_fade(size: tuple[int, int], inside: tuple[bool, bool, bool, bool]) -> np.ndarray:
+    """1 in the window's middle, falling to 0 over an eighth of each side that lies inside
+    the frame (left, top, right, bottom); a side on the frame's edge does not fade: the
+    neck of a close-up runs out of the picture."""
+    w, h = size
+
+    def ramp(n: int, start: bool, end: bool) -> np.ndarray:
+        i = np.arange(n, dtype=np.float32)
+        far = np.minimum(np.where(start, i, np.inf), np.where(end, n - 1 - i, np.inf))
+        return smoothstep(far / max(n / 8, 1.0))
+
+    left, top, right, bottom = inside
+    return (ramp(h, top, bottom)[:, None] * ramp(w, left, right)[None, :]).astype(np.float32)
