@@ -1,9 +1,9 @@
 """The rendered face must not give itself away: skin detail, the mouth's state, holes kept.
 
-The figures come from `render_figures` (dlib's 68 points for the mouth, independent of the
-MediaPipe mesh the swap uses). Frames are swapped in memory: these test the renderer, not
-the encoder (x264 at CRF 20 takes a fifth of a soft clip's fine detail even on a plain
-re-encode).
+The figures are `facecast eval`'s own (`quality.fidelity`: dlib's 68 points for the mouth,
+independent of the MediaPipe mesh the swap uses). Frames are swapped in memory: these test
+the renderer, not the encoder (x264 at CRF 20 takes a fifth of a soft clip's fine detail
+even on a plain re-encode).
 """
 
 from __future__ import annotations
@@ -11,12 +11,31 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from clips import MEDIA, needs_media
-from render_figures import figures, frames
 
 from facecast.compose import blend
+from facecast.faces import FaceMesher
 from facecast.faces.raster import Region
+from facecast.media import VideoReader
 from facecast.params import SwapParams
 from facecast.pipeline import FaceSwapper
+from facecast.quality.fidelity import Fidelity
+from facecast.quality.report import MOUTH_CLOSED_68
+
+
+def frames(path, start: float, end: float) -> list[np.ndarray]:
+    """The frames of a clip whose time is in [start, end), as a trimmed swap has them."""
+    with VideoReader(path, start=start, end=end) as reader:
+        return [f.image for f in reader]
+
+
+def figures(original: list[np.ndarray], swapped: list[np.ndarray]) -> Fidelity:
+    """`facecast eval`'s fidelity figures of two equally long frame lists."""
+    fidelity = Fidelity()
+    with FaceMesher(video=True) as mesh_o, FaceMesher(video=True) as mesh_s:
+        for a, b in zip(original, swapped, strict=True):
+            fo, fs = mesh_o.detect(a), mesh_s.detect(b)
+            fidelity.add(a, b, fo[0] if fo else None, fs[0] if fs else None)
+    return fidelity
 
 
 def _swapped(identity, clip: str, start: float, end: float
@@ -47,15 +66,15 @@ def test_closed_mouth_stays_closed(identity) -> None:
     """d10's selfies all talk: their open mouth must not open the closed mouth of s18."""
     original, swapped = _swapped(identity, "s18", 2.0, 3.0)
     got = figures(original, swapped)
-    assert got["closed"] > 0.5  # the original keeps its mouth shut here
-    assert got["closed_open"] <= 0.02
+    assert np.nanmean(np.array(got.mouth_o) < MOUTH_CLOSED_68) > 0.5  # shut in the original
+    assert got.figures(video=True)["mouth_false_open"] <= 0.02
 
 
 @needs_media
 def test_smooth_texture_takes_the_footage_grain(d14) -> None:
     """d14's texture is smooth, d3's skin has pores and grain: not a waxy face."""
     original, swapped = _swapped(d14, "d3", 2.0, 3.0)
-    assert 0.8 <= figures(original, swapped)["detail"] <= 1.25
+    assert 0.8 <= figures(original, swapped).figures(video=True)["fine_detail"] <= 1.25
 
 
 def test_low_band_does_not_tint_the_mouth_interior() -> None:

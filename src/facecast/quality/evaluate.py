@@ -18,14 +18,13 @@ from facecast.faces.mesh import Face, FaceMesher
 from facecast.media import VideoReader, media_kind, read_image
 from facecast.quality import measures
 from facecast.quality.arc import arc_figures
+from facecast.quality.fidelity import Fidelity
 from facecast.quality.report import (
     QualityReport,
     correlation,
     count_blinks,
     drift_figures,
-    false_open,
     median,
-    ratio_of_sums,
 )
 from facecast.quality.sheet import EvalSheet
 
@@ -35,49 +34,9 @@ CHANGED = 3.0  # mean grey-level change inside the face for a frame to count as 
 # re-encoding alone moves it by 1-2 levels (measured on s18 at CRF 20)
 EYE_MOVES = 0.08  # openness range of a clip with at least a half blink (open is ~0.3)
 MOUTH_MOVES = 0.05  # a mouth that opens by a tenth of the eye distance is talking
-MOUTH_MOVES_68 = 0.04  # the same for dlib's reading, which runs ~0.7 of the mesh's
 _TRIM_SLACK = 2  # frames: a trimmed original may yield a frame more or less at either cut
 
 Progress = Callable[[int, int], None]
-
-
-class _Fidelity:
-    """The outside judge's figures (issue 14): skin detail, ghosts of the original's brows
-    and eyes, and the mouth read by dlib's 68 points, a reader independent of the mesh."""
-
-    def __init__(self) -> None:
-        self.detail: list[tuple[float, float]] = []
-        self.ghosts: list[tuple[float, float]] = []
-        self.mouth_o: list[float] = []
-        self.mouth_s: list[float] = []
-
-    def add(self, original: np.ndarray, swapped: np.ndarray, face_o: Face | None,
-            face_s: Face | None) -> None:
-        nan = float("nan")
-        if face_o is None:
-            self.mouth_o.append(nan)
-            self.mouth_s.append(nan)
-            return
-        detail = measures.fine_detail(original, swapped, face_o.points)
-        if detail is not None:
-            self.detail.append(detail)
-        self.mouth_o.append(measures.mouth_openness_68(original, face_o.points))
-        if face_s is None:
-            self.mouth_s.append(nan)
-            return
-        self.mouth_s.append(measures.mouth_openness_68(swapped, face_s.points))
-        ghost = measures.ghosting(original, swapped, face_o.points, face_s.points)
-        if ghost is not None:
-            self.ghosts.append(ghost)
-
-    def figures(self, video: bool) -> dict[str, float | None]:
-        mouth_o, mouth_s = np.array(self.mouth_o), np.array(self.mouth_s)
-        return {
-            "fine_detail": ratio_of_sums(self.detail),
-            "mouth_false_open": false_open(mouth_o, mouth_s),
-            "mouth_corr_68": correlation(mouth_o, mouth_s, MOUTH_MOVES_68) if video else None,
-            "ghosting": ratio_of_sums(self.ghosts),
-        }
 
 
 class _Figures:
@@ -99,7 +58,7 @@ class _Figures:
         self.id_user: list[float] = []
         self.id_orig: list[float] = []
         self.flicker = measures.FlickerMeter()
-        self.fidelity = _Fidelity()
+        self.fidelity = Fidelity()
 
     def add(self, index: int, original: np.ndarray, swapped: np.ndarray,
             face_o: Face | None, face_s: Face | None, target: np.ndarray) -> None:
