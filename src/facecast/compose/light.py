@@ -2,19 +2,21 @@
 
 The rendered face keeps its detail (pores, brows, lip lines) and the shading of the user's
 own shape (the selfies' averaged light, `identity.texture`); it takes the frame's light at
-the scale of the whole face: out = render * blur(frame) / blur(render), both blurs a third
-of the face wide and measured over plain skin only (the identity's skin mask, minus pixels
+the scale of the face's big forms: out = render * blur(frame) / blur(render), both blurs a
+sixth of the face wide (sigma) and measured over plain skin only (the identity's skin mask, minus pixels
 on either side whose colour is far from that side's typical skin: the target's brows or a
 strand of hair), so that nothing but light stains the ratio. A finer ratio image (it was a
 twelfth of the face) carried the target's own shading, the shape of its eye sockets, nose
-and cheeks, onto the swapped face.
+and cheeks, onto the swapped face (d10 into s18: nearer the target in 13 of 13 frames by
+the ArcFace-style recogniser; at a sixth, 0; at a ninth, 5); a third lost the shade on a
+cheek turned from the light.
 
 That ratio also carries the difference of the two people's skin: how light or dark, how
 warm or pale. A person's complexion is part of how they are recognised: with the target's
 tone the swapped face read as the target to an ArcFace-style recogniser in every frame
 (d14 onto d3: 0 of 13 frames nearer the user; d0 onto s32: 0 of 13). So the face keeps
-`TONE_KEEP` of the user's own tone relative to the target's (the mean of the ratio over
-the skin, the same for the whole face, in full from a little inside the outline), and
+`TONE_KEEP` of the user's own tone relative to the target's (the ratio of the two skins'
+mean colours, the same for the whole face, in full from a little inside the outline), and
 `SkinTone` gives the rest of the target's visible skin (neck, ears, the forehead above the
 mask) the same shift, so that the face is not an island on a differently coloured head.
 
@@ -33,7 +35,7 @@ from facecast.faces.raster import Region
 from facecast.imaging import masked_blur, skin_likeness
 
 _DOWN = 4
-LIGHT_SCALE = 3.0  # the gain's blur is face size / LIGHT_SCALE
+LIGHT_SCALE = 6.0  # the gain's blur is face size / LIGHT_SCALE
 TONE_KEEP = 0.9
 """Share of the user's own skin tone (lightness and hue, against the target's) the swapped
 face keeps. Measured with the ArcFace-style recogniser on four pairs (13 frames each, the
@@ -66,6 +68,7 @@ class Relighter:
         self._gain: np.ndarray | None = None
         self._to_frame: np.ndarray | None = None  # small-grid -> frame pixels, 3 x 3
         self._rigid: np.ndarray | None = None
+        self._level: np.ndarray | None = None
         self.tone = np.ones(3, np.float32)
         """Per channel, what the face kept of the user's tone in the last frame: the target's
         other skin is multiplied by it (`SkinTone`)."""
@@ -87,8 +90,14 @@ class Relighter:
         gain = np.clip(masked_blur(f, m, sigma) / np.maximum(masked_blur(r, m, sigma), 1.0),
                        0.25, 4.0)
         gain = self._carried(gain, region, face_xy, small)
-        mean = (gain * m[..., None]).sum(axis=(0, 1)) / max(float(m.sum()), 1.0)
-        self.tone = (1.0 / np.maximum(mean, 1e-3) ** TONE_KEEP).astype(np.float32)
+        # the two skins' colours compared as wholes (a ratio of means: make-up's highlights
+        # and contouring in the texture must not tip a mean of ratios), steady in time
+        weight = m[..., None]
+        level = ((f * weight).sum(axis=(0, 1)) + 1.0) / ((r * weight).sum(axis=(0, 1)) + 1.0)
+        if self._level is not None:
+            level = self._level * (level / self._level) ** FOLLOW
+        self._level = level
+        self.tone = (1.0 / np.maximum(level, 1e-3) ** TONE_KEEP).astype(np.float32)
         inside = cv2.GaussianBlur(m, (0, 0), max(face_size / 10 / _DOWN, 1.0))
         inside = np.clip(inside / max(float(inside.max()), 1e-6) * TONE_INSIDE, 0.0, 1.0)
         gain = gain * self.tone ** inside[..., None]
