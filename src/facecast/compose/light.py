@@ -3,13 +3,13 @@
 The rendered face keeps its detail (pores, brows, lip lines) and the shading of the user's
 own shape (the selfies' averaged light, `identity.texture`); it takes the frame's light at
 the scale of the face's big forms: out = render * blur(frame) / blur(render), both blurs a
-sixth of the face wide (sigma) and measured over plain skin only (the identity's skin mask, minus pixels
-on either side whose colour is far from that side's typical skin: the target's brows or a
-strand of hair), so that nothing but light stains the ratio. A finer ratio image (it was a
-twelfth of the face) carried the target's own shading, the shape of its eye sockets, nose
-and cheeks, onto the swapped face (d10 into s18: nearer the target in 13 of 13 frames by
-the ArcFace-style recogniser; at a sixth, 0; at a ninth, 5); a third lost the shade on a
-cheek turned from the light.
+sixth of the face wide (sigma) and measured over plain skin only (the identity's skin mask,
+minus pixels on either side whose colour is far from that side's typical skin: the
+target's brows or a strand of hair), so that nothing but light stains the ratio. A finer
+ratio image (it was a twelfth of the face) carried the target's own shading, the shape of
+its eye sockets, nose and cheeks, onto the swapped face (d10 into s18: nearer the target in
+13 of 13 frames by the ArcFace-style recogniser; at a sixth, 0; at a ninth, 5); a third
+lost the shade on a cheek turned from the light.
 
 That ratio also carries the difference of the two people's skin: how light or dark, how
 warm or pale. A person's complexion is part of how they are recognised: with the target's
