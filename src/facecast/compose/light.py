@@ -7,9 +7,9 @@ sixth of the face wide (sigma) and measured over plain skin only (the identity's
 minus pixels on either side whose colour is far from that side's typical skin: the
 target's brows or a strand of hair), so that nothing but light stains the ratio. A finer
 ratio image (it was a twelfth of the face) carried the target's own shading, the shape of
-its eye sockets, nose and cheeks, onto the swapped face (d10 into s18: nearer the target in
-13 of 13 frames by the ArcFace-style recogniser; at a sixth, 0; at a ninth, 5); a third
-lost the shade on a cheek turned from the light.
+its eye sockets, nose and cheeks, onto the swapped face (d10 into s18, the user's tone kept:
+nearer the user by the ArcFace-style recogniser in 13 of 13 frames at a sixth, 8 at a
+ninth); a third lost the shade on a cheek turned from the light.
 
 That ratio also carries the difference of the two people's skin: how light or dark, how
 warm or pale. A person's complexion is part of how they are recognised: with the target's
@@ -17,7 +17,7 @@ tone the swapped face read as the target to an ArcFace-style recogniser in every
 (d14 onto d3: 0 of 13 frames nearer the user; d0 onto s32: 0 of 13). So the face keeps
 `TONE_KEEP` of the user's own tone relative to the target's (the ratio of the two skins'
 mean colours, the same for the whole face, in full from a little inside the outline), and
-`SkinTone` gives the rest of the target's visible skin (neck, ears, the forehead above the
+`tone.shift_skin` gives the rest of the target's visible skin (neck, ears, the forehead above the
 mask) the same shift, so that the face is not an island on a differently coloured head.
 
 The blur runs at a quarter of the window's size: it only carries low frequencies anyway.
@@ -71,7 +71,7 @@ class Relighter:
         self._level: np.ndarray | None = None
         self.tone = np.ones(3, np.float32)
         """Per channel, what the face kept of the user's tone in the last frame: the target's
-        other skin is multiplied by it (`SkinTone`)."""
+        other skin is multiplied by it (`tone.shift_skin`)."""
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
                  skin: np.ndarray, face_xy: np.ndarray, face_size: float) -> np.ndarray:
