@@ -28,7 +28,11 @@ ZONES = ("lips", "eyes", "brows", "cheeks", "forehead")
 """The texture's zones that an expression changes; the rest (temples, jaw, the sides toward
 the ears) takes any photo."""
 
-OPEN_MOUTH = 0.08  # inner-lip gap in eye distances: lips slightly parted at rest read 0.06
+OPEN_MOUTH = 0.03
+"""Inner-lip gap in eye distances from which the lips count as apart: closed lips read under
+0.01 in every shared set; lips parted by 0.055 (three of d3's selfies) painted a dark gap
+into the texture that dlib's 68 points read as an open mouth on a closed one (s18-d3:
+false openings in 25 % of frames)."""
 WIDE_OPEN = 0.15  # a mouth this open stretches the cheeks too
 SMILE = 0.025  # lip corners raised this much above the set's resting level (its lower quartile)
 PURSED_WIDTH, PURSED_HEIGHT = 0.9, 1.03  # mouth narrower and lips fuller than the set's usual
