@@ -43,6 +43,10 @@ first 3.6 s; d0 into s32, d14 into d3, d3 into d12, d10 into s18): 0 (the target
 keeps the face nearer the user in 0, 0, 4 and 13 frames; 0.5 in 0, 2, 11, -; 0.8 in 11, 12,
 11, 13; 0.9 in 13, -, 11, -. With the level matched and only the hue kept: 0 of 13 on d0
 into s32. Lower shares would need the tone of the target's whole head to follow less."""
+TONE_RANGE = (0.7, 1.45)
+"""At most this much darker or lighter per channel: selfies far lighter than the footage are
+often overexposed or filtered as much as they are fair, and a face lit 2.6 times bluer than
+its scene glows (d14 into d3); the shift also scales the frame's noise it carries."""
 TONE_INSIDE = 2.0
 """How far inside the outline the tone is kept in full: the skin mask blurred by a tenth of
 the face and raised to reach 1 at half its peak."""
@@ -97,8 +101,12 @@ class Relighter:
         if self._level is not None:
             level = self._level * (level / self._level) ** FOLLOW
         self._level = level
-        self.tone = (1.0 / np.maximum(level, 1e-3) ** TONE_KEEP).astype(np.float32)
-        inside = cv2.GaussianBlur(m, (0, 0), max(face_size / 10 / _DOWN, 1.0))
+        self.tone = np.clip(1.0 / np.maximum(level, 1e-3) ** TONE_KEEP,
+                            *TONE_RANGE).astype(np.float32)
+        # where the tone is kept: the identity's skin (fixed on the face, unlike `m`, whose
+        # likeness test changes frame to frame: a kept tone that moved with it flickered)
+        plain = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
+        inside = cv2.GaussianBlur(plain, (0, 0), max(face_size / 10 / _DOWN, 1.0))
         inside = np.clip(inside / max(float(inside.max()), 1e-6) * TONE_INSIDE, 0.0, 1.0)
         gain = gain * self.tone ** inside[..., None]
         return pixels * cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR)

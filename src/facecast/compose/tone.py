@@ -23,6 +23,9 @@ _DOWN = 4
 AROUND = (0.7, 0.5, 1.6)
 """The window, in face sizes beyond the face's box: to each side, above, below (the neck)."""
 SHADOW_DARKER = 0.35  # as in relighting: a shadowed neck is still skin
+TOLERANCE = 35.0
+"""Lab distance from the face's skin at which a pixel is 1/e skin: wider than the face's own
+test (22), so that a neck in shade, warmer or paler than the cheeks, shifts in full."""
 
 
 def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
@@ -49,7 +52,7 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
     oval = cv2.erode(oval, np.ones((3, 3), np.uint8))
     if oval.sum() < 16:
         return
-    weight = skin_likeness(rgb, oval, darker=SHADOW_DARKER, shadow=np.inf)
+    weight = skin_likeness(rgb, oval, tolerance=TOLERANCE, darker=SHADOW_DARKER, shadow=np.inf)
     if person is not None:
         weight *= cv2.resize(person[region.slices].astype(np.float32), small,
                              interpolation=cv2.INTER_AREA)

@@ -175,10 +175,11 @@ def cheek_neck_delta_e(original: np.ndarray, swapped: np.ndarray, points: np.nda
                        ) -> tuple[float, float] | None:
     """CIE76 ΔE between the cheeks and the neck below the chin: (original, swapped).
 
-    The neck is the skin a viewer compares the face with; the swap never touches it below
-    the jaw, so a larger ΔE in the swap than in the original is a face of the wrong tone.
-    Neck pixels count only where the original's colour is close to its own cheeks' (not a
-    beard, collar or background); None when too few are left.
+    The neck is the skin a viewer compares the face with: a larger ΔE in the swap than in
+    the original is a face of another tone than its neck (the swap shifts the neck to the
+    user's tone too, so each video's cheeks are compared with its own neck). Neck pixels
+    count only where the original's colour is close to its own cheeks' (not a beard, collar
+    or background); None when too few are left.
     """
     h, w = original.shape[:2]
     width = face_width(points)
@@ -203,9 +204,10 @@ def cheek_neck_delta_e(original: np.ndarray, swapped: np.ndarray, points: np.nda
     skin = np.linalg.norm(neck_pixels - cheek_o, axis=1) < 25.0
     if skin.sum() < 30:
         return None
-    neck = np.median(neck_pixels[skin], axis=0)
+    neck_o = np.median(neck_pixels[skin], axis=0)
+    neck_s = np.median(lab_s[neck_mask > 0][skin], axis=0)
     cheek_s = np.median(lab_s[cheek_mask > 0], axis=0)
-    return float(np.linalg.norm(cheek_o - neck)), float(np.linalg.norm(cheek_s - neck))
+    return float(np.linalg.norm(cheek_o - neck_o)), float(np.linalg.norm(cheek_s - neck_s))
 
 
 SKIN_DISTANCE = 24.0
