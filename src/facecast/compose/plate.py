@@ -30,10 +30,13 @@ BROW_GROW = 0.03  # of the face size: brow hair past the mesh's brow
 LASH_GROW = 0.03  # lashes, liner and the lid's crease around the eye's contour
 LIP_GROW = (0.05, 0.025)  # the lips' border, and the mouth's corners creasing out sideways
 NOSTRIL_GROW = 0.015
+RIM = 0.008  # of the face size: the fade left at the rendered face's openings
 LIP_LINE = 0.02  # of the face size: how far from the rendered mouth's opening the target's
 # own lip line is the mouth's line (kept), not a second one
 FILL_REACH = 1 / 25  # of the face size: how far skin is looked for around a feature
 _DOWN = 4
+_SUB_BITS = 4  # polygon corners in sixteenths of a pixel: outlines follow the smoothed mesh
+_SUB = 1 << _SUB_BITS
 _NOSTRILS = (98, 97, 2, 326, 327, 294, 4, 64)
 
 
@@ -59,7 +62,7 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     strength = min(weight / FULL_FROM, 1.0)
     if strength <= 0.0:
         return alpha
-    local = np.round(landed[: L.N_MESH] - (region.x0, region.y0)).astype(np.int32)
+    local = np.round((landed[: L.N_MESH] - (region.x0, region.y0)) * _SUB).astype(np.int32)
     marks = _Marks(local, (region.h, region.w), face_size)
     lip_line = LIP_LINE * face_size
     if holes is None:
@@ -68,9 +71,10 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     else:
         opened = holes > 0
         mouth = (opened & marks.lips).astype(np.uint8)
-        # the target's eyeballs where the rendered eye is open too; its lips beside the
-        # rendered mouth's opening
-        shown = (marks.eyes & opened) | (_grown(mouth, lip_line, lip_line) > 0)
+        # whatever the rendered eyes' openings show is the target's eye (skin painted in
+        # over the lid the target has there moved with every blink and glance: flicker
+        # 1.07 -> 1.13 on s18); its lips beside the rendered mouth's opening
+        shown = opened | (_grown(mouth, lip_line, lip_line) > 0)
     features = marks.features & ~shown
     if not features.any():
         return alpha
@@ -80,7 +84,11 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     if fill is None:
         return alpha
     soft = max(face_size / 200, 0.7)
-    mask = cv2.GaussianBlur(features.astype(np.float32), (0, 0), soft) * ~shown
+    # what the openings show meets the fill over a pixel or two: the mesh moves their
+    # outlines in whole pixels, and a hard edge there jumps with them
+    rim = max(face_size * RIM, 1.0)
+    mask = cv2.GaussianBlur(features.astype(np.float32), (0, 0), soft)
+    mask *= smoothstep(cv2.distanceTransform((~shown).astype(np.uint8), cv2.DIST_L2, 3) / rim)
     if keep is not None:
         mask *= 1.0 - keep
     mask *= strength
@@ -88,6 +96,7 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     window[...] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
     lids = _above((opened & marks.lashes).astype(np.uint8), LASH_GROW * face_size)
     cover = cv2.GaussianBlur((lids & ~opened & marks.lashes).astype(np.float32), (0, 0), soft)
+    cover *= smoothstep(cv2.distanceTransform((~opened).astype(np.uint8), cv2.DIST_L2, 3) / rim)
     return np.maximum(alpha, cover * mask * covered)
 
 
@@ -115,7 +124,7 @@ class _Marks:
             mask = np.zeros(shape, np.uint8)
             for g in groups:
                 points = cv2.convexHull(local[list(g)]) if hull else local[list(g)]
-                cv2.fillPoly(mask, [points], 1)
+                cv2.fillPoly(mask, [points], 1, shift=_SUB_BITS)
             return mask
 
         eyes = area(L.RIGHT_EYE, L.LEFT_EYE)
@@ -133,14 +142,14 @@ def _skin_fill(window: np.ndarray, local: np.ndarray, features: np.ndarray,
     """float32 RGB over the window: the skin around the features, spread over them."""
     h, w = features.shape
     face = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(face, [local[list(L.FACE_OVAL)]], 1)
+    cv2.fillPoly(face, [local[list(L.FACE_OVAL)]], 1, shift=_SUB_BITS)
     apart = FILL_REACH * face_size / 2  # the features' fringes and shadows stay out too
     skin = (face > 0) & (_grown(features.astype(np.uint8), apart, apart) == 0)
     if keep is not None:
         skin &= keep < 0.1
     small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
     src = cv2.resize(skin.astype(np.float32), small, interpolation=cv2.INTER_AREA)
-    src = (src > 0.99).astype(np.float32)
+    src = smoothstep(2 * src - 1)  # mostly skin; continuous, so the fill moves smoothly
     if src.sum() < 4:
         return None
     img = cv2.resize(window, small, interpolation=cv2.INTER_AREA).astype(np.float32)
