@@ -64,46 +64,61 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
         return alpha
     local = np.round((landed[: L.N_MESH] - (region.x0, region.y0)) * _SUB).astype(np.int32)
     marks = _Marks(local, (region.h, region.w), face_size)
-    lip_line = LIP_LINE * face_size
-    if holes is None:
-        opened = np.zeros(marks.eyes.shape, bool)
-        shown = marks.eyes | _grown(marks.mouth, lip_line, lip_line)
-    else:
-        opened = holes > 0
-        mouth = (opened & marks.lips).astype(np.uint8)
-        # whatever the rendered eyes' openings show is the target's eye (skin painted in
-        # over the lid the target has there moved with every blink and glance: flicker
-        # 1.07 -> 1.13 on s18); its lips beside the rendered mouth's opening
-        shown = opened | (_grown(mouth, lip_line, lip_line) > 0)
-    features = marks.features & ~shown
-    if not features.any():
+    box = _box(marks.features, 3 * max(face_size * LASH_GROW, 2.0))
+    if box is None:
         return alpha
     window = frame[region.slices]
     fill = _skin_fill(window, local, marks.features | marks.eyes | marks.mouth, keep,
-                      face_size)
+                      face_size, box)
     if fill is None:
         return alpha
+    features, lashes, eyes = marks.features[box], marks.lashes[box], marks.eyes[box]
+    if holes is None:
+        opened = np.zeros(eyes.shape, bool)
+        shown = eyes | marks.mouth[box]
+    else:
+        opened = holes[box] > 0
+        lip_line = max(int(LIP_LINE * face_size), 1) * 2 + 1
+        # whatever the rendered eyes' openings show is the target's eye (skin painted in
+        # over the lid the target has there moved with every blink and glance: flicker
+        # 1.07 -> 1.13 on s18); its lips beside the rendered mouth's opening
+        mouth = (opened & marks.lips[box]).astype(np.uint8)
+        shown = opened | (cv2.dilate(mouth, cv2.getStructuringElement(
+            cv2.MORPH_ELLIPSE, (lip_line, lip_line))) > 0)
     soft = max(face_size / 200, 0.7)
     # what the openings show meets the fill over a pixel or two: the mesh moves their
     # outlines in whole pixels, and a hard edge there jumps with them
     rim = max(face_size * RIM, 1.0)
-    mask = cv2.GaussianBlur(features.astype(np.float32), (0, 0), soft)
-    mask *= smoothstep(cv2.distanceTransform((~shown).astype(np.uint8), cv2.DIST_L2, 3) / rim)
+    mask = cv2.GaussianBlur((features & ~shown).astype(np.float32), (0, 0), soft)
+    mask *= _away(shown, rim)
     if keep is not None:
-        mask *= 1.0 - keep
+        mask *= 1.0 - keep[box]
     mask *= strength
-    mixed = window + mask[..., None] * (fill - window)
-    window[...] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
-    lids = _above((opened & marks.lashes).astype(np.uint8), LASH_GROW * face_size)
-    cover = cv2.GaussianBlur((lids & ~opened & marks.lashes).astype(np.float32), (0, 0), soft)
-    cover *= smoothstep(cv2.distanceTransform((~opened).astype(np.uint8), cv2.DIST_L2, 3) / rim)
-    return np.maximum(alpha, cover * mask * covered)
+    part = window[box]
+    mixed = part + mask[..., None] * (fill - part)
+    part[...] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+    lids = _above((opened & lashes).astype(np.uint8), LASH_GROW * face_size)
+    cover = cv2.GaussianBlur((lids & ~opened & lashes).astype(np.float32), (0, 0), soft)
+    cover *= _away(opened, rim) * mask * covered[box]
+    alpha = alpha.copy()
+    alpha[box] = np.maximum(alpha[box], cover)
+    return alpha
 
 
-def _grown(mask: np.ndarray, rx: float, ry: float) -> np.ndarray:
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
-                                       (max(int(rx), 1) * 2 + 1, max(int(ry), 1) * 2 + 1))
-    return cv2.dilate(mask, kernel)
+def _box(mask: np.ndarray, margin: float) -> tuple[slice, slice] | None:
+    """The window's rows and columns around `mask`'s pixels, `margin` wider; None if empty."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return None
+    m = int(margin) + 1
+    return (slice(max(rows[0] - m, 0), rows[-1] + m + 1),
+            slice(max(cols[0] - m, 0), cols[-1] + m + 1))
+
+
+def _away(mask: np.ndarray, rim: float) -> np.ndarray:
+    """0..1: 0 on `mask`, rising to 1 over `rim` pixels away from it."""
+    near = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), rim / 2)
+    return smoothstep(1.0 - 2.0 * near) * ~mask
 
 
 def _above(mask: np.ndarray, reach: float) -> np.ndarray:
@@ -115,48 +130,66 @@ def _above(mask: np.ndarray, reach: float) -> np.ndarray:
 class _Marks:
     """The target's features over the window, bool: `features` (brows, eye outlines with
     their lashes, lips and nostrils, grown by what lies past the mesh's lines), `lashes`
-    (the eyes' part of it), `lips` (the lips' part), and the openings `eyes` and `mouth`."""
+    (the eyes' part of it), `lips` (the lips' part), and the openings `eyes` and `mouth`.
+    Grown shapes are drawn with thick outlines (the sum with a disc), not dilated: a
+    tenth of the cost."""
 
     def __init__(self, local: np.ndarray, shape: tuple[int, int], face_size: float) -> None:
         s = face_size
 
-        def area(*groups: tuple[int, ...], hull: bool = False) -> np.ndarray:
+        def area(*groups: tuple[int, ...], grow: float = 0.0, hull: bool = False
+                 ) -> np.ndarray:
             mask = np.zeros(shape, np.uint8)
-            for g in groups:
-                points = cv2.convexHull(local[list(g)]) if hull else local[list(g)]
-                cv2.fillPoly(mask, [points], 1, shift=_SUB_BITS)
+            loops = [cv2.convexHull(local[list(g)]) if hull else local[list(g)]
+                     for g in groups]
+            cv2.fillPoly(mask, loops, 1, shift=_SUB_BITS)
+            if grow > 0:
+                cv2.polylines(mask, loops, True, 1, max(int(grow), 1) * 2 + 1, shift=_SUB_BITS)
             return mask
 
         eyes = area(L.RIGHT_EYE, L.LEFT_EYE)
-        lashes = _grown(eyes, LASH_GROW * s, LASH_GROW * s)
-        lips = _grown(area(L.LIPS_OUTER), LIP_GROW[0] * s, LIP_GROW[1] * s)
-        brows = _grown(area(L.RIGHT_BROW, L.LEFT_BROW, hull=True), BROW_GROW * s, BROW_GROW * s)
-        nostrils = _grown(area(_NOSTRILS, hull=True), NOSTRIL_GROW * s, NOSTRIL_GROW * s)
+        lashes = area(L.RIGHT_EYE, L.LEFT_EYE, grow=LASH_GROW * s)
+        lips = area(L.LIPS_OUTER, grow=LIP_GROW[1] * s)
+        # the mouth's corners crease on past the lips, along the line between them
+        corners = local[[L.MOUTH_LEFT, L.MOUTH_RIGHT]].astype(np.float64)
+        along = (corners[0] - corners[1]) / max(np.linalg.norm(corners[0] - corners[1]), 1.0)
+        reach = (LIP_GROW[0] - LIP_GROW[1]) * s * _SUB
+        for corner, sign in zip(corners, (1, -1), strict=True):
+            end = np.round(corner + sign * along * reach).astype(np.int32)
+            cv2.line(lips, tuple(int(v) for v in corner), tuple(int(v) for v in end), 1,
+                     max(int(LIP_GROW[1] * s), 1) * 2 + 1, shift=_SUB_BITS)
+        brows = area(L.RIGHT_BROW, L.LEFT_BROW, grow=BROW_GROW * s, hull=True)
+        nostrils = area(_NOSTRILS, grow=NOSTRIL_GROW * s, hull=True)
         self.features = (lashes | lips | brows | nostrils) > 0
         self.lashes, self.lips = lashes > 0, lips > 0
         self.eyes, self.mouth = eyes > 0, area(L.LIPS_INNER) > 0
 
 
 def _skin_fill(window: np.ndarray, local: np.ndarray, features: np.ndarray,
-               keep: np.ndarray | None, face_size: float) -> np.ndarray | None:
-    """float32 RGB over the window: the skin around the features, spread over them."""
+               keep: np.ndarray | None, face_size: float, box: tuple[slice, slice]
+               ) -> np.ndarray | None:
+    """float32 RGB over `box` of the window: the skin around the features, spread over
+    them. Worked out at a quarter of the size, from pixels of the face oval away from every
+    feature (their fringes and shadows too) and from what occlusion keeps."""
     h, w = features.shape
+    small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
     face = np.zeros((h, w), np.uint8)
     cv2.fillPoly(face, [local[list(L.FACE_OVAL)]], 1, shift=_SUB_BITS)
-    apart = FILL_REACH * face_size / 2  # the features' fringes and shadows stay out too
-    skin = (face > 0) & (_grown(features.astype(np.uint8), apart, apart) == 0)
+    skin = face.astype(np.float32)
     if keep is not None:
-        skin &= keep < 0.1
-    small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
-    src = cv2.resize(skin.astype(np.float32), small, interpolation=cv2.INTER_AREA)
-    src = smoothstep(2 * src - 1)  # mostly skin; continuous, so the fill moves smoothly
+        skin *= keep < 0.1
+    skin = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
+    near = cv2.resize(features.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST)
+    apart = max(int(FILL_REACH * face_size / 2 / _DOWN), 1) * 2 + 1
+    near = cv2.dilate(near, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (apart, apart)))
+    src = smoothstep(2 * skin - 1) * (near == 0)  # continuous: the fill moves smoothly
     if src.sum() < 4:
         return None
     img = cv2.resize(window, small, interpolation=cv2.INTER_AREA).astype(np.float32)
     sigma = max(FILL_REACH * face_size / _DOWN, 1.0)
-    near = masked_blur(img, src, sigma)
+    close = masked_blur(img, src, sigma)
     far = masked_blur(img, src, 3 * sigma)
     # where no skin lies within reach (a brow's middle on a small face) the wider fill
     reached = smoothstep(cv2.GaussianBlur(src, (0, 0), sigma) / 0.15)[..., None]
-    fill = far + reached * (near - far)
-    return cv2.resize(fill, (w, h), interpolation=cv2.INTER_LINEAR)
+    fill = cv2.resize(far + reached * (close - far), (w, h), interpolation=cv2.INTER_LINEAR)
+    return fill[box]
