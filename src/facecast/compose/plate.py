@@ -10,9 +10,9 @@ a closed eye, a second lip line at the mouth's corners). So before blending, the
 the face loses those features: each is filled with the skin around it (normalised
 convolution at a quarter of the size, so the fill is as steady as the mesh that places it).
 
-What shows through the mesh's holes stays: the target's eyeballs, teeth and tongue, where
-they are both inside the target's own eye or lip opening and inside the rendered face's. What
-occlusion keeps (hands, hair, the target's glasses) stays in front, unfilled.
+What shows through the rendered face's openings stays: the target's eyes, teeth and tongue,
+and its lip line beside the mouth's opening. What occlusion keeps (hands, hair, the target's
+glasses) stays in front, unfilled.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ FULL_FROM = 0.5  # blend weight from which the features are wholly painted out: 
 # brings them back with the target's face, instead of popping in when the swap stops
 BROW_GROW = 0.03  # of the face size: brow hair past the mesh's brow
 LASH_GROW = 0.03  # lashes, liner and the lid's crease around the eye's contour
-LIP_GROW = (0.05, 0.025)  # the lips' border, and the mouth's corners creasing out sideways
+LIP_GROW = (0.05, 0.025)  # the mouth's corners creasing out sideways, and the lips' border
 NOSTRIL_GROW = 0.015
 RIM = 0.008  # of the face size: the fade left at the rendered face's openings
 LIP_LINE = 0.02  # of the face size: how far from the rendered mouth's opening the target's
