@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from facecast.compose import blend, shift_skin
+from facecast.compose.plate import clean_plate
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
@@ -124,12 +125,13 @@ class FaceSwapper:
             return 0.0
         before = face
         unwarped = rgb
+        landed = face.xy
         if self.params.shape_strength > 0:
             # the warp's bilinear resampling softens the frame's grain (to about 2/3): the
             # detail the face takes on comes from the frame as it was
             unwarped = rgb.copy()
             pinned = (occluded.region, occluded.pinned) if occluded else None
-            warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
+            landed = warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
             face = Face(shaped)
         rendered = self.engine.render(rgb, face, identity)
         if rendered is None:
@@ -147,7 +149,9 @@ class FaceSwapper:
                    (occluded.region, occluded.low) if occluded else None)
         pixels = track.detail(unwarped[region.slices], region, pixels, rendered.covered,
                               (before.xy, face.xy), face.size)
-        blend(rgb, region, pixels, rendered.alpha * weight, rendered.covered, face.size, keep,
+        alpha = clean_plate(rgb, region, landed, rendered.alpha, rendered.covered,
+                            rendered.holes, keep[0] if keep else None, face.size, weight)
+        blend(rgb, region, pixels, alpha * weight, rendered.covered, face.size, keep,
               rendered.holes)
         return weight
 

@@ -32,7 +32,6 @@ FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
 FOLLOW = 0.1  # per frame: the sharpness ratio is a property of the clip, it moves slowly
 SHARPNESS_RANGE = (0.3, 1.0)  # the texture's fine band is never made sharper than it is
-_NOSTRILS = (98, 97, 2, 326, 327, 294, 4, 64)
 
 
 class DetailMatcher:
@@ -102,7 +101,7 @@ def _features(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) 
     for xy in meshes:
         local = np.round(xy - (region.x0, region.y0)).astype(np.int32)
         for group in (L.RIGHT_EYE, L.LEFT_EYE, L.RIGHT_BROW, L.LEFT_BROW, L.LIPS_OUTER,
-                      _NOSTRILS):
+                      L.NOSTRILS):
             cv2.fillConvexPoly(mask, cv2.convexHull(local[list(group)]), 1)
     grow = max(int(face_size * 0.03), 1) * 2 + 1
     mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))

@@ -31,6 +31,8 @@ RIGHT_LIDS = ((159, 145), (158, 153), (160, 144))  # upper and lower lid points,
 LEFT_LIDS = ((386, 374), (385, 380), (387, 373))
 NOSE = (168, 193, 245, 129, 64, 98, 97, 2, 326, 327, 294, 358, 465, 417)
 """The nose's outline, from between the eyes around the wings to below the tip."""
+NOSTRILS = (98, 97, 2, 326, 327, 294, 4, 64)
+"""Around the nostrils and under the tip: dark in every face, a feature, not skin."""
 BROW_INNER = (55, 285)  # the inner ends of the right and left brows
 RIGHT_IRIS = tuple(range(468, 473))
 LEFT_IRIS = tuple(range(473, 478))

@@ -75,19 +75,22 @@ def _jaw_weight(neutral: np.ndarray) -> np.ndarray:
 
 def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
                 pinned: tuple[Region, np.ndarray] | None = None, *, spread: float = 10.0,
-                grid: int = _GRID) -> None:
-    """Warp the frame in place so that content at `old_xy` moves to `new_xy`, smoothly.
+                grid: int = _GRID) -> np.ndarray:
+    """Warp the frame in place so that content at `old_xy` moves to `new_xy`, smoothly;
+    returns where the content at `old_xy` landed.
 
     `pinned` (a window and a 0..1 mask over it) marks pixels that must not move: an
     occluder in front of the face keeps its shape. The displacements are spread by a
     Gaussian of (points' extent / `spread`) over a grid of `grid` pixels: a whole-face shape
     change wants the default; a local one (an eye, the lips) a larger `spread` and a finer
-    grid, or neighbouring points' opposite moves would average out.
+    grid, or neighbouring points' opposite moves would average out. The field is smooth,
+    so content lands near `new_xy`, not on it: a brow between an eye that moved down and a
+    forehead that stayed lands a few pixels off the mesh's brow (what the swap must hide).
     """
     size = float(np.ptp(old_xy[:, 0]) + np.ptp(old_xy[:, 1])) / 2
     region = Region.around(np.vstack([old_xy, new_xy]), frame.shape[:2], margin=0.3)
     if region.w < 2 * grid or region.h < 2 * grid:
-        return
+        return old_xy.astype(np.float32)
     gw, gh = region.w // grid + 1, region.h // grid + 1
     disp = (new_xy - old_xy).astype(np.float32)
     cells = np.clip(((new_xy - (region.x0, region.y0)) / grid).astype(int), 0, [gw - 1, gh - 1])
@@ -110,3 +113,8 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     window = frame[region.slices]
     window[...] = cv2.remap(frame, gx - field[..., 0], gy - field[..., 1], cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_REPLICATE)
+    # the pixel at x shows the content from x - field(x): content at p lands near
+    # p + field(new), its intended place being where the field is read
+    at = np.round(new_xy - (region.x0, region.y0)).astype(int)
+    at = np.clip(at, 0, [region.w - 1, region.h - 1])
+    return (old_xy + field[at[:, 1], at[:, 0]]).astype(np.float32)

@@ -1,0 +1,194 @@
+"""A clean plate: the frame under the swap, with the target's own features painted out.
+
+The rendered face does not hide the frame everywhere: its alpha is below 1 where the selfies
+saw a texel poorly, it fades to 0 toward the eye and mouth openings (on a closed eye the
+whole opening is that fade), and the low band mixes wider than the detail. Wherever the frame
+shows through, the target's brows, lashes, lip lines and nostrils showed beside the user's:
+shape transfer puts the user's features where the user has them, and the frame warp, smooth
+and broad, leaves the target's a few pixels from them (a faint second face: two lash lines on
+a closed eye, a second lip line at the mouth's corners). So before blending, the frame under
+the face loses those features: each is filled with the skin around it (normalised
+convolution at a quarter of the size, so the fill is as steady as the mesh that places it).
+
+What shows through the rendered face's openings stays: the target's eyes, teeth and tongue,
+and its lip line beside the mouth's opening. What occlusion keeps (hands, hair, the target's
+glasses) stays in front, unfilled.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facecast.faces import landmarks as L
+from facecast.faces.raster import Region
+from facecast.imaging import masked_blur, smoothstep
+
+FULL_FROM = 0.5  # blend weight from which the features are wholly painted out: a profile fade
+# brings them back with the target's face, instead of popping in when the swap stops
+BROW_GROW = 0.03  # of the face size: brow hair past the mesh's brow
+LASH_GROW = 0.03  # lashes, liner and the lid's crease around the eye's contour
+LIP_GROW = (0.05, 0.025)  # the mouth's corners creasing out sideways, and the lips' border
+NOSTRIL_GROW = 0.015
+RIM = 0.008  # of the face size: the fade left at the rendered face's openings
+LIP_LINE = 0.02  # of the face size: how far from the rendered mouth's opening the target's
+# own lip line is the mouth's line (kept), not a second one
+FILL_REACH = 1 / 25  # of the face size: how far skin is looked for around a feature
+_DOWN = 4
+_SUB_BITS = 4  # polygon corners in sixteenths of a pixel: outlines follow the smoothed mesh
+_SUB = 1 << _SUB_BITS
+
+
+def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np.ndarray,
+                covered: np.ndarray, holes: np.ndarray | None, keep: np.ndarray | None,
+                face_size: float, weight: float) -> np.ndarray:
+    """Paint the target's brows, eye outlines, lips and nostrils out of `frame[region]`, in
+    place, with the skin around them; returns the rendered face's `alpha`, raised to 1 over
+    the upper lids.
+
+    The texture's lashes lie at the mesh's eye openings, where its alpha fades to 0 (on a
+    closed eye the whole lash line): over the painted-out frame they would fade into bare
+    skin, so above each opening the rendered face covers in full. The lower lids keep the
+    fade (their texels' rim is often the selfies' eye white). Beside the mouth's opening the
+    target's lip line stays: the texture has no dark line where lips meet (its mouth is a
+    hole), and a closed mouth would read as one lip.
+
+    `landed`: the target's mesh points where its features now are in the frame (after the
+    shape warp); `covered`: where the rendered face is drawn; `holes`: its openings (0/1 over
+    `region`); `keep` (0..1 over `region`): what occlusion keeps in front; `weight`: the
+    swap's blend weight.
+    """
+    strength = min(weight / FULL_FROM, 1.0)
+    if strength <= 0.0:
+        return alpha
+    local = np.round((landed[: L.N_MESH] - (region.x0, region.y0)) * _SUB).astype(np.int32)
+    marks = _Marks(local, (region.h, region.w), face_size)
+    box = _box(marks.features, 3 * max(face_size * LASH_GROW, 2.0))
+    if box is None:
+        return alpha
+    window = frame[region.slices]
+    fill = _skin_fill(window, local, marks.features | marks.eyes | marks.mouth, keep,
+                      face_size, box)
+    if fill is None:
+        return alpha
+    features, lashes, eyes = marks.features[box], marks.lashes[box], marks.eyes[box]
+    if holes is None:
+        opened = np.zeros(eyes.shape, bool)
+        shown = eyes | marks.mouth[box]
+    else:
+        opened = holes[box] > 0
+        lip_line = max(int(LIP_LINE * face_size), 1) * 2 + 1
+        # whatever the rendered eyes' openings show is the target's eye (skin painted in
+        # over the lid the target has there moved with every blink and glance: flicker
+        # 1.07 -> 1.13 on s18); its lips beside the rendered mouth's opening
+        mouth = (opened & marks.lips[box]).astype(np.uint8)
+        shown = opened | (cv2.dilate(mouth, cv2.getStructuringElement(
+            cv2.MORPH_ELLIPSE, (lip_line, lip_line))) > 0)
+    soft = max(face_size / 200, 0.7)
+    # what the openings show meets the fill over a pixel or two: the mesh moves their
+    # outlines in whole pixels, and a hard edge there jumps with them
+    rim = max(face_size * RIM, 1.0)
+    mask = cv2.GaussianBlur((features & ~shown).astype(np.float32), (0, 0), soft)
+    mask *= _away(shown, rim)
+    if keep is not None:
+        mask *= 1.0 - keep[box]
+    mask *= strength
+    part = window[box]
+    mixed = part + mask[..., None] * (fill - part)
+    part[...] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+    lids = _above((opened & lashes).astype(np.uint8), LASH_GROW * face_size)
+    cover = cv2.GaussianBlur((lids & ~opened & lashes).astype(np.float32), (0, 0), soft)
+    cover *= _away(opened, rim) * mask * covered[box]
+    alpha = alpha.copy()
+    alpha[box] = np.maximum(alpha[box], cover)
+    return alpha
+
+
+def _box(mask: np.ndarray, margin: float) -> tuple[slice, slice] | None:
+    """The window's rows and columns around `mask`'s pixels, `margin` wider; None if empty."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return None
+    m = int(margin) + 1
+    return (slice(max(rows[0] - m, 0), rows[-1] + m + 1),
+            slice(max(cols[0] - m, 0), cols[-1] + m + 1))
+
+
+def _away(mask: np.ndarray, rim: float) -> np.ndarray:
+    """0..1: 0 on `mask`, rising to 1 over `rim` pixels away from it."""
+    near = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), rim / 2)
+    return smoothstep(1.0 - 2.0 * near) * ~mask
+
+
+def _above(mask: np.ndarray, reach: float) -> np.ndarray:
+    """bool: `mask` spread upward by `reach` pixels (a pixel is on if one below it is)."""
+    n = max(int(reach), 1) + 1
+    return cv2.dilate(mask, np.ones((n, 1), np.uint8), anchor=(0, 0)) > 0
+
+
+class _Marks:
+    """The target's features over the window, bool: `features` (brows, eye outlines with
+    their lashes, lips and nostrils, grown by what lies past the mesh's lines), `lashes`
+    (the eyes' part of it), `lips` (the lips' part), and the openings `eyes` and `mouth`.
+    Grown shapes are drawn with thick outlines (the sum with a disc), not dilated: a
+    tenth of the cost."""
+
+    def __init__(self, local: np.ndarray, shape: tuple[int, int], face_size: float) -> None:
+        s = face_size
+
+        def area(*groups: tuple[int, ...], grow: float = 0.0, hull: bool = False
+                 ) -> np.ndarray:
+            mask = np.zeros(shape, np.uint8)
+            loops = [cv2.convexHull(local[list(g)]) if hull else local[list(g)]
+                     for g in groups]
+            cv2.fillPoly(mask, loops, 1, shift=_SUB_BITS)
+            if grow > 0:
+                cv2.polylines(mask, loops, True, 1, max(int(grow), 1) * 2 + 1, shift=_SUB_BITS)
+            return mask
+
+        eyes = area(L.RIGHT_EYE, L.LEFT_EYE)
+        lashes = area(L.RIGHT_EYE, L.LEFT_EYE, grow=LASH_GROW * s)
+        lips = area(L.LIPS_OUTER, grow=LIP_GROW[1] * s)
+        # the mouth's corners crease on past the lips, along the line between them
+        corners = local[[L.MOUTH_LEFT, L.MOUTH_RIGHT]].astype(np.float64)
+        along = (corners[0] - corners[1]) / max(np.linalg.norm(corners[0] - corners[1]), 1.0)
+        reach = (LIP_GROW[0] - LIP_GROW[1]) * s * _SUB
+        for corner, sign in zip(corners, (1, -1), strict=True):
+            end = np.round(corner + sign * along * reach).astype(np.int32)
+            cv2.line(lips, tuple(int(v) for v in corner), tuple(int(v) for v in end), 1,
+                     max(int(LIP_GROW[1] * s), 1) * 2 + 1, shift=_SUB_BITS)
+        brows = area(L.RIGHT_BROW, L.LEFT_BROW, grow=BROW_GROW * s, hull=True)
+        nostrils = area(L.NOSTRILS, grow=NOSTRIL_GROW * s, hull=True)
+        self.features = (lashes | lips | brows | nostrils) > 0
+        self.lashes, self.lips = lashes > 0, lips > 0
+        self.eyes, self.mouth = eyes > 0, area(L.LIPS_INNER) > 0
+
+
+def _skin_fill(window: np.ndarray, local: np.ndarray, features: np.ndarray,
+               keep: np.ndarray | None, face_size: float, box: tuple[slice, slice]
+               ) -> np.ndarray | None:
+    """float32 RGB over `box` of the window: the skin around the features, spread over
+    them. Worked out at a quarter of the size, from pixels of the face oval away from every
+    feature (their fringes and shadows too) and from what occlusion keeps."""
+    h, w = features.shape
+    small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
+    face = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(face, [local[list(L.FACE_OVAL)]], 1, shift=_SUB_BITS)
+    skin = face.astype(np.float32)
+    if keep is not None:
+        skin *= keep < 0.1
+    skin = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
+    near = cv2.resize(features.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST)
+    apart = max(int(FILL_REACH * face_size / 2 / _DOWN), 1) * 2 + 1
+    near = cv2.dilate(near, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (apart, apart)))
+    src = smoothstep(2 * skin - 1) * (near == 0)  # continuous: the fill moves smoothly
+    if src.sum() < 4:
+        return None
+    img = cv2.resize(window, small, interpolation=cv2.INTER_AREA).astype(np.float32)
+    sigma = max(FILL_REACH * face_size / _DOWN, 1.0)
+    close = masked_blur(img, src, sigma)
+    far = masked_blur(img, src, 3 * sigma)
+    # where no skin lies within reach (a brow's middle on a small face) the wider fill
+    reached = smoothstep(cv2.GaussianBlur(src, (0, 0), sigma) / 0.15)[..., None]
+    fill = cv2.resize(far + reached * (close - far), (w, h), interpolation=cv2.INTER_LINEAR)
+    return fill[box]
