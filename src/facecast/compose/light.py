@@ -42,7 +42,8 @@ face keeps. Measured with the ArcFace-style recogniser on four pairs (13 frames 
 first 3.6 s; d0 into s32, d14 into d3, d3 into d12, d10 into s18): 0 (the target's tone)
 keeps the face nearer the user in 0, 0, 4 and 13 frames; 0.5 in 0, 2, 11, -; 0.8 in 11, 12,
 11, 13; 0.9 in 13, -, 11, -. With the level matched and only the hue kept: 0 of 13 on d0
-into s32. Lower shares would need the tone of the target's whole head to follow less."""
+into s32. Within `TONE_RANGE`, d14 into d3 (selfies 2.6 times bluer than the footage) falls
+back to 0 of 13: there the glow would be the worse giveaway."""
 TONE_RANGE = (0.7, 1.45)
 """At most this much darker or lighter per channel: selfies far lighter than the footage are
 often overexposed or filtered as much as they are fair, and a face lit 2.6 times bluer than
@@ -62,7 +63,7 @@ class Relighter:
 
     The gain measured on a single frame wobbles with the skin masks and the frame's noise, and
     that wobble is flicker (measured on s18: 1.26 times the original's temporal noise with a
-    fresh gain per frame, 1.005 with no relighting, 0.97 as done here).
+    fresh gain per frame, 1.005 with no relighting, 0.97 with the gain carried).
     """
 
     def __init__(self) -> None:
@@ -103,8 +104,8 @@ class Relighter:
         self._level = level
         self.tone = np.clip(1.0 / np.maximum(level, 1e-3) ** TONE_KEEP,
                             *TONE_RANGE).astype(np.float32)
-        # where the tone is kept: the identity's skin (fixed on the face, unlike `m`, whose
-        # likeness test changes frame to frame: a kept tone that moved with it flickered)
+        # where the tone is kept: the identity's skin, fixed on the face (unlike `m`, whose
+        # likeness test changes from frame to frame)
         plain = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
         inside = cv2.GaussianBlur(plain, (0, 0), max(face_size / 10 / _DOWN, 1.0))
         inside = np.clip(inside / max(float(inside.max()), 1e-6) * TONE_INSIDE, 0.0, 1.0)
