@@ -19,6 +19,14 @@ def decoded(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
+def frames_between(path: Path, start: float, end: float) -> list[np.ndarray]:
+    """The frames of a clip whose time is in [start, end), as a trimmed swap has them."""
+    from facecast.media import VideoReader
+
+    with VideoReader(path, start=start, end=end) as reader:
+        return [f.image for f in reader]
+
+
 def write_clip(path: Path, frames: list[np.ndarray], fps: int = 30, crf: int = 0) -> None:
     """A lossless H.264 clip: what the test put in is exactly what the swap reads (at crf 0;
     the swap's own encoder setting, 20, makes a plain re-encode)."""

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from clips import MEDIA, needs_media
-from render_figures import frames
+from clips import MEDIA, frames_between, needs_media
 
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
@@ -66,7 +65,7 @@ def _edges(rgb: np.ndarray) -> np.ndarray:
 
 @needs_media
 def test_the_targets_brows_do_not_show_beside_the_swapped_ones(identity) -> None:
-    frame = frames(MEDIA / "videos" / "d3.mp4", 0.0, 0.04)[0]
+    frame = frames_between(MEDIA / "videos" / "d3.mp4", 0.0, 0.04)[0]
     with FaceMesher(video=False) as mesher:
         target = mesher.detect(frame)[0]
     engine = _PlainEngine()

@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clips import MEDIA, needs_media
+from clips import MEDIA, frames_between, needs_media
 
 from facecast.compose import blend
 from facecast.faces import FaceMesher
 from facecast.faces.raster import Region
-from facecast.media import VideoReader
 from facecast.params import SwapParams
 from facecast.pipeline import FaceSwapper
 from facecast.quality.fidelity import Fidelity
 from facecast.quality.report import MOUTH_CLOSED_68
-
-
-def frames(path, start: float, end: float) -> list[np.ndarray]:
-    """The frames of a clip whose time is in [start, end), as a trimmed swap has them."""
-    with VideoReader(path, start=start, end=end) as reader:
-        return [f.image for f in reader]
 
 
 def figures(original: list[np.ndarray], swapped: list[np.ndarray]) -> Fidelity:
@@ -40,7 +33,7 @@ def figures(original: list[np.ndarray], swapped: list[np.ndarray]) -> Fidelity:
 
 def _swapped(identity, clip: str, start: float, end: float
              ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    original = frames(MEDIA / "videos" / f"{clip}.mp4", start, end)
+    original = frames_between(MEDIA / "videos" / f"{clip}.mp4", start, end)
     swapper = FaceSwapper(identity, SwapParams(), video=True)
     out = []
     try:
