@@ -75,6 +75,8 @@ class FaceSwapper:
         self.tracks = {fid: FaceTrack(i.neutral, i.uv) for fid, i in self.roles.items()}
         self.weights: dict[int, float] = {}
         """Each swapped face's blend weight in the last frame, by face id."""
+        self.seen: list[Face] = []
+        """The last frame's faces, chosen or not (another person's neck keeps its tone)."""
         self.chosen: list[Face] = []
         """The last frame's faces that have a role, largest first (what `Looks` reshapes)."""
 
@@ -96,6 +98,7 @@ class FaceSwapper:
         """Swap in place, given what `look` found in this frame. Returns (a chosen face
         found, the largest blend weight used)."""
         cast = self.cast(t, faces)
+        self.seen = faces
         self.weights = {}
         self.chosen = sorted(cast.values(), key=lambda f: f.size, reverse=True)
         for fid, track in self.tracks.items():
@@ -117,6 +120,7 @@ class FaceSwapper:
     def swap_face(self, rgb: np.ndarray, t: float, face: Face, track: FaceTrack,
                   identity: Identity, scene: Scene | None = None) -> float:
         """Swap one face in place; returns the blend weight used."""
+        found = face
         face, weight = track.observe(face, t)
         occluded = track.occlusion.mask(rgb, face, scene)
         weight *= self.params.identity_strength
@@ -146,7 +150,8 @@ class FaceSwapper:
         pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
                              face.size)
         shift_skin(rgb, face, track.light.tone ** weight, scene.person if scene else None,
-                   (occluded.region, occluded.low) if occluded else None)
+                   (occluded.region, occluded.low) if occluded else None,
+                   [f for f in self.seen if f is not found])
         pixels = track.detail(unwarped[region.slices], region, pixels, rendered.covered,
                               (before.xy, face.xy), face.size)
         alpha = clean_plate(rgb, region, landed, rendered.alpha, rendered.covered,

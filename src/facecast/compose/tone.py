@@ -20,8 +20,9 @@ from facecast.faces.raster import Region
 from facecast.imaging import skin_likeness, smoothstep
 
 _DOWN = 4
-AROUND = (0.7, 0.5, 1.6)
-"""The window, in face sizes beyond the face's box: to each side, above, below (the neck)."""
+AROUND = (0.15, 0.5, 1.6)
+"""The window, in face sizes beyond the face's box: to each side (the ears, not the next
+person's neck), above, below (the neck)."""
 SHADOW_DARKER = 0.35  # as in relighting: a shadowed neck is still skin
 TOLERANCE = 35.0
 """Lab distance from the face's skin at which a pixel is 1/e skin: wider than the face's own
@@ -30,10 +31,12 @@ test (22), so that a neck in shade, warmer or paler than the cheeks, shifts in f
 
 def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
                person: np.ndarray | None = None,
-               keep: tuple[Region, np.ndarray] | None = None) -> None:
+               keep: tuple[Region, np.ndarray] | None = None,
+               others: list[Face] | None = None) -> None:
     """Multiply the person's skin around `face` by `tone` (per channel), in place; `keep`
     (a window and a 0..1 mask over it) is what passes in front of the face (a hand), which
-    stays exactly as it is, as the blend leaves it."""
+    stays exactly as it is, as the blend leaves it; skin nearer one of `others` (the frame's
+    other faces, in face sizes) is that person's and is left alone."""
     if np.allclose(tone, 1.0, atol=2e-3):
         return
     x, y, w, h = face.box
@@ -60,10 +63,28 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
                                  region.y0 + region.h < fh))
     weight = cv2.GaussianBlur(weight, (0, 0), 1.5)
     weight = cv2.resize(weight, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+    weight *= _own(face, others or [], region)
     if keep is not None:
         weight *= 1.0 - region.take(*keep)
     gain = np.exp(np.log(np.asarray(tone, np.float32)) * weight[..., None])
     window[...] = np.clip(window * gain + 0.5, 0, 255).astype(np.uint8)
+
+
+def _own(face: Face, others: list[Face], region: Region) -> np.ndarray:
+    """0/1 over the window: pixels nearer this face's box centre than any other's,
+    across (a neck hangs below its head, so height says nothing of whose it is), so one
+    person's tone never reaches a neighbour's neck."""
+    xs = np.arange(region.w, dtype=np.float32)[None, :] + region.x0
+
+    def reach(f: Face) -> np.ndarray:
+        x, _, w, _ = f.box
+        return np.abs(xs - (x + w / 2))
+
+    mine = reach(face)
+    own = np.ones_like(mine)
+    for other in others:
+        own *= mine <= reach(other)
+    return np.repeat(own, region.h, axis=0)
 
 
 def _edge_fade(size: tuple[int, int], inside: tuple[bool, bool, bool, bool]) -> np.ndarray:

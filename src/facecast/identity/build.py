@@ -168,7 +168,8 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
     readings = read_set([faces[i] for i in accepted])
     for i, reading in zip(accepted, readings, strict=True):
         reports[i].expression = reading.notes()
-    _check_zones(readings)
+    if len(readings) >= MIN_PHOTOS:  # one or two portraits (`--min-photos 1`) build as they are
+        _check_zones(readings)
 
     step(len(files), len(files) + 1, "texture")
     neutral = _neutral_shape([faces[i].points for i in accepted], readings)
