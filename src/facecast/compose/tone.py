@@ -63,11 +63,14 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
                                  region.y0 + region.h < fh))
     weight = cv2.GaussianBlur(weight, (0, 0), 1.5)
     weight = cv2.resize(weight, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
-    weight *= _own(face, others or [], region)
+    if others:
+        weight *= _own(face, others, region)
     if keep is not None:
         weight *= 1.0 - region.take(*keep)
-    gain = np.exp(np.log(np.asarray(tone, np.float32)) * weight[..., None])
-    window[...] = np.clip(window * gain + 0.5, 0, 255).astype(np.uint8)
+    # tone ** weight per channel, as 1 + weight * (tone - 1): within the 0.7-1.45 a tone may
+    # take, the two differ by under 5 % of the shift, and this is a fifth of the cost
+    gain = cv2.merge([1.0 + weight * float(t - 1.0) for t in tone])
+    window[...] = cv2.convertScaleAbs(cv2.multiply(window.astype(np.float32), gain))
 
 
 def _own(face: Face, others: list[Face], region: Region) -> np.ndarray:
