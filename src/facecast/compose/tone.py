@@ -35,8 +35,8 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
                others: list[Face] | None = None) -> None:
     """Multiply the person's skin around `face` by `tone` (per channel), in place; `keep`
     (a window and a 0..1 mask over it) is what passes in front of the face (a hand), which
-    stays exactly as it is, as the blend leaves it; skin nearer one of `others` (the frame's
-    other faces, in face sizes) is that person's and is left alone."""
+    stays exactly as it is, as the blend leaves it; skin nearer (across) one of `others`, the
+    frame's other faces, is that person's and is left alone."""
     if np.allclose(tone, 1.0, atol=2e-3):
         return
     x, y, w, h = face.box
