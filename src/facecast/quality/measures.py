@@ -13,8 +13,6 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 
-_RIGHT_EYE_LIDS = ((159, 145), (158, 153), (160, 144))
-_LEFT_EYE_LIDS = ((386, 374), (385, 380), (387, 373))
 _CHEEKS = (205, 425)
 DRIFT_POINTS = (L.NOSE_TIP, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER, L.LEFT_EYE_OUTER,
                 L.LEFT_EYE_INNER)
@@ -34,8 +32,8 @@ def face_width(points: np.ndarray) -> float:
 
 def eye_openness(points: np.ndarray) -> float:
     """Lid gap over eye width, both eyes averaged: about 0.3 open, under 0.1 closed."""
-    right = np.mean([_dist(points, a, b) for a, b in _RIGHT_EYE_LIDS])
-    left = np.mean([_dist(points, a, b) for a, b in _LEFT_EYE_LIDS])
+    right = np.mean([_dist(points, a, b) for a, b in L.RIGHT_LIDS])
+    left = np.mean([_dist(points, a, b) for a, b in L.LEFT_LIDS])
     right /= max(_dist(points, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER), 1e-6)
     left /= max(_dist(points, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER), 1e-6)
     return float((right + left) / 2)
