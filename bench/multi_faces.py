@@ -18,10 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from clips import side_by_side, write_clip
 
+from facecast.casting.face_list import find_faces
+from facecast.casting.selection import Cast
 from facecast.identity.build import build_identity
-from facecast.picker import find_faces
 from facecast.pipeline import swap_file
-from facecast.selection import Cast
 
 MEDIA = Path(os.environ.get("FACECAST_MEDIA", "../shared/media"))
 

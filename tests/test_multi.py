@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from clips import MEDIA, decoded, needs_media, side_by_side, write_clip
 
+from facecast.casting.face_list import FaceList, face_list
+from facecast.casting.selection import Cast, parse_faces, parse_map, roles
 from facecast.errors import ParamError
 from facecast.faces.embedding import distance, embed
 from facecast.identity.build import build_identity
 from facecast.media import read_image, write_image
 from facecast.params import SwapParams
-from facecast.picker import FaceList, face_list
 from facecast.pipeline import FaceSwapper, swap_file
-from facecast.selection import Cast, parse_faces, parse_map, roles
 
 pytestmark = needs_media
 

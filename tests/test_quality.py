@@ -20,7 +20,7 @@ from facecast.faces.scene import Scene, SceneReader
 from facecast.params import SwapParams
 from facecast.pipeline import FaceSwapper, swap_file
 from facecast.quality import evaluate
-from facecast.track import MAX_WEIGHT_STEP, FaceTrack
+from facecast.swap.track import MAX_WEIGHT_STEP, FaceTrack
 
 pytestmark = needs_media
 

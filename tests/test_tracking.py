@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from facecast.casting.face_list import FaceInfo, FaceList
 from facecast.faces.tracking import Tracker
-from facecast.picker import FaceInfo, FaceList
 
 FPS = 25.0
 FRAME = np.zeros((8, 8, 3), np.uint8)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from facecast.casting.face_list import FaceList
+from facecast.casting.selection import Cast
 from facecast.compose import blend, shift_skin
 from facecast.compose.plate import clean_plate
 from facecast.errors import FacecastError
@@ -32,14 +34,12 @@ from facecast.media import (
     read_image,
     write_image,
 )
+from facecast.media.sheet import ContactSheet
 from facecast.params import SwapParams
-from facecast.picker import FaceList
-from facecast.selection import Cast
-from facecast.sheet import ContactSheet
 from facecast.swap import MeshEngine
 from facecast.swap.base import Engine
 from facecast.swap.shape import warp_around
-from facecast.track import FaceTrack
+from facecast.swap.track import FaceTrack
 
 PHOTO_SHEET_H = 720  # px: a photo's sheet is one pair, large enough to see a group's faces
 

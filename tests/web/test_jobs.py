@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from facecast.jobs.context import Outcome
 from facecast.jobs.layout import Layout
 from facecast.jobs.models import JobRow
-from facecast.jobs.runners import Outcome
 from facecast.jobs.store import Store
 from facecast.jobs.worker import WorkerPool
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -13,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from facecast.api.routes import datasets, identities, jobs, looks, templates, videos
+from facecast.api.services import Services
 from facecast.api.session import SessionMiddleware
 from facecast.api.settings import Settings
 from facecast.errors import FacecastError
@@ -22,20 +23,6 @@ from facecast.jobs.worker import WorkerPool
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """What routes need, built once per app: reach it with `services(request)`."""
-
-    settings: Settings
-    store: Store
-    layout: Layout
-    pool: WorkerPool
-
-
-def services(request: Request) -> Services:
-    return request.app.state.services
 
 
 def validation_message(errors: list[dict]) -> str:
@@ -81,8 +68,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   for e in exc.errors()]
         return JSONResponse({"detail": validation_message(errors), "errors": errors},
                             status_code=422)
-
-    from facecast.api.routes import datasets, identities, jobs, looks, templates, videos
 
     for module in (identities, videos, templates, jobs, looks, datasets):
         app.include_router(module.router, prefix="/api")

@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from facecast.api.schemas import FaceOut, FacesOut
-from facecast.picker import FaceList, face_list
+from facecast.casting.face_list import FaceList, face_list
 
 _locks: defaultdict[Path, threading.Lock] = defaultdict(threading.Lock)
 _guard = threading.Lock()

@@ -13,9 +13,9 @@ from facecast.dataset.extract import collect_sources
 from facecast.dataset.job import build_dataset
 from facecast.dataset.params import DatasetParams
 from facecast.errors import DatasetError, FacecastError
+from facecast.jobs.context import Context, MissingInputError, Outcome
 from facecast.jobs.layout import Layout, remove
 from facecast.jobs.models import JobRow, VideoRow
-from facecast.jobs.runners import Context, MissingInputError, Outcome
 from facecast.jobs.signals import JobCancelled, JobInterrupted
 
 LOG = "log.txt"

@@ -37,7 +37,7 @@ class Layout:
         return self.root / "videos" / video_id
 
     def faces(self, video_id: str) -> Path:
-        """The video's face list (`facecast.picker`), kept for its face picker and swaps."""
+        """The video's face list (`casting.face_list`), kept for its face picker and swaps."""
         return self.video(video_id) / "faces"
 
     def results(self) -> Path:

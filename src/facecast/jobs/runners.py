@@ -7,13 +7,15 @@ A runner gets the job's row and a `Context`; it reports progress through `contex
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from facecast.casting.selection import Cast, cast_for
 from facecast.errors import FacecastError, IdentityError
 from facecast.identity.build import build_identity
 from facecast.identity.model import Identity, load
+from facecast.jobs.context import Context, MissingInputError, Outcome
+from facecast.jobs.datasets import run as run_dataset
 from facecast.jobs.layout import Layout, remove
 from facecast.jobs.models import IdentityRow, JobRow, VideoRow
 from facecast.jobs.signals import JobCancelled, JobInterrupted
@@ -23,7 +25,6 @@ from facecast.media import media_kind, read_image
 from facecast.params import EditParams, SwapParams
 from facecast.pipeline import swap_file
 from facecast.quality import evaluate
-from facecast.selection import Cast, cast_for
 from facecast.templates import get_template
 
 SWAP_SHARE = 0.6
@@ -31,31 +32,10 @@ SWAP_SHARE = 0.6
 measures the result against the original at about two thirds of the swap's speed."""
 
 
-@dataclass
-class Context:
-    store: Store
-    layout: Layout
-    progress: Callable[[float], None]
-    min_photos: int = 5
-    max_photos: int = 15
-
-
-@dataclass
-class Outcome:
-    """What a finished job records: its result file and kind, and any warnings."""
-
-    result: str | None = None
-    result_kind: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    report: dict[str, Any] | None = None
-
-
 NO_REPORT = ("no quality report: it compares the result with the original pixel for pixel, "
              "and the result was made smaller (adjustments.resolution)")
 
 
-class MissingInputError(FacecastError):
-    """Something the job needs was deleted while it waited."""
 
 
 def build(job: JobRow, ctx: Context) -> Outcome:
@@ -176,10 +156,8 @@ def edit(job: JobRow, ctx: Context) -> Outcome:
 
 
 def dataset(job: JobRow, ctx: Context) -> Outcome:
-    """Extract, filter and cluster faces (see `jobs.datasets`, which imports this module)."""
-    from facecast.jobs.datasets import run
-
-    return run(job, ctx)
+    """Extract, filter and cluster faces (see `jobs.datasets`)."""
+    return run_dataset(job, ctx)
 
 
 RUNNERS: dict[str, Callable[[JobRow, Context], Outcome]] = {

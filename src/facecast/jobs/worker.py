@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 
 from facecast.errors import FacecastError
+from facecast.jobs.context import Context, Outcome
 from facecast.jobs.layout import Layout
 from facecast.jobs.models import JobRow
-from facecast.jobs.runners import RUNNERS, Context, Outcome
+from facecast.jobs.runners import RUNNERS
 from facecast.jobs.signals import JobCancelled, JobInterrupted
 from facecast.jobs.store import Store
 

@@ -22,8 +22,8 @@ from facecast.media import (
     read_image,
     write_image,
 )
+from facecast.media.sheet import ContactSheet
 from facecast.params import EditParams
-from facecast.sheet import ContactSheet
 
 NO_FACE = "no face was found, so the sliders and the face-only style changed nothing"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from facecast.faces.mesh import Face
+from facecast.media.sheet import ContactSheet
 from facecast.quality.report import QualityReport, target_text
-from facecast.sheet import ContactSheet
 
 _CLOSE_UP_PAD = 0.6  # of the face's size, on each side: hairline, jaw and neck in view
 

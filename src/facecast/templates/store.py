@@ -9,11 +9,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from facecast.casting.face_list import THUMB, crop, face_list
+from facecast.casting.thumbs import poster_frame, write_thumbnail
 from facecast.errors import TemplateError
 from facecast.faces.mesh import FaceDetector
 from facecast.home import home
 from facecast.media import probe_video
-from facecast.picker import THUMB, crop, face_list
 from facecast.templates.manifest import (
     Manifest,
     builtin_manifests,
@@ -21,7 +22,6 @@ from facecast.templates.manifest import (
     sha256,
     slug,
 )
-from facecast.thumbs import poster_frame, write_thumbnail
 
 MANIFEST = "manifest.json"
 
@@ -51,7 +51,7 @@ class Template:
 
     @property
     def faces_folder(self) -> Path:
-        """Where its face list is kept (`facecast.picker`)."""
+        """Where its face list is kept (`facecast.casting.face_list`)."""
         return self.folder / "faces"
 
 

@@ -14,10 +14,10 @@ from fastapi.responses import FileResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
-from facecast.api.app import Services, services
 from facecast.api.folders import dataset_root, listing, resolve_under
 from facecast.api.routes.jobs import job_updates, owned_job
 from facecast.api.schemas import JobAccepted
+from facecast.api.services import Services, services
 from facecast.api.session import session_id
 from facecast.dataset.params import DatasetParams
 from facecast.errors import MediaError

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from facecast.api.app import Services, services
 from facecast.api.schemas import Created, IdentityOut
+from facecast.api.services import Services, services
 from facecast.api.session import session_id
 from facecast.api.uploads import check_photo, clear, save_upload
 from facecast.identity.build import check_count

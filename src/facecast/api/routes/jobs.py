@@ -12,16 +12,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from sse_starlette import EventSourceResponse
 
-from facecast.api.app import Services, services
 from facecast.api.faces import listed
 from facecast.api.routes.videos import MEDIA_TYPES
 from facecast.api.schemas import JobAccepted, JobOut, SwapRequest
+from facecast.api.services import Services, services
 from facecast.api.session import session_id
+from facecast.casting.selection import Selection, parse_faces, roles
 from facecast.jobs.layout import remove
 from facecast.jobs.models import FINISHED, IdentityRow, JobRow, VideoRow
 from facecast.media import probe_video, read_image
 from facecast.params import EditParams
-from facecast.selection import Selection, parse_faces, roles
 from facecast.templates import get_template
 
 router = APIRouter(tags=["jobs"])

@@ -9,15 +9,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
-from facecast.api.app import Services, services
 from facecast.api.routes.jobs import _check_trim
 from facecast.api.schemas import EditRequest, JobAccepted, PreviewRequest, Target
+from facecast.api.services import Services, services
 from facecast.api.session import session_id
 from facecast.errors import MediaError
 from facecast.identity.model import Identity
 from facecast.jobs.models import IdentityRow, VideoRow
+from facecast.looks.preview import Previewer, jpeg
 from facecast.media import probe_video
-from facecast.preview import Previewer, jpeg
 from facecast.templates import get_template
 
 router = APIRouter(tags=["looks"])

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse
 
-from facecast.api.app import Services, services
 from facecast.api.faces import face_thumbnail, faces_of
 from facecast.api.schemas import FacesOut, TemplateOut
+from facecast.api.services import Services, services
 from facecast.templates import Template, face_picture, get_template, list_templates, thumbnail
 
 router = APIRouter(tags=["templates"])

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from facecast.api.app import Services, services
 from facecast.api.faces import face_thumbnail, faces_of
 from facecast.api.schemas import FacesOut, VideoOut
+from facecast.api.services import Services, services
 from facecast.api.session import session_id
 from facecast.api.uploads import clear, save_upload
 from facecast.errors import MediaError

@@ -9,9 +9,9 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from facecast.cli.progress import console, progress_bar
 from facecast.dataset.params import DatasetParams
 from facecast.errors import FacecastError
-from facecast.progress import console, progress_bar
 
 dataset_app = typer.Typer(help="Build face datasets from videos: cut out aligned faces, "
                                "reject bad ones by clear rules, sort them by person.",

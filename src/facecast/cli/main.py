@@ -10,9 +10,9 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from facecast.cli_dataset import dataset_app
+from facecast.cli.dataset import dataset_app
+from facecast.cli.progress import console, progress_bar
 from facecast.errors import FacecastError
-from facecast.progress import console, progress_bar
 
 app = typer.Typer(help="Put a person's face onto a character in a video or photo.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -161,10 +161,10 @@ def swap(
 ) -> None:
     """Swap a trained identity onto the face in a video (MP4 out, with its sound) or a photo;
     or several, one per face (--faces, --map)."""
+    from facecast.casting.face_list import cache_folder
+    from facecast.casting.selection import cast_for, parse_map
     from facecast.identity.model import load
-    from facecast.picker import cache_folder
     from facecast.pipeline import swap_file
-    from facecast.selection import cast_for, parse_map
 
     params = _params(identity_strength=identity_strength, shape_strength=shape_strength,
                      start=start, end=end, match=match,
@@ -197,8 +197,8 @@ def faces(
 ) -> None:
     """List the faces of a video or photo: the ids --faces and --map use, with their frame
     spans, median boxes and sizes."""
+    from facecast.casting.face_list import cache_folder, face_list, faces_sheet
     from facecast.media import check_writable, write_image
-    from facecast.picker import cache_folder, face_list, faces_sheet
 
     try:
         if sheet is not None:

@@ -22,13 +22,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facecast.casting.thumbs import write_thumbnail
 from facecast.errors import MediaError
 from facecast.faces.mesh import Face, FaceMesher
 from facecast.faces.scan import Box, covers
 from facecast.faces.tracking import Tracker, assign, pair_cost
 from facecast.home import home
 from facecast.media import VideoReader, media_kind, probe_video, read_image
-from facecast.thumbs import write_thumbnail
 
 FORMAT = 2  # of the saved folder; a folder of another format is computed again
 MAX_FACES = 6

@@ -4,7 +4,7 @@ and `map` in `POST /api/swaps`.
 A selection is `largest` (the largest face of each frame: the single-face path), `all`, face
 ids of the target's face list (`0,2`), or `ref:PHOTO` (the listed face most like the person
 in a photo). A mapping gives a face id its own identity; selected faces it does not name get
-the default identity. Ids are those of `facecast faces` (see `facecast.picker`).
+the default identity. Ids are those of `facecast faces` (see `facecast.casting.face_list`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Literal
 
 import numpy as np
 
+from facecast.casting.face_list import FaceList, Progress, face_list
 from facecast.errors import ParamError
 from facecast.identity.model import Identity
-from facecast.picker import FaceList, Progress, face_list
 
 _IDS = re.compile(r"^\s*\d+\s*(,\s*\d+\s*)*$")
 
