@@ -28,3 +28,7 @@ class TemplateError(FacecastError):
 class DatasetError(FacecastError):
     """A face-dataset request that cannot be done: no videos, a folder outside the allowed
     root, an output folder that is not empty, a folder with no crops to filter or cluster."""
+
+
+class ModelError(FacecastError):
+    """An ONNX model that is missing, unknown, of the wrong hash, or whose download failed."""

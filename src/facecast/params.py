@@ -104,6 +104,14 @@ class SwapParams(EditParams):
                                             "own detail, texture and colours (a painting's "
                                             "brushwork, a film's grain); 0 keeps the selfies' "
                                             "look; unset: 1 on photos, 0 on videos")
+    engine: str = Field("mesh", pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+                        description="what draws the face: mesh (the default, no model needed) "
+                                    "or an installed swapper model (`facecast models list`), "
+                                    "e.g. inswapper_128")
+    enhancer: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+                                 description="an installed face restoration model run after "
+                                             "the swap (gfpgan_1.4, codeformer, gpen_bfr_512);"
+                                             " unset: none")
 
     def match_for(self, *, video: bool) -> float:
         """The match's strength. Unset, photos are matched (a painting, a drawing, a scan:

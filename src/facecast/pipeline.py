@@ -36,7 +36,7 @@ from facecast.media import (
 )
 from facecast.media.sheet import ContactSheet
 from facecast.params import SwapParams
-from facecast.swap import MeshEngine
+from facecast.swap import Enhancer, check, engine_for
 from facecast.swap.base import Engine
 from facecast.swap.shape import warp_around
 from facecast.swap.track import FaceTrack
@@ -61,7 +61,11 @@ class FaceSwapper:
     def __init__(self, who: Identity | Cast, params: SwapParams, *, video: bool,
                  engine: Engine | None = None) -> None:
         self.params = params
-        self.engine = engine or MeshEngine()
+        self.engine = engine or engine_for(params.engine)
+        self.enhancer = Enhancer(params.enhancer) if params.enhancer else None
+        self.warnings = [*self.engine.warnings,
+                         *(self.enhancer.warnings if self.enhancer else [])]
+        """Sentences the result carries: the unverified model files this swap runs."""
         self.faces: FaceList | None = None
         if isinstance(who, Identity):
             self.roles = {0: who}
@@ -158,6 +162,8 @@ class FaceSwapper:
                             rendered.holes, keep[0] if keep else None, face.size, weight)
         blend(rgb, region, pixels, alpha * weight, rendered.covered, face.size, keep,
               rendered.holes)
+        if self.enhancer:
+            self.enhancer(rgb, face, weight)
         return weight
 
 
@@ -213,6 +219,7 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
                         progress(result.frames, max(total, result.frames))
         finally:
             swapper.close()
+    result.warnings.extend(swapper.warnings)
     if result.face_frames == 0:
         result.warnings.append("no face was found in the video: it was copied unchanged")
     if contact:
@@ -235,6 +242,7 @@ def swap_image(who: Identity | Cast, source: str | Path, output: str | Path, par
     result = SwapResult(output=str(output), kind="image", frames=1, face_frames=int(found),
                         swapped_frames=int(weight > 0), weights=[round(weight, 4)])
     _count(result, swapper)
+    result.warnings.extend(swapper.warnings)
     if not found:
         result.warnings.append("no face was found in the photo: it was copied unchanged")
     write_image(output, rgb, format=image.format,
@@ -259,6 +267,7 @@ def swap_file(who: Identity | Cast, source: str | Path, output: str | Path,
     """Swap an identity onto the largest face, or a cast onto the faces it names, in a photo
     or a video (told apart by content)."""
     params = params or SwapParams()
+    check(params.engine, params.enhancer)
     check_writable(output)
     if sheet:
         check_writable(sheet)

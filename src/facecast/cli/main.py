@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from facecast.cli.dataset import dataset_app
+from facecast.cli.models import models_app
 from facecast.cli.progress import console, progress_bar
 from facecast.errors import FacecastError
 
@@ -22,6 +23,7 @@ templates_app = typer.Typer(help="Manage templates: ready-made videos to swap in
                             no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
 app.add_typer(dataset_app, name="dataset")
+app.add_typer(models_app, name="models")
 
 
 def _fail(message: str) -> None:
@@ -158,6 +160,12 @@ def swap(
     style_scope: StyleScope = "frame",
     adjust: Adjust = None,
     reshape: Reshape = None,
+    engine: Annotated[str, typer.Option(help="mesh, or an installed swapper model "
+                                             "(`facecast models list`): inswapper_128...")
+                      ] = "mesh",
+    enhancer: Annotated[str | None, typer.Option(help="an installed face restoration model "
+                                                      "run after the swap: gfpgan_1.4, "
+                                                      "codeformer, gpen_bfr_512")] = None,
 ) -> None:
     """Swap a trained identity onto the face in a video (MP4 out, with its sound) or a photo;
     or several, one per face (--faces, --map)."""
@@ -165,11 +173,13 @@ def swap(
     from facecast.casting.selection import cast_for, parse_map
     from facecast.identity.model import load
     from facecast.pipeline import swap_file
+    from facecast.swap import check
 
     params = _params(identity_strength=identity_strength, shape_strength=shape_strength,
-                     start=start, end=end, match=match,
+                     start=start, end=end, match=match, engine=engine, enhancer=enhancer,
                      **_looks(style, style_scope, adjust, reshape))
     try:
+        check(params.engine, params.enhancer)
         mapping = parse_map(map_)
         folder = cache_folder(input) if faces not in (None, "largest") or mapping else None
         with progress_bar("finding faces", "frames") as update:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from facecast.errors import FacecastError, IdentityError
-from facecast.faces import arcface
+from facecast.faces import arcface, recognizer
 from facecast.faces import landmarks as L
 from facecast.faces.embedding import SAME_PERSON, distance, embed
 from facecast.faces.mesh import Face, FaceDetector, FaceMesher
@@ -184,6 +184,7 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
     embedding = emb[[with_face.index(i) for i in accepted]].mean(axis=0)
     arc = (np.mean([arcface.embed(images[i], faces[i]) for i in accepted], axis=0)
            if arcface.available() else None)
+    neural = recognizer.embeddings_of([images[i] for i in accepted], [faces[i] for i in accepted])
     report = {
         "name": name,
         "photos": [r.as_dict() for r in reports],
@@ -195,7 +196,7 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
     }
     identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
                         neutral=neutral, embedding=embedding.astype(np.float32), report=report,
-                        arc_embedding=arc)
+                        arc_embedding=arc, embeddings=neural)
     save(identity, root)
     step(len(files) + 1, len(files) + 1, "saved")
     return identity

@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -17,6 +17,7 @@ from facecast.faces import landmarks as L
 from facecast.faces.raster import Region, draw_order, warp_mesh
 from facecast.home import home
 
+_EMBEDDING = "embedding:"  # identity.npz keys of the neural recognizers' embeddings
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -28,7 +29,8 @@ class Identity:
     alpha / skin: float32 masks in UV space (blend weight; where shading is measured);
     neutral: 478 x 3 neutral shape in the canonical frame; embedding: mean dlib descriptor;
     arc_embedding: mean raw ArcFace embedding of the selfies (`faces.arcface`), None when
-    the identity was built without that model.
+    the identity was built without that model; embeddings: per neural recognizer installed
+    (`faces.recognizer`), the selfies' unit-length embedding, outliers dropped.
     """
 
     name: str
@@ -40,6 +42,7 @@ class Identity:
     embedding: np.ndarray
     report: dict
     arc_embedding: np.ndarray | None = None
+    embeddings: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def check_name(name: str) -> str:
@@ -91,6 +94,7 @@ def save(identity: Identity, root: Path | None = None) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{identity.name}.", dir=final.parent))
     try:
         arc = {} if identity.arc_embedding is None else {"arc_embedding": identity.arc_embedding}
+        arc.update({_EMBEDDING + n: e for n, e in identity.embeddings.items()})
         np.savez_compressed(tmp / "identity.npz", texture=identity.texture, uv=identity.uv,
                             alpha=identity.alpha, skin=identity.skin, neutral=identity.neutral,
                             embedding=identity.embedding, **arc)
@@ -116,7 +120,9 @@ def load(name: str, root: Path | None = None) -> Identity:
     return Identity(name=name, texture=data["texture"], uv=data["uv"], alpha=data["alpha"],
                     skin=data["skin"], neutral=data["neutral"], embedding=data["embedding"],
                     report=report, arc_embedding=data["arc_embedding"]
-                    if "arc_embedding" in data.files else None)
+                    if "arc_embedding" in data.files else None,
+                    embeddings={k[len(_EMBEDDING):]: data[k] for k in data.files
+                                if k.startswith(_EMBEDDING)})
 
 
 def list_names(root: Path | None = None) -> list[str]:

@@ -32,6 +32,8 @@ class Rendered:
 
 class Engine(Protocol):
     name: str
+    warnings: list[str]
+    """Sentences every result of this engine carries (an unverified model file)."""
 
     def render(self, frame: np.ndarray, face: Face, identity: Identity) -> Rendered | None:
         """Draw `identity` onto `face` of `frame`; None when nothing visible is drawn."""

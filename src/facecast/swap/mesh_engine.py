@@ -30,6 +30,7 @@ class MeshEngine:
     name = "mesh"
 
     def __init__(self) -> None:
+        self.warnings: list[str] = []
         self._tris = L.triangles()
         self._cache: tuple[int, tuple[np.ndarray, np.ndarray]] | None = None
 
