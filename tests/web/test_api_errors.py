@@ -97,6 +97,11 @@ def test_upload_too_large(server: Server, client: httpx.Client) -> None:
     ({"template_id": "s18", "faces": [1]}, 422, "face 1 is not in the list"),
     ({"template_id": "s18", "faces": "most"}, 422, "faces: 'most': use"),
     ({"template_id": "s18", "map": {"0": "nobody"}}, 422, "map.0: no identity 'nobody'"),
+    ({"template_id": "s18", "params": {"engine": "inswapper_128"}}, 422,
+     "`facecast models fetch inswapper_128`"),
+    ({"template_id": "s18", "params": {"enhancer": "codeformer"}}, 422,
+     "`facecast models fetch codeformer`"),
+    ({"template_id": "s18", "params": {"engine": "nope"}}, 422, "unknown engine 'nope'"),
 ])
 def test_bad_swap_requests(client: httpx.Client, identity_id: str, body: dict, status: int,
                            message: str) -> None:

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from facecast.api.routes import datasets, identities, jobs, looks, templates, videos
+from facecast.api.routes import datasets, engines, identities, jobs, looks, templates, videos
 from facecast.api.services import Services
 from facecast.api.session import SessionMiddleware
 from facecast.api.settings import Settings
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": validation_message(errors), "errors": errors},
                             status_code=422)
 
-    for module in (identities, videos, templates, jobs, looks, datasets):
+    for module in (identities, videos, templates, jobs, looks, datasets, engines):
         app.include_router(module.router, prefix="/api")
     app.mount("/", StaticFiles(directory=WEB, html=True), name="web")
     return app

@@ -30,8 +30,9 @@ TEMPLATES: dict[str, np.ndarray] = {
 }
 
 
-def matrix(face: Face, template: str, size: int) -> np.ndarray:
-    """The 2 x 3 similarity taking the frame onto the crop (least squares on five points)."""
+def matrix(face: Face, template: str, size: int) -> np.ndarray | None:
+    """The 2 x 3 similarity taking the frame onto the crop (least squares on five points);
+    None for points no similarity fits (all in one place)."""
     # RANSAC with a threshold no point exceeds keeps all five: a plain least-squares fit
     m, _ = cv2.estimateAffinePartial2D(five_points(face), TEMPLATES[template] * size,
                                        method=cv2.RANSAC, ransacReprojThreshold=1e4)

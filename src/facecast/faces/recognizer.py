@@ -32,6 +32,8 @@ def embed(name: str, rgb: np.ndarray, face: Face) -> np.ndarray:
     entry = store.require(name, "recognizer")
     recipe = spec(name).recipe
     m = crops.matrix(face, recipe.template, recipe.size)
+    if m is None:
+        raise ValueError("five points in one place: not a face")
     x = crops.to_tensor(crops.cut(rgb, m, recipe.size), recipe.mean, recipe.std,
                         bgr=recipe.channels == "bgr", nhwc=recipe.layout == "nhwc")
     return _unit(runtime.run(entry.path, x).reshape(-1).astype(np.float32))

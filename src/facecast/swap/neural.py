@@ -45,14 +45,15 @@ def identity_embedding(identity: Identity, model: str) -> np.ndarray:
 
 
 def _feather(mask: np.ndarray, sigma: float) -> np.ndarray:
-    """A 0/1 mask eroded by about 2 sigma and blurred: 0 at its old edge, 1 well inside."""
+    """A 0/1 mask eroded by 2 sigma, blurred, and cut to the mask: about 0.02 at its edge
+    (the blur's tail beyond the mask is dropped), 1 well inside."""
     grow = max(round(2 * sigma), 1)
     inner = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
                                                       (2 * grow + 1, 2 * grow + 1)))
-    return cv2.GaussianBlur(inner, (0, 0), sigma)
+    return cv2.GaussianBlur(inner, (0, 0), sigma) * mask
 
 
-def paste_back(shape: tuple[int, ...], face: Face, m: np.ndarray, out: np.ndarray
+def paste_back(shape: tuple[int, ...], face: Face, out: np.ndarray, m: np.ndarray
                ) -> Rendered | None:
     """The network's crop `out` (float32 RGB 0..255, cut from the frame by `m`) laid back
     over the frame by the inverse warp, blended inside the target's face oval."""
@@ -78,17 +79,20 @@ def paste_back(shape: tuple[int, ...], face: Face, m: np.ndarray, out: np.ndarra
     features = np.zeros_like(oval)
     cv2.fillPoly(features, [np.round(local[list(g)]).astype(np.int32)
                             for g in (L.RIGHT_EYE, L.LEFT_EYE, L.LIPS_OUTER)], 1.0)
-    alpha = _feather(oval, max(face.size / 40, 1.0)) * box * covered
+    alpha = np.clip(_feather(oval, max(face.size / 40, 1.0)) * box * covered, 0.0, 1.0)
     skin = oval * (1.0 - features) * covered
     return Rendered(region, pixels, alpha.astype(np.float32), skin.astype(np.float32),
                     covered)
 
 
 def infer(path: object, recipe: Recipe, frame: np.ndarray, face: Face,
-          latent: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+          latent: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The network's face for `face` (float32 RGB 0..255) and the matrix that cuts the
-    frame onto it (scaled when the network answers at another size than it was fed)."""
+    frame onto it (scaled when the network answers at another size than it was fed); None
+    when the face's points give no crop."""
     m = crops.matrix(face, recipe.template, recipe.size)
+    if m is None:
+        return None
     bgr, nhwc = recipe.channels == "bgr", recipe.layout == "nhwc"
     x = crops.to_tensor(crops.cut(frame, m, recipe.size), recipe.mean, recipe.std, bgr=bgr,
                         nhwc=nhwc)
@@ -108,19 +112,19 @@ class NeuralEngine:
         self.warnings = [w for w in (self.model.warning(), self.source.warning()) if w]
         """Sentences every use carries: the unverified files among the engine's models."""
         self._emap = runtime.last_initializer(self.model.path) if self.recipe.emap else None
-        self._latent: tuple[int, np.ndarray] | None = None
+        self._latent: tuple[Identity, np.ndarray] | None = None
         runtime.session(self.model.path)  # loaded now, not on the first face
 
     def latent(self, identity: Identity) -> np.ndarray:
         """The identity as the network takes it, computed once per identity."""
-        if self._latent is None or self._latent[0] != id(identity):
+        if self._latent is None or self._latent[0] is not identity:
             e = identity_embedding(identity, self.recipe.source or "")
             if self._emap is not None:
                 e = e @ self._emap
                 e = e / max(float(np.linalg.norm(e)), 1e-12)
-            self._latent = (id(identity), e.astype(np.float32))
+            self._latent = (identity, e.astype(np.float32))
         return self._latent[1]
 
     def render(self, frame: np.ndarray, face: Face, identity: Identity) -> Rendered | None:
-        out, m = infer(self.model.path, self.recipe, frame, face, self.latent(identity))
-        return paste_back(frame.shape, face, m, out)
+        answer = infer(self.model.path, self.recipe, frame, face, self.latent(identity))
+        return None if answer is None else paste_back(frame.shape, face, *answer)

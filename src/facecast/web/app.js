@@ -167,6 +167,15 @@ function selectTarget(target) {
   schedulePreview();
 }
 
+// The installed engines and enhancers only (GET /api/engines); unverified files say so.
+async function loadEngines() {
+  const { engines, enhancers } = await api("/api/engines");
+  const option = (m) => el("option", { value: m.name }, m.unverified ? `${m.name} (unverified)` : m.name);
+  $("engine").replaceChildren(...engines.map(option));
+  $("enhancer").replaceChildren(el("option", { value: "" }, "none"), ...enhancers.map(option));
+}
+for (const id of ["engine", "enhancer"]) $(id).addEventListener("change", () => schedulePreview());
+
 async function loadTemplates() {
   const templates = await api("/api/templates");
   const box = $("templates");
@@ -278,7 +287,8 @@ function facesBody() {
 
 function params() {
   const p = { identity_strength: Number($("identity-strength").value),
-    shape_strength: Number($("shape-strength").value) };
+    shape_strength: Number($("shape-strength").value), engine: $("engine").value };
+  if ($("enhancer").value) p.enhancer = $("enhancer").value;
   const start = $("trim-start").value, end = $("trim-end").value;
   if (start !== "") p.start = Number(start);
   if (end !== "") p.end = Number(end);
@@ -424,7 +434,7 @@ $("looks-reset").addEventListener("click", () => {
 
 // The looks alone, on the original (POST /api/edits): style, adjustments, sliders and trim.
 $("edit").addEventListener("click", () => {
-  const { identity_strength: _i, shape_strength: _s, ...edit } = params();
+  const { identity_strength: _i, shape_strength: _s, engine: _e, enhancer: _h, ...edit } = params();
   return runJob("/api/edits", { ...target(), params: edit }, "applying the looks");
 });
 
@@ -524,5 +534,6 @@ async function loadHistory() {
 setCompare($("compare-slider").value);
 loadIdentities().catch((err) => say("train-status", err.message, true));
 loadTemplates().catch((err) => say("target-status", err.message, true));
+loadEngines().catch(() => {});
 loadHistory().catch(() => {});
 loadLooks().catch((err) => say("preview-status", err.message, true));

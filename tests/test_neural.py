@@ -1,0 +1,178 @@
+"""The neural engines with stand-in graphs of the real signatures (tests/standins.py): the
+paste-back lands exactly where the crop came from, the face goes exactly inside the target's
+oval, the identity goes in as its embedding projected by `emap`, the enhancers' extra input
+is fed, and the pipeline runs them like the mesh engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import standins
+from clips import MEDIA, needs_media
+
+from facecast.faces import landmarks as L
+from facecast.faces.mesh import Face, FaceMesher
+from facecast.identity.model import Identity
+from facecast.media import read_image
+from facecast.models import store
+
+pytestmark = needs_media
+RECOGNIZER = "arcface_w600k_r50"
+
+
+@pytest.fixture()
+def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """install(name, stand-in builder, *args): a stand-in added (unverified) to a fresh
+    FACECAST_HOME; the recognizer stand-in is always there."""
+    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
+
+    def add(name: str, build, *args: object, **kwargs: object) -> None:
+        store.add(build(tmp_path / f"{name}.onnx", *args, **kwargs), name,
+                  allow_unverified=True)
+
+    add(RECOGNIZER, standins.recognizer)
+    return add
+
+
+@pytest.fixture(scope="module")
+def portrait() -> tuple[np.ndarray, Face]:
+    """s1 at a third of its size: the face (~115 px) near the crop's own scale."""
+    rgb = read_image(MEDIA / "portraits" / "s1.jpg").rgb
+    rgb = cv2.resize(rgb, None, fx=0.3, fy=0.3, interpolation=cv2.INTER_AREA)
+    with FaceMesher(video=False) as mesher:
+        return rgb, mesher.detect(rgb)[0]
+
+
+def person(embedding: np.ndarray) -> Identity:
+    """An identity as the neural engines see it: its recognizer's embedding."""
+    return Identity("x", np.zeros((4, 4, 3), np.uint8), np.zeros((478, 2), np.float32),
+                    np.zeros((4, 4), np.float32), np.zeros((4, 4), np.float32),
+                    np.zeros((478, 3), np.float32), np.zeros(128, np.float32), {},
+                    embeddings={RECOGNIZER: embedding})
+
+
+def unit(seed: int) -> np.ndarray:
+    e = np.random.default_rng(seed).normal(size=512).astype(np.float32)
+    return e / np.linalg.norm(e)
+
+
+def oval_mask(face: Face, region, grow: int = 0) -> np.ndarray:
+    mask = np.zeros((region.h, region.w), np.uint8)
+    local = face.xy[list(L.FACE_OVAL)] - (region.x0, region.y0)
+    cv2.fillPoly(mask, [np.round(local).astype(np.int32)], 1)
+    return cv2.dilate(mask, np.ones((2 * grow + 1,) * 2, np.uint8)) > 0 if grow else mask > 0
+
+
+def test_a_stand_in_returning_its_input_is_pasted_back_where_it_came_from(install, portrait
+                                                                          ) -> None:
+    from facecast.swap.neural import NeuralEngine
+
+    install("inswapper_128", standins.swapper, "input")
+    rgb, face = portrait
+    rendered = NeuralEngine("inswapper_128").render(rgb, face, person(unit(1)))
+    inside = rendered.alpha > 0.05
+    assert inside.sum() > 5000
+    window = rgb.astype(np.float32)
+
+    def error(dx: int, dy: int) -> float:
+        r = rendered.region
+        shifted = window[r.y0 + dy: r.y0 + dy + r.h, r.x0 + dx: r.x0 + dx + r.w]
+        return float(np.abs(rendered.pixels - shifted)[inside].mean())
+
+    assert error(0, 0) < 2.5  # two bilinear resamplings at about 1:1
+    assert error(0, 0) < 0.7 * min(error(dx, dy) for dx, dy in
+                                   ((1, 0), (-1, 0), (0, 1), (0, -1)))
+
+
+def test_a_flat_stand_in_shows_exactly_where_the_face_goes(install, portrait) -> None:
+    from facecast.swap.neural import NeuralEngine
+
+    install("inswapper_128", standins.swapper, "flat")
+    rgb, face = portrait
+    rendered = NeuralEngine("inswapper_128").render(rgb, face, person(unit(1)))
+    region = rendered.region
+    core = cv2.erode(rendered.covered.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    flat = np.array(standins.FLAT, np.float32) * 255
+    assert np.abs(rendered.pixels[core] - flat).max() < 0.5
+    assert (rendered.alpha[~oval_mask(face, region, grow=1)] == 0).all()
+    nose = np.round(face.xy[L.NOSE_TIP] - (region.x0, region.y0)).astype(int)
+    assert rendered.alpha[nose[1], nose[0]] > 0.99
+    assert (rendered.alpha > 0.5).sum() > 0.7 * oval_mask(face, region).sum()
+    assert rendered.skin[nose[1], nose[0]] == 1 and rendered.holes is None
+
+
+def test_the_identity_goes_in_as_its_embedding_projected_by_emap(install, portrait) -> None:
+    from facecast.swap.neural import NeuralEngine
+
+    install("inswapper_128", standins.swapper, "latent")
+    rgb, face = portrait
+    engine = NeuralEngine("inswapper_128")
+    nose = np.round(face.xy[L.NOSE_TIP]).astype(int)
+
+    def colour(e: np.ndarray) -> np.ndarray:
+        return 255 / (1 + np.exp(-(e @ standins.COLOUR_OF_LATENT)))
+
+    for seed in (1, 2):
+        e = unit(seed)
+        rendered = engine.render(rgb, face, person(e))
+        got = rendered.pixels[nose[1] - rendered.region.y0, nose[0] - rendered.region.x0]
+        projected = e @ standins.EMAP
+        assert np.abs(got - colour(projected / np.linalg.norm(projected))).max() < 0.5
+        assert np.abs(got - colour(e)).max() > 5  # unprojected it would be another colour
+
+
+@pytest.mark.parametrize(("name", "size"), [("simswap_256", 256),
+                                            ("simswap_unofficial_512", 512)])
+def test_simswap_runs_at_its_own_size_without_emap(install, portrait, name: str, size: int
+                                                   ) -> None:
+    from facecast.swap.neural import NeuralEngine
+
+    install(name, standins.swapper, "latent", size=size, emap=False)
+    rgb, face = portrait
+    e = unit(3)
+    rendered = NeuralEngine(name).render(rgb, face, person(e))
+    nose = np.round(face.xy[L.NOSE_TIP] - (rendered.region.x0, rendered.region.y0)).astype(int)
+    want = 255 / (1 + np.exp(-(e @ standins.COLOUR_OF_LATENT)))
+    assert np.abs(rendered.pixels[nose[1], nose[0]] - want).max() < 0.5
+
+
+def test_enhancers_feed_their_extra_input_and_restore_inside_the_face(install, portrait
+                                                                      ) -> None:
+    from facecast.swap import Enhancer
+
+    install("codeformer", standins.enhancer, "flat", weight=True)
+    install("gfpgan_1.4", standins.enhancer, "input")
+    rgb, face = portrait
+    restored = rgb.copy()
+    Enhancer("codeformer")(restored, face)
+    nose = np.round(face.xy[L.NOSE_TIP]).astype(int)
+    flat = np.array(standins.FLAT) * 255
+    assert np.abs(restored[nose[1], nose[0]] - flat).max() <= 1
+    changed = np.abs(restored.astype(int) - rgb).max(axis=2) > 0
+    whole = np.ones(rgb.shape[:2], bool)
+    from facecast.faces.raster import Region
+
+    assert not (changed & ~oval_mask(face, Region(0, 0, rgb.shape[1], rgb.shape[0]),
+                                     grow=1) & whole).any()
+    same = rgb.copy()
+    Enhancer("gfpgan_1.4")(same, face)
+    assert np.abs(same.astype(int) - rgb).mean() < 0.5
+
+
+def test_an_unverified_model_is_named_on_every_swap(install, tmp_path: Path) -> None:
+    from facecast.params import SwapParams
+    from facecast.pipeline import swap_file
+
+    install("inswapper_128", standins.swapper, "flat")
+    rgb = read_image(MEDIA / "portraits" / "s1.jpg").rgb
+    identity = person(unit(1))
+    result = swap_file(identity, MEDIA / "portraits" / "s1.jpg", tmp_path / "out.png",
+                       SwapParams(engine="inswapper_128", shape_strength=0.0))
+    assert result.swapped_frames == 1
+    assert any("inswapper_128 is UNVERIFIED" in w for w in result.warnings)
+    assert any("arcface_w600k_r50 is UNVERIFIED" in w for w in result.warnings)
+    out = read_image(tmp_path / "out.png").rgb
+    assert np.abs(out.astype(int) - rgb).max() > 100

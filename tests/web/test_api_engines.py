@@ -1,0 +1,48 @@
+"""GET /api/engines: what the page offers is what is installed on the server, unverified
+files named so."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import standins
+
+from .conftest import Server, pytestmark
+
+__all__ = ["pytestmark"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("home")
+    files = tmp_path_factory.mktemp("standins")
+    before = os.environ.get("FACECAST_HOME")
+    os.environ["FACECAST_HOME"] = str(home)
+    try:
+        from facecast.models import store
+
+        store.add(standins.swapper(files / "s.onnx", "flat"), "inswapper_128", True)
+        store.add(standins.recognizer(files / "r.onnx"), "arcface_w600k_r50", True)
+        store.add(standins.enhancer(files / "e.onnx", "input"), "gfpgan_1.4", True)
+        store.add(standins.swapper(files / "x.onnx", "flat", 256, False), "simswap_256", True)
+    finally:
+        if before is None:
+            del os.environ["FACECAST_HOME"]
+        else:
+            os.environ["FACECAST_HOME"] = before
+    srv = Server(home).start()
+    yield srv
+    srv.stop()
+
+
+def test_the_page_is_offered_installed_engines_only(server: Server) -> None:
+    with server.client() as client:
+        got = client.get("/api/engines").json()
+        page = client.get("/").text
+    assert got == {"engines": [{"name": "mesh", "unverified": False},
+                               {"name": "inswapper_128", "unverified": True},
+                               {"name": "simswap_256", "unverified": True}],
+                   "enhancers": [{"name": "gfpgan_1.4", "unverified": True}]}
+    assert 'id="engine"' in page and 'id="enhancer"' in page
