@@ -39,22 +39,28 @@ def _image(name: str, size: int) -> onnx.ValueInfoProto:
     return helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 3, size, size])
 
 
+def _work(image: str, channels: int, nodes: list, inits: list) -> str:
+    """Two 3x3 convolutions `channels` wide whose sum is added back as zero: a network's
+    work for timing, its answer unchanged. Returns the name of the image after it."""
+    if not channels:
+        return image
+    w1 = rng.normal(size=(channels, 3, 3, 3)).astype(np.float32) * 0.01
+    w2 = np.zeros((3, channels, 3, 3), np.float32)
+    inits += [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")]
+    nodes += [helper.make_node("Conv", [image, "w1"], ["h1"], pads=[1, 1, 1, 1]),
+              helper.make_node("Relu", ["h1"], ["r1"]),
+              helper.make_node("Conv", ["r1", "w2"], ["h2"], pads=[1, 1, 1, 1]),
+              helper.make_node("Add", [image, "h2"], ["work"])]
+    return "work"
+
+
 def swapper(path: Path, behaviour: str, size: int = 128, emap: bool = True,
             conv_channels: int = 0) -> Path:
     """`behaviour`: 'input' (the target back), 'flat' (FLAT everywhere) or 'latent' (a
     colour sigmoid(source @ COLOUR_OF_LATENT)). `conv_channels` > 0 adds 3x3 convolutions of
     that width on the target first (for timing: a network's work, its answer unchanged)."""
     nodes, inits = [], []
-    image = "target"
-    if conv_channels:
-        w1 = rng.normal(size=(conv_channels, 3, 3, 3)).astype(np.float32) * 0.01
-        w2 = np.zeros((3, conv_channels, 3, 3), np.float32)
-        inits += [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")]
-        nodes += [helper.make_node("Conv", ["target", "w1"], ["h1"], pads=[1, 1, 1, 1]),
-                  helper.make_node("Relu", ["h1"], ["r1"]),
-                  helper.make_node("Conv", ["r1", "w2"], ["h2"], pads=[1, 1, 1, 1]),
-                  helper.make_node("Add", ["target", "h2"], ["work"])]
-        image = "work"
+    image = _work("target", conv_channels, nodes, inits)
     if behaviour == "input":
         nodes.append(helper.make_node("Identity", [image], ["output"]))
     else:
@@ -89,19 +95,21 @@ def recognizer(path: Path) -> Path:
     return _save(path, nodes, [_image("input.1", 112)], [out], inits)
 
 
-def enhancer(path: Path, behaviour: str, weight: bool = False) -> Path:
+def enhancer(path: Path, behaviour: str, weight: bool = False, conv_channels: int = 0
+             ) -> Path:
     """GFPGAN/GPEN's signature (`input` -> `output`, 512 px, -1..1), CodeFormer's with
     `weight`: 'input' returns the face, 'flat' answers FLAT (in -1..1: 2 FLAT - 1)."""
     nodes, inits = [], []
+    image = _work("input", conv_channels, nodes, inits)
     inputs = [_image("input", 512)]
     if weight:
         inputs.append(helper.make_tensor_value_info("weight", TensorProto.DOUBLE, [1]))
     if behaviour == "input":
-        nodes.append(helper.make_node("Identity", ["input"], ["output"]))
+        nodes.append(helper.make_node("Identity", [image], ["output"]))
     else:
         colour = (2 * np.array(FLAT, np.float32) - 1).reshape(1, 3, 1, 1)
         inits += [numpy_helper.from_array(np.zeros((1, 3, 1, 1), np.float32), "zero"),
                   numpy_helper.from_array(colour, "colour")]
-        nodes += [helper.make_node("Mul", ["input", "zero"], ["blank"]),
+        nodes += [helper.make_node("Mul", [image, "zero"], ["blank"]),
                   helper.make_node("Add", ["blank", "colour"], ["output"])]
     return _save(path, nodes, inputs, [_image("output", 512)], inits)

@@ -56,11 +56,12 @@ def _feather(mask: np.ndarray, sigma: float) -> np.ndarray:
 def paste_back(shape: tuple[int, ...], face: Face, out: np.ndarray, m: np.ndarray
                ) -> Rendered | None:
     """The network's crop `out` (float32 RGB 0..255, cut from the frame by `m`) laid back
-    over the frame by the inverse warp, blended inside the target's face oval."""
+    over the face's window of the frame by the inverse warp, blended inside its oval."""
     side = out.shape[0]
     inverse = cv2.invertAffineTransform(m)
-    corners = np.array([[0, 0], [side, 0], [0, side], [side, side]], np.float32)
-    region = Region.around(cv2.transform(corners[None], inverse)[0], shape[:2])
+    # the face's own box, as the mesh engine's: the crop reaches well past it, but nothing
+    # outside the oval is blended, and every later stage works on this window
+    region = Region.around(face.xy[: L.N_MESH], shape[:2], margin=0.02)
     if region.w < 4 or region.h < 4:
         return None
     inverse[:, 2] -= (region.x0, region.y0)
