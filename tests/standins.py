@@ -113,3 +113,34 @@ def enhancer(path: Path, behaviour: str, weight: bool = False, conv_channels: in
         nodes += [helper.make_node("Mul", [image, "zero"], ["blank"]),
                   helper.make_node("Add", ["blank", "colour"], ["output"])]
     return _save(path, nodes, inputs, [_image("output", 512)], inits)
+
+
+def occluder(path: Path, face: float) -> Path:
+    """XSeg's signature (NHWC `input` 1x256x256x3 -> 1x256x256x1): `face` everywhere."""
+    inits = [numpy_helper.from_array(np.zeros((1, 1, 1, 3), np.float32), "zero"),
+             numpy_helper.from_array(np.full((1, 1, 1, 1), face, np.float32), "face"),
+             numpy_helper.from_array(np.array([0], np.int64), "start"),
+             numpy_helper.from_array(np.array([1], np.int64), "end"),
+             numpy_helper.from_array(np.array([3], np.int64), "axis")]
+    nodes = [helper.make_node("Mul", ["input", "zero"], ["blank"]),
+             helper.make_node("Slice", ["blank", "start", "end", "axis"], ["one"]),
+             helper.make_node("Add", ["one", "face"], ["output"])]
+    inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 256, 256, 3])]
+    out = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 256, 256, 1])
+    return _save(path, nodes, inputs, [out], inits)
+
+
+HAIR, SKIN = 17, 1
+
+
+def parser(path: Path) -> Path:
+    """BiSeNet's signature (`input` 1x3x512x512 -> `output` 19 class logits at 512): the
+    crop's left half (as the picture shows it) hair, its right half skin."""
+    logits = np.zeros((1, 19, 1, 512), np.float32)
+    logits[0, HAIR, 0, :256] = 10.0
+    logits[0, SKIN, 0, 256:] = 10.0
+    inits = [numpy_helper.from_array(logits, "logits"),
+             numpy_helper.from_array(np.array([1, 19, 512, 512], np.int64), "shape")]
+    nodes = [helper.make_node("Expand", ["logits", "shape"], ["output"])]
+    out = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 19, 512, 512])
+    return _save(path, nodes, [_image("input", 512)], [out], inits)

@@ -90,15 +90,20 @@ def test_add_checks_the_hash_and_names_an_unverified_file(
 
 
 def test_a_missing_model_names_the_command_that_fetches_it(home: Path) -> None:
+    from facecast.params import SwapParams
     from facecast.swap import check
 
     with pytest.raises(ModelError, match="`facecast models fetch inswapper_128`"):
-        check("inswapper_128", None)
+        check(SwapParams(engine="inswapper_128"))
     with pytest.raises(ModelError, match=r"`facecast models fetch gfpgan_1\.4`"):
-        check("mesh", "gfpgan_1.4")
+        check(SwapParams(enhancer="gfpgan_1.4"))
+    with pytest.raises(ModelError, match="`facecast models fetch xseg_1`"):
+        check(SwapParams(mask_models=["xseg_1"]))
+    with pytest.raises(ModelError, match="not an occluder or a face parser"):
+        check(SwapParams(mask_models=["codeformer"]))
     with pytest.raises(ModelError, match="unknown engine 'nope'"):
-        check("nope", None)
-    check("mesh", None)
+        check(SwapParams(engine="nope"))
+    check(SwapParams())
 
 
 class _Server:

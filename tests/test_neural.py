@@ -15,6 +15,7 @@ from clips import MEDIA, needs_media
 
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
+from facecast.faces.shape import mean_shape
 from facecast.identity.model import Identity
 from facecast.media import read_image
 from facecast.models import store
@@ -46,12 +47,14 @@ def portrait() -> tuple[np.ndarray, Face]:
         return rgb, mesher.detect(rgb)[0]
 
 
-def person(embedding: np.ndarray) -> Identity:
-    """An identity as the neural engines see it: its recognizer's embedding."""
+def person(embedding: np.ndarray, face: Face | None = None) -> Identity:
+    """An identity as the neural engines see it: its recognizer's embedding (and, for the
+    pipeline's tracking, the neutral shape of `face`)."""
+    neutral = (mean_shape([face.points]) if face is not None
+               else np.zeros((478, 3), np.float32))
     return Identity("x", np.zeros((4, 4, 3), np.uint8), np.zeros((478, 2), np.float32),
-                    np.zeros((4, 4), np.float32), np.zeros((4, 4), np.float32),
-                    np.zeros((478, 3), np.float32), np.zeros(128, np.float32), {},
-                    embeddings={RECOGNIZER: embedding})
+                    np.zeros((4, 4), np.float32), np.zeros((4, 4), np.float32), neutral,
+                    np.zeros(128, np.float32), {}, embeddings={RECOGNIZER: embedding})
 
 
 def unit(seed: int) -> np.ndarray:
@@ -168,7 +171,8 @@ def test_an_unverified_model_is_named_on_every_swap(install, tmp_path: Path) -> 
 
     install("inswapper_128", standins.swapper, "flat")
     rgb = read_image(MEDIA / "portraits" / "s1.jpg").rgb
-    identity = person(unit(1))
+    with FaceMesher(video=False) as mesher:
+        identity = person(unit(1), mesher.detect(rgb)[0])
     result = swap_file(identity, MEDIA / "portraits" / "s1.jpg", tmp_path / "out.png",
                        SwapParams(engine="inswapper_128", shape_strength=0.0))
     assert result.swapped_frames == 1
@@ -176,3 +180,47 @@ def test_an_unverified_model_is_named_on_every_swap(install, tmp_path: Path) -> 
     assert any("arcface_w600k_r50 is UNVERIFIED" in w for w in result.warnings)
     out = read_image(tmp_path / "out.png").rgb
     assert np.abs(out.astype(int) - rgb).max() > 100
+
+
+def swapped_photo(tmp_path: Path, **params: object) -> tuple[np.ndarray, np.ndarray, Face]:
+    """s1 before and after a swap by the installed stand-ins (the flat inswapper)."""
+    from facecast.params import SwapParams
+    from facecast.pipeline import swap_file
+
+    source = MEDIA / "portraits" / "s1.jpg"
+    out = tmp_path / f"out{len(list(tmp_path.glob('out*')))}.png"
+    rgb = read_image(source).rgb
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(rgb)[0]
+    swap_file(person(unit(1), face), source, out, SwapParams(engine="inswapper_128",
+                                                             shape_strength=0.0, **params))
+    return rgb, read_image(out).rgb, face
+
+
+def test_an_occluder_that_sees_no_face_keeps_the_frame(install, tmp_path: Path) -> None:
+    from facecast.faces.raster import Region
+
+    install("inswapper_128", standins.swapper, "flat")
+    install("xseg_1", standins.occluder, 0.0)
+    rgb, plain, face = swapped_photo(tmp_path)
+    _, occluded, _ = swapped_photo(tmp_path, mask_models=["xseg_1"])
+    inner = cv2.erode(oval_mask(face, Region(0, 0, rgb.shape[1], rgb.shape[0])).astype(
+        np.uint8), np.ones((25, 25), np.uint8)) > 0
+    assert np.abs(plain.astype(int) - rgb)[inner].mean() > 50
+    assert np.abs(occluded.astype(int) - rgb)[inner].mean() < 2
+
+
+def test_a_parser_keeps_what_is_not_face(install, tmp_path: Path) -> None:
+    from facecast.faces.raster import Region
+
+    install("inswapper_128", standins.swapper, "flat")
+    install("bisenet_resnet_34", standins.parser)
+    rgb, out, face = swapped_photo(tmp_path, mask_models=["bisenet_resnet_34"])
+    inner = cv2.erode(oval_mask(face, Region(0, 0, rgb.shape[1], rgb.shape[0])).astype(
+        np.uint8), np.ones((25, 25), np.uint8)) > 0
+    nose_x = face.xy[L.NOSE_TIP, 0]
+    xs = np.arange(rgb.shape[1])[None, :]
+    margin = face.size / 10
+    hair, skin = inner & (xs < nose_x - margin), inner & (xs > nose_x + margin)
+    diff = np.abs(out.astype(int) - rgb).max(axis=2)
+    assert diff[skin].mean() > 50 and diff[hair].mean() < 3

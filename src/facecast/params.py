@@ -112,6 +112,10 @@ class SwapParams(EditParams):
                                  description="an installed face restoration model run after "
                                              "the swap (gfpgan_1.4, codeformer, gpen_bfr_512);"
                                              " unset: none")
+    mask_models: list[str] = Field(default_factory=list, max_length=4,
+                                   description="installed occluder or face-parser models "
+                                               "(xseg_1, bisenet_resnet_34): where they see "
+                                               "no face, the swap leaves the frame alone")
 
     def match_for(self, *, video: bool) -> float:
         """The match's strength. Unset, photos are matched (a painting, a drawing, a scan:

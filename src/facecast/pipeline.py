@@ -36,8 +36,9 @@ from facecast.media import (
 )
 from facecast.media.sheet import ContactSheet
 from facecast.params import SwapParams
-from facecast.swap import Enhancer, check, engine_for
+from facecast.swap import Enhancer, MaskSource, check, engine_for
 from facecast.swap.base import Engine
+from facecast.swap.masks import merge
 from facecast.swap.shape import warp_around
 from facecast.swap.track import FaceTrack
 
@@ -63,8 +64,10 @@ class FaceSwapper:
         self.params = params
         self.engine = engine or engine_for(params.engine)
         self.enhancer = Enhancer(params.enhancer) if params.enhancer else None
+        self.masks = [MaskSource(name) for name in params.mask_models]
         self.warnings = [*self.engine.warnings,
-                         *(self.enhancer.warnings if self.enhancer else [])]
+                         *(self.enhancer.warnings if self.enhancer else []),
+                         *(w for m in self.masks for w in m.warnings)]
         """Sentences the result carries: the unverified model files this swap runs."""
         self.faces: FaceList | None = None
         if isinstance(who, Identity):
@@ -126,7 +129,7 @@ class FaceSwapper:
         """Swap one face in place; returns the blend weight used."""
         found = face
         face, weight = track.observe(face, t)
-        occluded = track.occlusion.mask(rgb, face, scene)
+        occluded = merge(track.occlusion.mask(rgb, face, scene), self.masks, rgb, face)
         weight *= self.params.identity_strength
         shaped = track.shape.reshape(face.points, self.params.shape_strength * weight)
         if weight <= 0.0:
@@ -267,7 +270,7 @@ def swap_file(who: Identity | Cast, source: str | Path, output: str | Path,
     """Swap an identity onto the largest face, or a cast onto the faces it names, in a photo
     or a video (told apart by content)."""
     params = params or SwapParams()
-    check(params.engine, params.enhancer)
+    check(params)
     check_writable(output)
     if sheet:
         check_writable(sheet)

@@ -166,6 +166,9 @@ def swap(
     enhancer: Annotated[str | None, typer.Option(help="an installed face restoration model "
                                                       "run after the swap: gfpgan_1.4, "
                                                       "codeformer, gpen_bfr_512")] = None,
+    mask_model: Annotated[list[str] | None, typer.Option(
+        help="an installed occluder or face parser (xseg_1, bisenet_resnet_34), repeatable: "
+             "where it sees no face, the swap leaves the frame alone")] = None,
 ) -> None:
     """Swap a trained identity onto the face in a video (MP4 out, with its sound) or a photo;
     or several, one per face (--faces, --map)."""
@@ -177,9 +180,10 @@ def swap(
 
     params = _params(identity_strength=identity_strength, shape_strength=shape_strength,
                      start=start, end=end, match=match, engine=engine, enhancer=enhancer,
+                     mask_models=mask_model or [],
                      **_looks(style, style_scope, adjust, reshape))
     try:
-        check(params.engine, params.enhancer)
+        check(params)
         mapping = parse_map(map_)
         folder = cache_folder(input) if faces not in (None, "largest") or mapping else None
         with progress_bar("finding faces", "frames") as update:

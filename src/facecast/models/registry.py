@@ -25,7 +25,7 @@ class Recipe(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    template: str = Field(description="5-point alignment template (faces.align.TEMPLATES)")
+    template: str = Field(description="5-point alignment template (faces.crops.TEMPLATES)")
     size: int = Field(gt=0, description="side of the aligned square crop, px")
     channels: Literal["rgb", "bgr"] = "rgb"
     mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
@@ -37,6 +37,9 @@ class Recipe(BaseModel):
                                           "last initializer, then normalise")
     extra: dict[str, float] = Field(default_factory=dict,
                                     description="other inputs by name (CodeFormer's weight)")
+    face_classes: list[int] = Field(default_factory=list,
+                                    description="parsers: the classes that are the face "
+                                                "(skin, brows, eyes, nose, mouth, lips)")
 
 
 class ModelSpec(BaseModel):

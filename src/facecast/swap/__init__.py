@@ -7,8 +7,10 @@ from __future__ import annotations
 from facecast.errors import ModelError
 from facecast.models import store
 from facecast.models.registry import registry
+from facecast.params import SwapParams
 from facecast.swap.base import Engine, Rendered
 from facecast.swap.enhance import Enhancer
+from facecast.swap.masks import MaskSource, require_mask_model
 from facecast.swap.mesh_engine import MeshEngine
 from facecast.swap.neural import NeuralEngine
 
@@ -30,9 +32,10 @@ def engines() -> dict[str, list[str]]:
     return found
 
 
-def check(engine: str, enhancer: str | None) -> None:
-    """A sentence (ModelError) naming what to fetch when an engine or enhancer asked for is
-    unknown or not installed; nothing when all is there."""
+def check(params: SwapParams) -> None:
+    """A sentence (ModelError) naming what to fetch when an engine, enhancer or mask model
+    asked for is unknown or not installed; nothing when all is there."""
+    engine = params.engine
     if engine != DEFAULT:
         known = engines()
         if engine not in known:
@@ -43,9 +46,11 @@ def check(engine: str, enhancer: str | None) -> None:
             raise ModelError(f"engine {engine} needs model {missing}, which is not installed:"
                              f" run `facecast models fetch {missing}` (or `facecast models add"
                              f" FILE --as {missing}` for a file you have)")
-    if enhancer is not None:
-        store.require(enhancer, "enhancer")
+    if params.enhancer is not None:
+        store.require(params.enhancer, "enhancer")
+    for name in params.mask_models:
+        require_mask_model(name)
 
 
-__all__ = ["DEFAULT", "Engine", "Enhancer", "MeshEngine", "NeuralEngine", "Rendered",
-           "check", "engine_for", "engines"]
+__all__ = ["DEFAULT", "Engine", "Enhancer", "MaskSource", "MeshEngine", "NeuralEngine",
+           "Rendered", "check", "engine_for", "engines"]

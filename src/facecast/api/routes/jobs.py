@@ -74,7 +74,7 @@ def create_swap(req: SwapRequest, owner: Owner, svc: Svc) -> JobAccepted:
         if "faces" not in req.model_fields_set and template.manifest.track is not None:
             faces = [template.manifest.track]
         source, folder, shown = template.path, template.faces_folder, template.title
-    check(params.engine, params.enhancer)  # a missing model: 422 saying what to fetch
+    check(params)  # a missing model: 422 saying what to fetch
     payload = {"identity_id": req.identity_id, "video_id": req.video_id,
                "template_id": req.template_id, "faces": "largest",
                "params": params.model_dump()}
