@@ -224,3 +224,41 @@ def test_a_parser_keeps_what_is_not_face(install, tmp_path: Path) -> None:
     hair, skin = inner & (xs < nose_x - margin), inner & (xs > nose_x + margin)
     diff = np.abs(out.astype(int) - rgb).max(axis=2)
     assert diff[skin].mean() > 50 and diff[hair].mean() < 3
+
+
+def test_a_set_embedding_drops_the_photo_of_someone_else() -> None:
+    from facecast.faces.recognizer import set_embedding
+
+    rng = np.random.default_rng(4)
+    me = unit(5)
+    photos = [me + 0.3 * rng.normal(size=512).astype(np.float32) / np.sqrt(512)
+              for _ in range(6)]
+    stranger = unit(6)
+    mean_of_mine = set_embedding(photos)
+    with_stranger = set_embedding([*photos, stranger])
+    assert float(with_stranger @ mean_of_mine) > 0.9999
+    assert abs(float(np.linalg.norm(with_stranger)) - 1) < 1e-5
+    naive = np.mean([*photos, stranger], axis=0)
+    assert float(naive / np.linalg.norm(naive) @ mean_of_mine) < 0.99
+
+
+def test_an_identity_trained_before_the_recognizer_gets_its_embedding_at_first_use(
+        identity: Identity, install, portrait) -> None:
+    """The store keeps no photos: the embedding comes from the identity's own frontal face
+    (its preview), once."""
+    import dataclasses
+
+    from facecast.faces import recognizer
+    from facecast.identity.model import preview
+    from facecast.swap.neural import NeuralEngine, identity_embedding
+
+    install("inswapper_128", standins.swapper, "latent")
+    fresh = dataclasses.replace(identity, embeddings={})
+    embedding = identity_embedding(fresh, RECOGNIZER)
+    frontal = preview(identity)
+    with FaceMesher(video=False) as mesher:
+        expected = recognizer.embed(RECOGNIZER, frontal, mesher.detect(frontal)[0])
+    assert np.allclose(embedding, expected, atol=1e-6)
+    assert fresh.embeddings[RECOGNIZER] is embedding
+    rgb, face = portrait
+    assert NeuralEngine("inswapper_128").render(rgb, face, fresh) is not None
