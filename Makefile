@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/swap_speed.py
 	$(BIN)/python bench/multi_faces.py
 	$(BIN)/python bench/looks_speed.py
+	$(BIN)/python bench/engines.py
 
 eval: $(STAMP)
 	$(BIN)/python bench/eval_matrix.py
