@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import standins
 
-from .conftest import Server, pytestmark
+from .conftest import Server, pytestmark, swap, train, wait_job
 
 __all__ = ["pytestmark"]
 
@@ -46,3 +46,17 @@ def test_the_page_is_offered_installed_engines_only(server: Server) -> None:
                                {"name": "simswap_256", "unverified": True}],
                    "enhancers": [{"name": "gfpgan_1.4", "unverified": True}]}
     assert 'id="engine"' in page and 'id="enhancer"' in page
+
+
+def test_a_swap_job_runs_the_engine_asked_for_and_names_its_unverified_files(
+        server: Server) -> None:
+    with server.client() as client:
+        identity_id = train(client)
+        job_id = swap(client, identity_id, template_id="s18",
+                      params={"engine": "inswapper_128", "enhancer": "gfpgan_1.4", "end": 0.4})
+        job = wait_job(client, job_id)
+        assert job["status"] == "done", job
+        assert job["params"]["engine"] == "inswapper_128"
+        named = " ".join(job["warnings"])
+        assert "inswapper_128 is UNVERIFIED" in named and "gfpgan_1.4 is UNVERIFIED" in named
+        assert client.get(job["result_url"]).status_code == 200
