@@ -27,6 +27,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         store.add(standins.recognizer(files / "r.onnx"), "arcface_w600k_r50", True)
         store.add(standins.enhancer(files / "e.onnx", "input"), "gfpgan_1.4", True)
         store.add(standins.swapper(files / "x.onnx", "flat", 256, False), "simswap_256", True)
+        store.add(standins.occluder(files / "o.onnx", 1.0), "xseg_1", True)
     finally:
         if before is None:
             del os.environ["FACECAST_HOME"]
@@ -44,8 +45,9 @@ def test_the_page_is_offered_installed_engines_only(server: Server) -> None:
     assert got == {"engines": [{"name": "mesh", "unverified": False},
                                {"name": "inswapper_128", "unverified": True},
                                {"name": "simswap_256", "unverified": True}],
-                   "enhancers": [{"name": "gfpgan_1.4", "unverified": True}]}
-    assert 'id="engine"' in page and 'id="enhancer"' in page
+                   "enhancers": [{"name": "gfpgan_1.4", "unverified": True}],
+                   "masks": [{"name": "xseg_1", "unverified": True}]}
+    assert 'id="engine"' in page and 'id="enhancer"' in page and 'id="mask-model"' in page
 
 
 def test_a_swap_job_runs_the_engine_asked_for_and_names_its_unverified_files(
@@ -53,7 +55,8 @@ def test_a_swap_job_runs_the_engine_asked_for_and_names_its_unverified_files(
     with server.client() as client:
         identity_id = train(client)
         job_id = swap(client, identity_id, template_id="s18",
-                      params={"engine": "inswapper_128", "enhancer": "gfpgan_1.4", "end": 0.4})
+                      params={"engine": "inswapper_128", "enhancer": "gfpgan_1.4",
+                              "mask_models": ["xseg_1"], "end": 0.4})
         job = wait_job(client, job_id)
         assert job["status"] == "done", job
         assert job["params"]["engine"] == "inswapper_128"

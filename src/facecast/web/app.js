@@ -169,12 +169,13 @@ function selectTarget(target) {
 
 // The installed engines and enhancers only (GET /api/engines); unverified files say so.
 async function loadEngines() {
-  const { engines, enhancers } = await api("/api/engines");
+  const { engines, enhancers, masks } = await api("/api/engines");
   const option = (m) => el("option", { value: m.name }, m.unverified ? `${m.name} (unverified)` : m.name);
   $("engine").replaceChildren(...engines.map(option));
   $("enhancer").replaceChildren(el("option", { value: "" }, "none"), ...enhancers.map(option));
+  $("mask-model").replaceChildren(el("option", { value: "" }, "none"), ...masks.map(option));
 }
-for (const id of ["engine", "enhancer"]) $(id).addEventListener("change", () => schedulePreview());
+for (const id of ["engine", "enhancer", "mask-model"]) $(id).addEventListener("change", () => schedulePreview());
 
 async function loadTemplates() {
   const templates = await api("/api/templates");
@@ -289,6 +290,7 @@ function params() {
   const p = { identity_strength: Number($("identity-strength").value),
     shape_strength: Number($("shape-strength").value), engine: $("engine").value };
   if ($("enhancer").value) p.enhancer = $("enhancer").value;
+  if ($("mask-model").value) p.mask_models = [$("mask-model").value];
   const start = $("trim-start").value, end = $("trim-end").value;
   if (start !== "") p.start = Number(start);
   if (end !== "") p.end = Number(end);
@@ -434,7 +436,8 @@ $("looks-reset").addEventListener("click", () => {
 
 // The looks alone, on the original (POST /api/edits): style, adjustments, sliders and trim.
 $("edit").addEventListener("click", () => {
-  const { identity_strength: _i, shape_strength: _s, engine: _e, enhancer: _h, ...edit } = params();
+  const { identity_strength: _i, shape_strength: _s, engine: _e, enhancer: _h,
+    mask_models: _m, ...edit } = params();
   return runJob("/api/edits", { ...target(), params: edit }, "applying the looks");
 });
 

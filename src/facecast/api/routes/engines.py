@@ -21,12 +21,15 @@ class ModelChoice(BaseModel):
 class EnginesOut(BaseModel):
     engines: list[ModelChoice]
     enhancers: list[ModelChoice]
+    masks: list[ModelChoice]
+    """Occluders and face parsers, for `params.mask_models`."""
 
 
 @router.get("/engines", response_model=EnginesOut)
 def engines() -> EnginesOut:
-    """The installed engines (`mesh` always) and enhancers, for `params.engine` and
-    `params.enhancer`; models are installed with `facecast models fetch|add`."""
+    """The installed engines (`mesh` always), enhancers and mask models, for
+    `params.engine`, `params.enhancer` and `params.mask_models`; models are installed with
+    `facecast models fetch|add`."""
     have = {n: e for n, e in installed().items() if e.path.is_file()}
     known = registry()
 
@@ -36,6 +39,8 @@ def engines() -> EnginesOut:
     ready = [ModelChoice(name=n, unverified=unverified(n, known[n].recipe.source or "")
                          if n in known else False)
              for n, lacks in all_engines().items() if not lacks]
-    enhancers = [ModelChoice(name=n, unverified=unverified(n)) for n, m in known.items()
-                 if m.kind == "enhancer" and n in have]
-    return EnginesOut(engines=ready, enhancers=enhancers)
+    def of(*kinds: str) -> list[ModelChoice]:
+        return [ModelChoice(name=n, unverified=unverified(n)) for n, m in known.items()
+                if m.kind in kinds and n in have]
+
+    return EnginesOut(engines=ready, enhancers=of("enhancer"), masks=of("occluder", "parser"))
