@@ -262,3 +262,20 @@ def test_an_identity_trained_before_the_recognizer_gets_its_embedding_at_first_u
     assert fresh.embeddings[RECOGNIZER] is embedding
     rgb, face = portrait
     assert NeuralEngine("inswapper_128").render(rgb, face, fresh) is not None
+
+
+def test_a_model_added_again_is_loaded_again(install, portrait) -> None:
+    """A server keeps running while `facecast models add` replaces a file."""
+    from facecast.swap.neural import NeuralEngine
+
+    rgb, face = portrait
+    nose = np.round(face.xy[L.NOSE_TIP]).astype(int)
+
+    def nose_colour() -> np.ndarray:
+        rendered = NeuralEngine("inswapper_128").render(rgb, face, person(unit(1)))
+        return rendered.pixels[nose[1] - rendered.region.y0, nose[0] - rendered.region.x0]
+
+    install("inswapper_128", standins.swapper, "flat")
+    assert np.abs(nose_colour() - np.array(standins.FLAT) * 255).max() < 0.5
+    install("inswapper_128", standins.swapper, "input")
+    assert np.abs(nose_colour() - rgb[nose[1], nose[0]]).max() < 40

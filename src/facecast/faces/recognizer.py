@@ -36,7 +36,7 @@ def embed(name: str, rgb: np.ndarray, face: Face) -> np.ndarray:
         raise ValueError("five points in one place: not a face")
     x = crops.to_tensor(crops.cut(rgb, m, recipe.size), recipe.mean, recipe.std,
                         bgr=recipe.channels == "bgr", nhwc=recipe.layout == "nhwc")
-    return _unit(runtime.run(entry.path, x).reshape(-1).astype(np.float32))
+    return _unit(runtime.run(entry, x).reshape(-1).astype(np.float32))
 
 
 OUTLIER_MARGIN = 0.15

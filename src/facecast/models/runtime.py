@@ -1,18 +1,21 @@
-"""One ONNX Runtime session per model file per process, on CUDA when onnxruntime-gpu sees a
-GPU, else on the CPU; and what a graph declares (its inputs, its last initializer).
+"""One ONNX Runtime session per installed model file per process, on CUDA when
+onnxruntime-gpu sees a GPU, else on the CPU; and what a graph declares (its inputs, its last
+initializer).
 
-Graphs are fed by the names they declare and read at their first output, whatever they are
-called: the files in circulation name them differently.
+Sessions are keyed by the file and its recorded SHA-256, so a model added again under the
+same name while a server runs gets a new session. Graphs are fed by the names they declare
+and read at their first output, whatever they are called: the files in circulation name
+them differently.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 
 from facecast.errors import ModelError
+from facecast.models.store import Installed
 
 
 def providers() -> list[str]:
@@ -23,35 +26,38 @@ def providers() -> list[str]:
 
 
 @cache
-def session(path: Path) -> object:
-    """The session of `path` (loaded once per process; a model is hundreds of MB)."""
+def _session(path: str, _sha256: str) -> object:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.log_severity_level = 3  # unused initializers (inswapper's emap) are not news
-    return ort.InferenceSession(str(path), options, providers=providers())
+    return ort.InferenceSession(path, options, providers=providers())
 
 
-def device(path: Path) -> str:
-    """'cuda' or 'cpu': where `path`'s session runs."""
-    return "cuda" if "CUDAExecutionProvider" in session(path).get_providers() else "cpu"
+def session(model: Installed) -> object:
+    """The session of `model` (loaded once per process; a model is hundreds of MB)."""
+    return _session(str(model.path), model.sha256)
 
 
 @cache
-def last_initializer(path: Path) -> np.ndarray:
-    """The graph's last initializer (inswapper's `emap`, 512 x 512), read once."""
+def _last_initializer(path: str, _sha256: str) -> np.ndarray:
     import onnx
     from onnx import numpy_helper
 
-    graph = onnx.load(str(path), load_external_data=False).graph
+    graph = onnx.load(path, load_external_data=False).graph
     return numpy_helper.to_array(graph.initializer[-1]).astype(np.float32)
 
 
-def run(path: Path, image: np.ndarray, vector: np.ndarray | None = None,
+def last_initializer(model: Installed) -> np.ndarray:
+    """The graph's last initializer (inswapper's `emap`, 512 x 512), read once."""
+    return _last_initializer(str(model.path), model.sha256)
+
+
+def run(model: Installed, image: np.ndarray, vector: np.ndarray | None = None,
         extra: dict[str, float] | None = None) -> np.ndarray:
-    """The first output of `path` given an image batch (the 4-D input), an optional vector
+    """The first output of `model` given an image batch (the 4-D input), an optional vector
     (the 2-D input: a swapper's source latent) and named scalars (CodeFormer's `weight`)."""
-    sess = session(path)
+    sess = session(model)
     feeds: dict[str, np.ndarray] = {}
     for arg in sess.get_inputs():
         if extra and arg.name in extra:
@@ -62,6 +68,6 @@ def run(path: Path, image: np.ndarray, vector: np.ndarray | None = None,
         elif len(arg.shape) == 2 and vector is not None:
             feeds[arg.name] = vector.reshape(1, -1).astype(np.float32)
         else:
-            raise ModelError(f"{path.name}: its input {arg.name} {arg.shape} is not one "
-                             "this model's recipe feeds: is it the model it was added as?")
+            raise ModelError(f"{model.file}: its input {arg.name} {arg.shape} is not one this "
+                             "model's recipe feeds: is it the model it was added as?")
     return sess.run([sess.get_outputs()[0].name], feeds)[0]

@@ -22,7 +22,7 @@ class Enhancer:
 
     def __call__(self, rgb: np.ndarray, face: Face, weight: float = 1.0) -> None:
         """Restore `face` of `rgb` in place, mixed in by `weight` (0..1)."""
-        answer = infer(self.model.path, self.recipe, rgb, face)
+        answer = infer(self.model, self.recipe, rgb, face)
         rendered = None if answer is None else paste_back(rgb.shape, face, *answer)
         if rendered is None:
             return

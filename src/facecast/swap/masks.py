@@ -49,7 +49,7 @@ class MaskSource:
         nhwc = recipe.layout == "nhwc"
         x = crops.to_tensor(crops.cut(rgb, m, recipe.size), recipe.mean, recipe.std,
                             bgr=recipe.channels == "bgr", nhwc=nhwc)
-        y = runtime.run(self.model.path, x)[0]
+        y = runtime.run(self.model, x)[0]
         if self.spec.kind == "parser":
             classes = np.argmax(y if not nhwc else y.transpose(2, 0, 1), axis=0)
             return np.isin(classes, recipe.face_classes).astype(np.float32)

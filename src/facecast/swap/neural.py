@@ -86,7 +86,7 @@ def paste_back(shape: tuple[int, ...], face: Face, out: np.ndarray, m: np.ndarra
                     covered)
 
 
-def infer(path: object, recipe: Recipe, frame: np.ndarray, face: Face,
+def infer(model: store.Installed, recipe: Recipe, frame: np.ndarray, face: Face,
           latent: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The network's face for `face` (float32 RGB 0..255) and the matrix that cuts the
     frame onto it (scaled when the network answers at another size than it was fed); None
@@ -97,7 +97,7 @@ def infer(path: object, recipe: Recipe, frame: np.ndarray, face: Face,
     bgr, nhwc = recipe.channels == "bgr", recipe.layout == "nhwc"
     x = crops.to_tensor(crops.cut(frame, m, recipe.size), recipe.mean, recipe.std, bgr=bgr,
                         nhwc=nhwc)
-    y = runtime.run(path, x, latent, recipe.extra)
+    y = runtime.run(model, x, latent, recipe.extra)
     out = crops.from_tensor(y, *recipe.output, bgr=bgr, nhwc=nhwc)
     return out, m * (out.shape[0] / recipe.size)
 
@@ -112,9 +112,9 @@ class NeuralEngine:
         self.source = store.require(self.recipe.source or "", "recognizer")
         self.warnings = [w for w in (self.model.warning(), self.source.warning()) if w]
         """Sentences every use carries: the unverified files among the engine's models."""
-        self._emap = runtime.last_initializer(self.model.path) if self.recipe.emap else None
+        self._emap = runtime.last_initializer(self.model) if self.recipe.emap else None
         self._latent: tuple[Identity, np.ndarray] | None = None
-        runtime.session(self.model.path)  # loaded now, not on the first face
+        runtime.session(self.model)  # loaded now, not on the first face
 
     def latent(self, identity: Identity) -> np.ndarray:
         """The identity as the network takes it, computed once per identity."""
@@ -127,5 +127,5 @@ class NeuralEngine:
         return self._latent[1]
 
     def render(self, frame: np.ndarray, face: Face, identity: Identity) -> Rendered | None:
-        answer = infer(self.model.path, self.recipe, frame, face, self.latent(identity))
+        answer = infer(self.model, self.recipe, frame, face, self.latent(identity))
         return None if answer is None else paste_back(frame.shape, face, *answer)
