@@ -16,6 +16,7 @@ import numpy as np
 from facecast.casting.face_list import FaceList
 from facecast.casting.selection import Cast
 from facecast.compose import blend, shift_skin
+from facecast.compose.mouth import mouth_inside
 from facecast.compose.plate import clean_plate
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
@@ -141,6 +142,11 @@ class FaceSwapper:
         if rendered is None:
             return 0.0
         region = rendered.region
+        holes, alpha = rendered.holes, rendered.alpha
+        inside = mouth_inside(rgb[region.slices], landed, region, face.size)
+        if inside is not None:
+            holes = inside if holes is None else np.maximum(holes, inside)
+            alpha = alpha * (1.0 - inside)
         keep = None
         skin = rendered.skin
         if occluded:
@@ -149,15 +155,16 @@ class FaceSwapper:
             skin = skin * (1.0 - keep[1])
         pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
                              face.size)
+        # the target's eyes and teeth are not skin: the tone must not tint them
+        unshifted = [m for m in (holes, keep[1] if keep else None) if m is not None]
         shift_skin(rgb, face, track.light.tone ** weight, scene.person if scene else None,
-                   (occluded.region, occluded.low) if occluded else None,
+                   (region, np.maximum.reduce(unshifted)) if unshifted else None,
                    [f for f in self.seen if f is not found])
         pixels = track.detail(unwarped[region.slices], region, pixels, rendered.covered,
                               (before.xy, face.xy), face.size)
-        alpha = clean_plate(rgb, region, landed, rendered.alpha, rendered.covered,
-                            rendered.holes, keep[0] if keep else None, face.size, weight)
-        blend(rgb, region, pixels, alpha * weight, rendered.covered, face.size, keep,
-              rendered.holes)
+        alpha = clean_plate(rgb, region, landed, alpha, rendered.covered, holes,
+                            keep[0] if keep else None, face.size, weight)
+        blend(rgb, region, pixels, alpha * weight, rendered.covered, face.size, keep, holes)
         return weight
 
 
