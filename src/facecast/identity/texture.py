@@ -48,6 +48,11 @@ the face, left whole foreheads unknown in small photos and filled them with hair
 NOT_NEUTRAL = 1e-3
 """A photo's weight in a zone where it shows an expression: after the per-texel selection
 (power 12) it paints only texels no neutral photo sees."""
+MERGE_LEVELS = 3
+"""Bands the photos are merged in (`imaging.multiband_merge`): up to 8-texel scales cross
+over wide, coarser ones are the common shading already. Five bands hid the seams as well
+but mixed the main photo's mid frequencies with its neighbours' and cost identity (d10 into
+s18, ArcFace-style: 11 of 13 frames nearer the user, 12 with three, 13 unmerged)."""
 RIM_FLOOR = 1e-4
 """A glasses photo's weight on its own rims: other photos' texels win there, and where every
 photo had a rim (all take glasses off the same face) the texel is inpainted."""
@@ -152,7 +157,7 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     # turns into seams wherever two photos' mid frequencies differ (d10's right cheek)
     levelled = [fill_outside(tex * common / np.maximum(low, 1.0), w > 1e-4 * total[..., 0])
                 for w, tex, low in zip(W, unwrapped, lows, strict=True)]
-    merged = multiband_merge(levelled, list(W / total[..., 0]))
+    merged = multiband_merge(levelled, list(W / total[..., 0]), MERGE_LEVELS)
     painted = smoothstep((sum(w * c for w, c in zip(W, clear, strict=True)) / total[..., 0]
                           - CLEAR_FROM) / CLEAR_SPAN)
     # texels the photos did not see clearly (hair, edge-on) take the colour of the skin
