@@ -244,6 +244,23 @@ def test_hands_are_looked_for_every_third_frame_until_one_is_seen() -> None:
         assert len(calls) == len(frames)
 
 
+@needs_media
+def test_a_face_read_as_a_hand_for_two_frames_is_not_one() -> None:
+    """The hand model reads d3's face as a hand on frames 60-61 (wrist on the chin, fingers
+    up the nose): that patch must not be kept over the face; a hand must stay to count."""
+    frames = list(itertools.islice(decoded(MEDIA / "videos" / "d3.mp4"), 66))
+    with SceneReader(video=True) as scene, FaceMesher(video=True) as mesher:
+        calls = _counting_hands(scene)
+        covered = []
+        for frame in frames:
+            found, seen = mesher.detect(frame), scene.read(frame)
+            if found:
+                outline = found[0].xy[list(L.FACE_OVAL)]
+                covered.append(seen.hand_cover(_whole(frame), outline) is not None)
+    assert len(calls) > 22  # the hand model did look, on 60 and 61 too
+    assert not any(covered)
+
+
 def _whole(frame: np.ndarray):
     from facecast.faces.raster import Region
     return Region(0, 0, frame.shape[1], frame.shape[0])

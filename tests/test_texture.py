@@ -149,3 +149,24 @@ def test_photos_without_glasses_paint_the_face(tmp_path: Path, monkeypatch) -> N
         lightness = np.median(cv2.cvtColor(band, cv2.COLOR_RGB2LAB)[..., 0], axis=1).min()
         assert identity.report["warnings"] == []
         assert lightness > 120, f"a rim was painted between the eyes ({worn} with glasses)"
+
+
+def test_photos_meet_without_a_seam_and_without_ghosts() -> None:
+    """Where the texture hands over from one photo to the next, their tones cross over
+    wide (a plain weighted mean draws the hand-over as a step: a seam down a cheek) while
+    their fine detail does not (a wide cross-over of detail is a ghost)."""
+    from facecast.imaging import multiband_merge
+
+    size = 256
+    pores = np.indices((size, size)).sum(axis=0) % 2 * 20.0  # a one-texel checker
+    a = np.dstack([110.0 + pores] * 3).astype(np.float32)
+    b = np.full((size, size, 3), 150.0, np.float32)
+    left = np.zeros((size, size), np.float32)
+    left[:, : size // 2] = 1.0
+    merged = multiband_merge([a, b], [left, 1.0 - left])
+    tone = cv2.GaussianBlur(merged[..., 0], (0, 0), 2.0)[size // 2, 8:-8]
+    assert np.abs(np.diff(tone)).max() < 3.0  # the 30-level difference spread over > 10 texels
+    detail = np.abs(merged[..., 0] - cv2.GaussianBlur(merged[..., 0], (0, 0), 1.0))
+    rows = slice(size // 4, 3 * size // 4)
+    assert detail[rows, : size // 2 - 4].mean() > 5.0  # the pores are there
+    assert detail[rows, size // 2 + 4 :].mean() < 1.0  # and stop within four texels

@@ -19,6 +19,36 @@ def masked_blur(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
     return num / (den[..., None] if img.ndim == 3 else den)
 
 
+def multiband_merge(images: list[np.ndarray], weights: list[np.ndarray],
+                    levels: int = 5) -> np.ndarray:
+    """Weighted mean of `images` (float32, HxWx3) done band by band (Burt and Adelson): each
+    Laplacian band mixed by the weights blurred to its own scale, so fine detail switches
+    from one image to the next within a few pixels (no ghosts) while tone and shading cross
+    over wide (no seam). Weights need not sum to 1; where all are 0 the result is 0."""
+    def gaussian(img: np.ndarray) -> list[np.ndarray]:
+        pyr = [img]
+        for _ in range(levels):
+            pyr.append(cv2.pyrDown(pyr[-1]))
+        return pyr
+
+    total: list[np.ndarray] | None = None
+    norm: list[np.ndarray] | None = None
+    for img, w in zip(images, weights, strict=True):
+        g = gaussian(img.astype(np.float32))
+        bands = [g[k] - cv2.pyrUp(g[k + 1], dstsize=g[k].shape[1::-1]) for k in range(levels)]
+        bands.append(g[levels])
+        gw = gaussian(w.astype(np.float32))
+        terms = [b * m[..., None] for b, m in zip(bands, gw, strict=True)]
+        total = terms if total is None else [t + x for t, x in zip(total, terms, strict=True)]
+        norm = gw if norm is None else [n + m for n, m in zip(norm, gw, strict=True)]
+    assert total is not None and norm is not None
+    out = total[levels] / np.maximum(norm[levels], 1e-6)[..., None]
+    for k in range(levels - 1, -1, -1):
+        out = cv2.pyrUp(out, dstsize=total[k].shape[1::-1])
+        out += total[k] / np.maximum(norm[k], 1e-6)[..., None]
+    return out
+
+
 def smoothstep(x: np.ndarray | float) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)

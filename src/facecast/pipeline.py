@@ -16,10 +16,12 @@ import numpy as np
 from facecast.casting.face_list import FaceList
 from facecast.casting.selection import Cast
 from facecast.compose import blend, shift_skin
+from facecast.compose.mouth import mouth_inside
 from facecast.compose.plate import clean_plate
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
+from facecast.faces.raster import openings
 from facecast.faces.scene import Scene, SceneReader
 from facecast.identity.model import Identity
 from facecast.looks import finish
@@ -42,6 +44,11 @@ from facecast.swap.masks import merge
 from facecast.swap.shape import warp_around
 from facecast.swap.track import FaceTrack
 
+OPENINGS_KEEP = 0.5
+"""How much of the target's own eyes and teeth the tone leaves as they were: the tone is
+partly the user's complexion, which the whites of the eyes do not share, and partly how
+their selfies were exposed, which they do. Left out whole, the eyes glowed white on a
+darker face and flickered with every blink (d3 into d12: flicker 1.04 -> 1.11)."""
 PHOTO_SHEET_H = 720  # px: a photo's sheet is one pair, large enough to see a group's faces
 
 @dataclass
@@ -148,6 +155,11 @@ class FaceSwapper:
         if rendered is None:
             return 0.0
         region = rendered.region
+        holes, alpha = rendered.holes, rendered.alpha
+        inside = mouth_inside(rgb[region.slices], landed, region, face.size)
+        if inside is not None:
+            holes = inside if holes is None else np.maximum(holes, inside)
+            alpha = alpha * (1.0 - inside)
         keep = None
         skin = rendered.skin
         if occluded:
@@ -156,15 +168,21 @@ class FaceSwapper:
             skin = skin * (1.0 - keep[1])
         pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
                              face.size)
+        # the target's own eyes and teeth, where they are in the frame, are not skin: the
+        # tone must not tint them (it turned them grey and beige); a lid closing over an eye
+        # is, or it flashes in the target's own tone on every blink
+        own = openings(landed, region) if inside is None else np.maximum(
+            openings(landed, region), inside)
+        own = own * OPENINGS_KEEP
+        unshifted = (region, own) if not occluded else (
+            occluded.region, np.maximum(occluded.low, occluded.region.take(region, own)))
         shift_skin(rgb, face, track.light.tone ** weight, scene.person if scene else None,
-                   (occluded.region, occluded.low) if occluded else None,
-                   [f for f in self.seen if f is not found])
+                   unshifted, [f for f in self.seen if f is not found])
         pixels = track.detail(unwarped[region.slices], region, pixels, rendered.covered,
                               (before.xy, face.xy), face.size)
-        alpha = clean_plate(rgb, region, landed, rendered.alpha, rendered.covered,
-                            rendered.holes, keep[0] if keep else None, face.size, weight)
-        blend(rgb, region, pixels, alpha * weight, rendered.covered, face.size, keep,
-              rendered.holes)
+        alpha = clean_plate(rgb, region, landed, alpha, rendered.covered, holes,
+                            keep[0] if keep else None, face.size, weight)
+        blend(rgb, region, pixels, alpha * weight, rendered.covered, face.size, keep, holes)
         if self.enhancer:
             self.enhancer(rgb, face, weight)
         return weight

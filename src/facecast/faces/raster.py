@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from facecast.faces import landmarks as L
 from facecast.faces.landmarks import front_facing
 
 _SHIFT = 4  # sub-pixel bits for fillConvexPoly
@@ -135,3 +136,19 @@ def warp_mesh(src_img: np.ndarray, src2d: np.ndarray, dst2d: np.ndarray, tris: n
     map_x, map_y = source_coords(ids, affine_maps(dst2d, src2d, tris), region)
     out = cv2.remap(src_img, map_x, map_y, cv2.INTER_LINEAR, borderMode=border)
     return out, ids
+
+
+_SUB_BITS = 4  # polygon corners in sixteenths of a pixel
+_SUB = 1 << _SUB_BITS
+
+
+def openings(xy: np.ndarray, region: Region) -> np.ndarray:
+    """0/1 float32 over `region`: a face mesh's openings at the eyes and between the lips.
+
+    Drawn from sub-pixel corners, so the outlines follow the smoothed mesh rather than
+    jumping a whole pixel at a time (the lashes drawn beside them would flicker)."""
+    holes = np.zeros((region.h, region.w), np.uint8)
+    local = np.round((xy - (region.x0, region.y0)) * _SUB).astype(np.int32)
+    cv2.fillPoly(holes, [local[list(g)] for g in (L.RIGHT_EYE, L.LEFT_EYE, L.LIPS_INNER)], 1,
+                 shift=_SUB_BITS)
+    return holes.astype(np.float32)

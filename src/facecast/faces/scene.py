@@ -23,6 +23,11 @@ HANDS_IDLE_EVERY = 3
 palm detector costs 16 ms a 720p frame, twice the face mesh, and a hand that comes in is
 caught within 2 frames (it reaches the face from its edge, where the swap fades anyway)."""
 HANDS_KEEP = 15  # frames after a hand was last seen during which every frame is read
+HANDS_CONFIRM = 3
+"""In a video a hand counts from the third frame in a row it is seen: the hand model reads
+a face as a hand now and then, for a frame or two (d3 looking down, frames 60-61: wrist on
+the chin, fingers up the nose; the swap left a hard-edged patch of the old face), while a
+real hand stays. Its first two frames are left to the swap's fade at the face's edge."""
 
 
 @dataclass
@@ -74,6 +79,7 @@ class SceneReader:
         self._video = video
         self._frame = 0
         self._last_hand: int | None = None
+        self._streak = 0  # frames in a row with a hand
 
         with quiet_native_stderr():
             # the general model (256 x 256): the landscape one is faster but blurs the
@@ -91,8 +97,11 @@ class SceneReader:
             person = self._segment.process(rgb).segmentation_mask
             found = self._hands.process(rgb).multi_hand_landmarks if self._wants_hands() else None
         self._frame += 1
+        self._streak = self._streak + 1 if found else 0
         if found:
             self._last_hand = self._frame
+        if self._video and self._streak < HANDS_CONFIRM:
+            found = None
         hands = [np.array([(p.x * w, p.y * h) for p in hand.landmark], np.float32)
                  for hand in found or ()]
         return Scene(person=person, hands=hands)

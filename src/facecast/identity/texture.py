@@ -12,7 +12,10 @@ without. In each expression zone (`uv.zone_masks`) a photo that is not neutral t
 or the brows only where no neutral photo sees them well. Before merging, each unwrapped
 photo's low frequencies are replaced by the weighted mean of all photos' low frequencies:
 this takes each photo's own shading out, so texels from differently lit photos meet
-without blotches.
+without blotches. The photos are then merged band by band (`imaging.multiband_merge`): the
+per-texel selection hands a cheek from one photo to the next within a few texels, and a
+plain weighted mean drew that hand-over as a seam wherever their mid frequencies differed
+(d10's right cheek, where hair leaves each photo a different strip of skin).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from facecast.identity.calm import main_photo, photo_scores
 from facecast.identity.expression import Reading
 from facecast.identity.glasses import rim_mask
 from facecast.identity.uv import zone_masks
-from facecast.imaging import masked_blur, skin_likeness, smoothstep
+from facecast.imaging import masked_blur, multiband_merge, skin_likeness, smoothstep
 
 _VIEW_POWER = 4.0
 _SELECT_POWER = 12.0  # per texel, photos well below the best view fade out
@@ -45,6 +48,11 @@ the face, left whole foreheads unknown in small photos and filled them with hair
 NOT_NEUTRAL = 1e-3
 """A photo's weight in a zone where it shows an expression: after the per-texel selection
 (power 12) it paints only texels no neutral photo sees."""
+MERGE_LEVELS = 3
+"""Bands the photos are merged in (`imaging.multiband_merge`): up to 8-texel scales cross
+over wide, coarser ones are the common shading already. Five bands hid the seams as well
+but mixed the main photo's mid frequencies with its neighbours' and cost identity (d10 into
+s18, ArcFace-style: 11 of 13 frames nearer the user, 12 with three, 13 unmerged)."""
 RIM_FLOOR = 1e-4
 """A glasses photo's weight on its own rims: other photos' texels win there, and where every
 photo had a rim (all take glasses off the same face) the texel is inpainted."""
@@ -144,8 +152,12 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     # each photo's light is measured on what it saw as skin, so hair does not tint it
     lows = [masked_blur(tex, known * c, sigma) for tex, c in zip(unwrapped, clear, strict=True)]
     common = sum(w[..., None] * low for w, low in zip(W, lows, strict=True)) / total
-    merged = sum(w[..., None] * tex * common / np.maximum(low, 1.0)
-                 for w, tex, low in zip(W, unwrapped, lows, strict=True)) / total
+    # each photo's own shading replaced by the common one, then merged band by band: the
+    # per-texel selection switches photos within a few texels, which a plain weighted mean
+    # turns into seams wherever two photos' mid frequencies differ (d10's right cheek)
+    levelled = [fill_outside(tex * common / np.maximum(low, 1.0), w > 1e-4 * total[..., 0])
+                for w, tex, low in zip(W, unwrapped, lows, strict=True)]
+    merged = multiband_merge(levelled, list(W / total[..., 0]), MERGE_LEVELS)
     painted = smoothstep((sum(w * c for w, c in zip(W, clear, strict=True)) / total[..., 0]
                           - CLEAR_FROM) / CLEAR_SPAN)
     # texels the photos did not see clearly (hair, edge-on) take the colour of the skin

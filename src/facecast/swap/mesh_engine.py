@@ -16,14 +16,12 @@ from facecast.faces.raster import (
     Region,
     affine_maps,
     draw_order,
+    openings,
     rasterize_ids,
     source_coords,
 )
 from facecast.identity.model import Identity
 from facecast.swap.base import Rendered
-
-_SUB_BITS = 4  # polygon corners in sixteenths of a pixel
-_SUB = 1 << _SUB_BITS
 
 
 class MeshEngine:
@@ -59,16 +57,4 @@ class MeshEngine:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         covered = ids >= 0
         return Rendered(region, rgb.astype(np.float32), masks[..., 0] * covered,
-                        masks[..., 1] * covered, covered, _holes(xy, region))
-
-
-def _holes(xy: np.ndarray, region: Region) -> np.ndarray:
-    """0/1 float32 over `region`: the mesh's openings at the eyes and between the lips.
-
-    Drawn from sub-pixel corners, so the outlines follow the smoothed mesh rather than
-    jumping a whole pixel at a time (the lashes drawn beside them would flicker)."""
-    holes = np.zeros((region.h, region.w), np.uint8)
-    local = np.round((xy - (region.x0, region.y0)) * _SUB).astype(np.int32)
-    cv2.fillPoly(holes, [local[list(g)] for g in (L.RIGHT_EYE, L.LEFT_EYE, L.LIPS_INNER)], 1,
-                 shift=_SUB_BITS)
-    return holes.astype(np.float32)
+                        masks[..., 1] * covered, covered, openings(xy, region))
