@@ -43,6 +43,7 @@ from facecast.swap.base import Engine
 from facecast.swap.masks import merge
 from facecast.swap.shape import warp_around
 from facecast.swap.track import FaceTrack
+from facecast.timing import StageClock
 
 OPENINGS_KEEP = 0.5
 """How much of the target's own eyes and teeth the tone leaves as they were: the tone is
@@ -60,6 +61,8 @@ class SwapResult(EditResult):
     """The blend weight of each frame (0 where no face was swapped): fades show here."""
     faces: dict[int, int] = field(default_factory=dict)
     """Frames each face was swapped in, by face id (0 for the largest face)."""
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Milliseconds per frame of each stage, wall clock and CPU (`timing.StageClock`)."""
 
 
 class FaceSwapper:
@@ -93,6 +96,7 @@ class FaceSwapper:
         """The last frame's faces, chosen or not (another person's neck keeps its tone)."""
         self.chosen: list[Face] = []
         """The last frame's faces that have a role, largest first (what `Looks` reshapes)."""
+        self.clock = StageClock()
 
     def close(self) -> None:
         self.mesher.close()
@@ -100,8 +104,12 @@ class FaceSwapper:
 
     def look(self, rgb: np.ndarray) -> tuple[list[Face], Scene]:
         """What the models see in a frame: its faces, the person and hands around them."""
-        faces = self.mesher.detect(rgb)
-        return faces, (self.scene.read(rgb) if faces else Scene())
+        with self.clock("mesh"):
+            faces = self.mesher.detect(rgb)
+        if not faces:
+            return faces, Scene()
+        with self.clock("scene"):
+            return faces, self.scene.read(rgb)
 
     def __call__(self, rgb: np.ndarray, t: float) -> tuple[bool, float]:
         """Swap in place. Returns (face found, blend weight used)."""
@@ -134,11 +142,15 @@ class FaceSwapper:
     def swap_face(self, rgb: np.ndarray, t: float, face: Face, track: FaceTrack,
                   identity: Identity, scene: Scene | None = None) -> float:
         """Swap one face in place; returns the blend weight used."""
+        clock = self.clock
         found = face
-        face, weight = track.observe(face, t)
-        occluded = merge(track.occlusion.mask(rgb, face, scene), self.masks, rgb, face)
+        with clock("track"):
+            face, weight = track.observe(face, t)
+        with clock("occlusion"):
+            occluded = merge(track.occlusion.mask(rgb, face, scene), self.masks, rgb, face)
         weight *= self.params.identity_strength
-        shaped = track.shape.reshape(face.points, self.params.shape_strength * weight)
+        with clock("track"):
+            shaped = track.shape.reshape(face.points, self.params.shape_strength * weight)
         if weight <= 0.0:
             return 0.0
         before = face
@@ -147,16 +159,19 @@ class FaceSwapper:
         if self.params.shape_strength > 0:
             # the warp's bilinear resampling softens the frame's grain (to about 2/3): the
             # detail the face takes on comes from the frame as it was
-            unwarped = rgb.copy()
-            pinned = (occluded.region, occluded.pinned) if occluded else None
-            landed = warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
+            with clock("warp"):
+                unwarped = rgb.copy()
+                pinned = (occluded.region, occluded.pinned) if occluded else None
+                landed = warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
             face = Face(shaped)
-        rendered = self.engine.render(rgb, face, identity)
+        with clock("render"):
+            rendered = self.engine.render(rgb, face, identity)
         if rendered is None:
             return 0.0
         region = rendered.region
         holes, alpha = rendered.holes, rendered.alpha
-        inside = mouth_inside(rgb[region.slices], landed, region, face.size)
+        with clock("mouth"):
+            inside = mouth_inside(rgb[region.slices], landed, region, face.size)
         if inside is not None:
             holes = inside if holes is None else np.maximum(holes, inside)
             alpha = alpha * (1.0 - inside)
@@ -166,25 +181,32 @@ class FaceSwapper:
             keep = (region.take(occluded.region, occluded.covered),
                     region.take(occluded.region, occluded.low))
             skin = skin * (1.0 - keep[1])
-        pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
-                             face.size)
-        # the target's own eyes and teeth, where they are in the frame, are not skin: the
-        # tone must not tint them (it turned them grey and beige); a lid closing over an eye
-        # is, or it flashes in the target's own tone on every blink
-        own = openings(landed, region) if inside is None else np.maximum(
-            openings(landed, region), inside)
-        own = own * OPENINGS_KEEP
-        unshifted = (region, own) if not occluded else (
-            occluded.region, np.maximum(occluded.low, occluded.region.take(region, own)))
-        shift_skin(rgb, face, track.light.tone ** weight, scene.person if scene else None,
-                   unshifted, [f for f in self.seen if f is not found])
-        pixels = track.detail(unwarped[region.slices], region, pixels, rendered.covered,
-                              (before.xy, face.xy), face.size)
-        alpha = clean_plate(rgb, region, landed, alpha, rendered.covered, holes,
-                            keep[0] if keep else None, face.size, weight)
-        blend(rgb, region, pixels, alpha * weight, rendered.covered, face.size, keep, holes)
+        with clock("light"):
+            pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
+                                 face.size)
+        with clock("tone"):
+            # the target's own eyes and teeth, where they are in the frame, are not skin: the
+            # tone must not tint them (it turned them grey and beige); a lid closing over an
+            # eye is, or it flashes in the target's own tone on every blink
+            own = openings(landed, region) if inside is None else np.maximum(
+                openings(landed, region), inside)
+            own = own * OPENINGS_KEEP
+            unshifted = (region, own) if not occluded else (
+                occluded.region, np.maximum(occluded.low, occluded.region.take(region, own)))
+            shift_skin(rgb, face, track.light.tone ** weight, scene.person if scene else None,
+                       unshifted, [f for f in self.seen if f is not found])
+        with clock("detail"):
+            pixels = track.detail(unwarped[region.slices], region, pixels, rendered.covered,
+                                  (before.xy, face.xy), face.size)
+        with clock("plate"):
+            alpha = clean_plate(rgb, region, landed, alpha, rendered.covered, holes,
+                                keep[0] if keep else None, face.size, weight)
+        with clock("blend"):
+            blend(rgb, region, pixels, alpha * weight, rendered.covered, face.size, keep,
+                  holes)
         if self.enhancer:
-            self.enhancer(rgb, face, weight)
+            with clock("enhance"):
+                self.enhancer(rgb, face, weight)
         return weight
 
 
@@ -223,11 +245,20 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
         encoding = finish.encoder(params.adjustments.quality)
         try:
             with VideoWriter(output, reader, size=looks.out_size, **encoding) as writer:
-                for frame, faces, scene in _with_faces(reader, swapper.look):
+                clock = swapper.clock
+                frames = _with_faces(reader, swapper.look)
+                while True:
+                    with clock("wait"):  # for the decoder and the mesh thread
+                        item = next(frames, None)
+                    if item is None:
+                        break
+                    frame, faces, scene = item
                     before = frame.image.copy() if contact and contact.wants(frame.index) else None
                     original = frame.image.copy() if looks.wants_original else None
                     found, weight = swapper.apply(frame.image, frame.time, faces, scene)
-                    frame.image = looks(frame.image, frame.time, swapper.chosen, original)
+                    with clock("looks"):
+                        frame.image = looks(frame.image, frame.time, swapper.chosen, original)
+                    clock.frames += 1
                     result.frames += 1
                     result.face_frames += found
                     result.swapped_frames += weight > 0
@@ -235,11 +266,13 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
                     _count(result, swapper)
                     if before is not None:
                         contact.add(frame.index, before, frame.image)
-                    writer.write(frame)
+                    with clock("write"):  # for the encoder's queue
+                        writer.write(frame)
                     if progress:
                         progress(result.frames, max(total, result.frames))
         finally:
             swapper.close()
+        result.stages = swapper.clock.per_frame()
     result.warnings.extend(swapper.warnings)
     if result.face_frames == 0:
         result.warnings.append("no face was found in the video: it was copied unchanged")

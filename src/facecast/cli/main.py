@@ -169,12 +169,16 @@ def swap(
     mask_model: Annotated[list[str] | None, typer.Option(
         help="an installed occluder or face parser (xseg_1, bisenet_resnet_34), repeatable: "
              "where it sees no face, the swap leaves the frame alone")] = None,
+    timings: Annotated[Path | None, typer.Option(help="also write the milliseconds per frame "
+                                                      "of each stage (wall clock and CPU) "
+                                                      "as JSON")] = None,
 ) -> None:
     """Swap a trained identity onto the face in a video (MP4 out, with its sound) or a photo;
     or several, one per face (--faces, --map)."""
     from facecast.casting.face_list import cache_folder
     from facecast.casting.selection import cast_for, parse_map
     from facecast.identity.model import load
+    from facecast.media import check_writable
     from facecast.pipeline import swap_file
     from facecast.swap import check
 
@@ -188,10 +192,15 @@ def swap(
         folder = cache_folder(input) if faces not in (None, "largest") or mapping else None
         with progress_bar("finding faces", "frames") as update:
             who = cast_for(input, faces, mapping, identity, load, folder, update)
+        if timings:
+            check_writable(timings)
         with progress_bar("swapping", "frames") as update:
             result = swap_file(who, input, output, params, progress=update, sheet=sheet)
     except FacecastError as exc:
         _fail(str(exc))
+    if timings:
+        timings.write_text(json.dumps({"frames": result.frames, "stages": result.stages},
+                                      indent=1))
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     per_face = ", ".join(f"face {fid}: {n}" for fid, n in sorted(result.faces.items()))
