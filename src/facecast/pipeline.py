@@ -18,6 +18,7 @@ from facecast.casting.selection import Cast
 from facecast.compose import blend, shift_skin
 from facecast.compose.mouth import mouth_inside
 from facecast.compose.plate import clean_plate
+from facecast.cores import own_threads_only
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
@@ -326,8 +327,8 @@ def swap_file(who: Identity | Cast, source: str | Path, output: str | Path,
     if sheet:
         check_writable(sheet)
     kind = media_kind(source)
-    if kind == "image":
-        if params.start is not None or params.end is not None:
-            raise FacecastError("--start/--end apply to videos only")
-        return swap_image(who, source, output, params, progress, sheet)
-    return swap_video(who, source, output, params, progress, sheet)
+    if kind == "image" and (params.start is not None or params.end is not None):
+        raise FacecastError("--start/--end apply to videos only")
+    swap = swap_image if kind == "image" else swap_video
+    with own_threads_only():
+        return swap(who, source, output, params, progress, sheet)

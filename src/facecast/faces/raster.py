@@ -108,17 +108,18 @@ def source_coords(ids: np.ndarray, maps: np.ndarray, region: Region
 
     Pixels with no triangle get -1 (outside any source image, so remap leaves them black).
     """
-    map_x = np.full(ids.shape, -1.0, dtype=np.float32)
-    map_y = np.full(ids.shape, -1.0, dtype=np.float32)
-    ys, xs = np.nonzero(ids >= 0)
-    if len(xs) == 0:
-        return map_x, map_y
-    m = maps[ids[ys, xs]].astype(np.float32)  # N x 2 x 3
-    gx = (xs + region.x0).astype(np.float32)
-    gy = (ys + region.y0).astype(np.float32)
-    map_x[ys, xs] = m[:, 0, 0] * gx + m[:, 0, 1] * gy + m[:, 0, 2]
-    map_y[ys, xs] = m[:, 1, 0] * gx + m[:, 1, 1] * gy + m[:, 1, 2]
-    return map_x, map_y
+    # each coefficient looked up per pixel from a table whose last row (index -1: no
+    # triangle) maps every pixel to -1: no search for covered pixels, no scatter
+    table = np.zeros((len(maps) + 1, 2, 3), np.float32)
+    table[:-1] = maps
+    table[-1, :, 2] = -1.0
+    gx = np.arange(region.x0, region.x0 + region.w, dtype=np.float32)[None, :]
+    gy = np.arange(region.y0, region.y0 + region.h, dtype=np.float32)[:, None]
+    coords = []
+    for row in table.transpose(1, 2, 0):  # x then y: (a, b, c) with a gx + b gy + c
+        a, b, c = (np.take(k, ids) for k in row)
+        coords.append(a * gx + b * gy + c)
+    return coords[0], coords[1]
 
 
 def warp_mesh(src_img: np.ndarray, src2d: np.ndarray, dst2d: np.ndarray, tris: np.ndarray,

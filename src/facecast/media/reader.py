@@ -10,7 +10,7 @@ from types import TracebackType
 
 import av
 import numpy as np
-from av.video.reformatter import Interpolation
+from av.video.reformatter import Interpolation, VideoReformatter
 
 from facecast.errors import MediaError, ParamError
 
@@ -98,6 +98,7 @@ class VideoReader:
             if start:
                 container.seek(self.details.start_pts + int(start / self.time_base), stream=stream)
             turns = -self.info.rotation // 90
+            to_rgb = VideoReformatter()  # set up once for the stream, not once a frame
             decoded = container.decode(stream)
             index = 0
             while True:
@@ -115,7 +116,8 @@ class VideoReader:
                     continue
                 if end is not None and time >= end:
                     return
-                image = frame.to_ndarray(format="rgb24", interpolation=_TO_RGB, threads=1)
+                image = to_rgb.reformat(frame, format="rgb24", interpolation=_TO_RGB,
+                                        threads=1).to_ndarray()
                 if turns % 4:
                     image = np.ascontiguousarray(np.rot90(image, turns))
                 yield Frame(index=index, image=image, pts=frame.pts, time=float(time))

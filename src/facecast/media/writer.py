@@ -94,6 +94,9 @@ class VideoWriter:
         self._frame_ticks = max(round(1 / (details.rate * details.time_base)), 1)
         self._origin: int | None = None
         self._last_pts: int | None = None
+        # one converter for the whole stream, on the encoder's thread: a frame's own
+        # `reformat` set up a new one each frame, which started two threads each time
+        self._to_yuv = reformatter.VideoReformatter()
         self._sink = BackgroundSink(self._encode, _ENCODE_DEPTH, "facecast-encode")
 
     def __enter__(self) -> VideoWriter:
@@ -184,10 +187,12 @@ class VideoWriter:
 
     def _encode(self, rgb: av.VideoFrame) -> None:
         """Worker side of write(): colour conversion, encoding, muxing video then audio."""
-        frame = rgb.reformat(
+        frame = self._to_yuv.reformat(
+            rgb,
             format="yuv420p",
             dst_colorspace=self._matrix,
             dst_color_range=reformatter.ColorRange.MPEG,
+            threads=1,
         )
         frame.pts = rgb.pts
         frame.time_base = self._source.time_base
