@@ -1,14 +1,21 @@
-"""Speed of `facecast swap` against a plain decode + encode of the same clip.
+"""Speed of `facecast swap` against a plain transcode of the same clip, at two lengths.
 
-Prints, for $FACECAST_MEDIA/videos/s18.mp4 (1280x720, 282 frames): the time of a plain
-PyAV decode + libx264 encode (PyAV's defaults), the time of the `facecast swap` command
-(process start and model loading included), their ratio (goal: <= 2.0 on a 2-core machine),
-and the identity build time for 12 selfies (goal: <= 10 s for 15). Writes the swap's contact
-sheet to out/bench/.
+Builds (once, under out/bench/) a 12 s and a 60 s 1280x720 clip with sound from
+$FACECAST_MEDIA/videos/s18.mp4 played forwards and backwards (`footage.bounced`), then for
+each, back to back: a plain PyAV decode + libx264 encode (its defaults) with the audio copied,
+the physical limit; and the `facecast swap` command as a whole process (start-up and model
+loading included). Prints their times, the ratio (goal: <= 2.0 at every length on a 2-core
+machine), the swap's peak memory (goal: <= 700 MB, flat in length), whether the output keeps
+the source's frames, frame rate and sound, and the swap's milliseconds per frame of each
+stage (wall clock and CPU of the thread that ran it), then the identity build time for 12
+selfies (goal: <= 10 s for 15).
+
+Other work on the machine slows both sides alike: compare ratios, not seconds.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,56 +24,96 @@ import time
 from pathlib import Path
 
 import av
+from footage import bounced
 
 MEDIA = Path(os.environ.get("FACECAST_MEDIA", "../shared/media"))
-CLIP = MEDIA / "videos" / "s18.mp4"
+SOURCE = MEDIA / "videos" / "s18.mp4"
 SELFIES = MEDIA / "identities" / "d10"
 FACECAST = Path(sys.executable).with_name("facecast")
 OUT = Path("out/bench")
+LENGTHS = (12, 60)  # seconds
 
 
-def plain_transcode(src: Path, dst: Path) -> int:
-    """Decode every frame and encode it again with libx264's defaults; audio is left out."""
+def plain_transcode(src: Path, dst: Path) -> None:
+    """Decode every frame and encode it again with libx264's defaults; audio copied."""
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
         vin = inp.streams.video[0]
         vin.thread_type = "AUTO"
         vout = out.add_stream("libx264", rate=vin.average_rate)
         vout.width, vout.height, vout.pix_fmt = vin.width, vin.height, "yuv420p"
-        n = 0
-        for frame in inp.decode(vin):
-            frame.pts = None
-            out.mux(vout.encode(frame.reformat(format="yuv420p")))
-            n += 1
+        vout.time_base = vin.time_base
+        ain = inp.streams.audio[0] if inp.streams.audio else None
+        aout = out.add_stream_from_template(ain) if ain is not None else None
+        for packet in inp.demux(*(s for s in (vin, ain) if s is not None)):
+            if packet.stream is ain:
+                if packet.dts is not None:
+                    packet.stream = aout
+                    out.mux(packet)
+                continue
+            for frame in packet.decode():
+                out.mux(vout.encode(frame))
         out.mux(vout.encode(None))
-    return n
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(seconds, peak resident memory in MB) of a command, as a whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.read().decode()[-2000:]}")
+    proc.stderr.close()
+    return seconds, usage.ru_maxrss / 1024
+
+
+def streams(path: Path) -> tuple[int, float, float | None]:
+    """(video frames, frame rate, audio seconds or None)."""
+    with av.open(str(path)) as c:
+        video = c.streams.video[0]
+        frames = sum(1 for _ in c.demux(video) if _.size)
+        audio = c.streams.audio[0] if c.streams.audio else None
+        sound = float(audio.duration * audio.time_base) if audio and audio.duration else None
+        return frames, float(video.average_rate), sound
 
 
 def main() -> int:
-    if not CLIP.is_file():
-        print(f"no {CLIP}: set FACECAST_MEDIA")
+    if not SOURCE.is_file():
+        print(f"no {SOURCE}: set FACECAST_MEDIA")
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
+    clips = [bounced(SOURCE, OUT / f"s18-{n}s.mp4", n) for n in LENGTHS]
+    rows, stages = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, FACECAST_HOME=tmp)
-        t = time.perf_counter()
-        frames = plain_transcode(CLIP, Path(tmp) / "plain.mp4")
-        plain = time.perf_counter() - t
-        build = timed([str(FACECAST), "train", str(SELFIES), "--name", "bench"], env)
-        swap = timed([str(FACECAST), "swap", "--identity", "bench", "--input", str(CLIP),
-                      "--output", str(OUT / "s18-bench.mp4"), "--sheet",
-                      str(OUT / "s18-bench.png")], env)
-    print(f"clip                      {CLIP.name}, {frames} frames")
-    print(f"plain decode+encode       {plain:6.2f} s  ({frames / plain:5.1f} frames/s)")
-    print(f"facecast swap             {swap:6.2f} s  ({frames / swap:5.1f} frames/s)")
-    print(f"ratio swap / plain        {swap / plain:6.2f}   (goal <= 2.0)")
+        build, _ = run([str(FACECAST), "train", str(SELFIES), "--name", "bench"], env)
+        for clip in clips:
+            t = time.perf_counter()
+            plain_transcode(clip, Path(tmp) / "plain.mp4")
+            plain = time.perf_counter() - t
+            swapped, timings = Path(tmp) / "swap.mp4", Path(tmp) / "timings.json"
+            swap, peak = run([str(FACECAST), "swap", "--identity", "bench", "--input", str(clip),
+                              "--output", str(swapped), "--timings", str(timings)], env)
+            same = streams(clip) == streams(swapped)
+            rows.append((clip.name, streams(clip)[0], plain, swap, peak, same))
+            stages[clip.name] = json.loads(timings.read_text())["stages"]
+    print(f"{'clip':14s} {'frames':>6s} {'transcode':>10s} {'swap':>8s} {'ratio':>6s} "
+          f"{'peak MB':>8s}  output as source")
+    for name, frames, plain, swap, peak, same in rows:
+        print(f"{name:14s} {frames:6d} {plain:9.1f}s {swap:7.1f}s {swap / plain:6.2f} "
+              f"{peak:8.0f}  {'yes' if same else 'NO: frames, fps or sound differ'}")
+    print("goal: ratio <= 2.0 and peak <= 700 MB at every length\n")
+    names = list(stages)
+    print("ms per frame".ljust(14) + "".join(f"{n + ' wall':>16s}{'cpu':>7s}" for n in names))
+    for stage in stages[names[0]]:
+        print(stage.ljust(14) + "".join(
+            f"{stages[n].get(stage, {}).get('wall_ms', 0):16.1f}"
+            f"{stages[n].get(stage, {}).get('cpu_ms', 0):7.1f}" for n in names))
+    print("(mesh and scene run in the mesh thread, MediaPipe's work in its own threads: their "
+          "cpu is the calling thread's only;\n wait: the render thread waiting for the "
+          "decoder and the mesh thread; write: for the encoder's queue)\n")
     print(f"identity build, 12 photos {build:6.2f} s  (command total; goal <= 10 s for 15)")
-    print(f"contact sheet             {OUT / 's18-bench.png'}")
     return 0
 
 

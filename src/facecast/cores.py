@@ -1,19 +1,29 @@
-"""How a swap's threads share the machine's cores: each of ours runs a whole stage.
+"""How a stream's threads share the machine's cores: each of ours runs a whole stage.
 
 The pipeline overlaps decoding, the face models (MediaPipe, with its own pool), rendering
 and encoding, one thread each. The maths libraries' own pools on top of those only fight
 them for the same cores: OpenBLAS's idle worker spun on `sched_yield` some 4,000 times a
 frame of s18 (and a 3 x 3 inverse took 0.8 ms, waiting for it), and an OpenCV call split over
 two cores waits for whichever of them another stage holds.
+
+The thread that renders is the one the stream waits for; the helpers around it (decoding,
+meshing the next frame, encoding) have queues that let them run a frame or two ahead or
+behind. So helpers run at a lower priority: when they and the render thread want the same
+core, the render thread gets it, and the helpers take the time it leaves.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import cv2
 from threadpoolctl import threadpool_limits
+
+HELPER_NICE = 5  # how much lower a helper thread runs (and the threads it starts: codecs')
 
 
 @contextmanager
@@ -26,3 +36,11 @@ def own_threads_only() -> Iterator[None]:
             yield
     finally:
         cv2.setNumThreads(previous)
+
+
+def as_helper() -> None:
+    """Lower the calling thread's priority by `HELPER_NICE` (Linux: nice is per thread);
+    call it first thing in a helper thread. Where that is not possible, nothing changes."""
+    with contextlib.suppress(OSError, AttributeError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + HELPER_NICE)

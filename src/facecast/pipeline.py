@@ -18,7 +18,7 @@ from facecast.casting.selection import Cast
 from facecast.compose import blend, shift_skin
 from facecast.compose.mouth import mouth_inside
 from facecast.compose.plate import clean_plate
-from facecast.cores import own_threads_only
+from facecast.cores import as_helper, own_threads_only
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
@@ -219,7 +219,7 @@ def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list
     cost off the rendering thread. One worker keeps the calls in frame order, as the
     trackers require.
     """
-    with ThreadPoolExecutor(1, thread_name_prefix="facecast-mesh") as pool:
+    with ThreadPoolExecutor(1, thread_name_prefix="facecast-mesh", initializer=as_helper) as pool:
         it = iter(frames)
         current = next(it, None)
         pending = pool.submit(look, current.image) if current is not None else None

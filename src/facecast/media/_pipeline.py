@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from typing import Generic, TypeVar, cast
 
+from facecast.cores import as_helper
+
 T = TypeVar("T")
 
 _DONE = object()
@@ -44,6 +46,7 @@ def prefetch(make_items: Callable[[], Iterator[T]], depth: int) -> Generator[T, 
         return False
 
     def work() -> None:
+        as_helper()
         source = make_items()
         try:
             for item in source:
@@ -120,6 +123,7 @@ class BackgroundSink(Generic[T]):
             raise self._error
 
     def _work(self) -> None:
+        as_helper()
         while True:
             item = self._items.get()
             if item is _DONE:
