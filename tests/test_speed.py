@@ -14,7 +14,7 @@ from clips import MEDIA, needs_media
 from threadpoolctl import threadpool_info
 
 FACECAST = Path(sys.executable).with_name("facecast")
-STAGES = {"mesh", "scene", "wait", "track", "occlusion", "warp", "render", "light", "tone",
+STAGES = {"mesh", "scene", "wait", "track", "occlusion", "warp", "render", "mouth", "light", "tone",
           "detail", "plate", "blend", "looks", "write"}
 
 
@@ -86,7 +86,10 @@ def test_decoding_and_encoding_threads_yield_to_the_render_thread(tmp_path: Path
     own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     with VideoReader(MEDIA / "videos" / "s18.mp4", end=0.2) as reader, \
             VideoWriter(tmp_path / "out.mp4", reader) as writer:
-        for frame in reader:
+        frames = iter(reader)
+        writer.write(next(frames))
+        # read while both threads surely run: the decoder ends after its last frame
+        helpers = nice_of("facecast-decode"), nice_of("facecast-encode")
+        for frame in frames:
             writer.write(frame)
-            helpers = nice_of("facecast-decode"), nice_of("facecast-encode")
     assert helpers == (own + HELPER_NICE, own + HELPER_NICE)
