@@ -155,7 +155,10 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     # each photo's own shading replaced by the common one, then merged band by band: the
     # per-texel selection switches photos within a few texels, which a plain weighted mean
     # turns into seams wherever two photos' mid frequencies differ (d10's right cheek)
-    levelled = [fill_outside(tex * common / np.maximum(low, 1.0), w > 1e-4 * total[..., 0])
+    # (where a photo paints nothing, its image is the common shading alone: no detail that
+    # the wider bands could carry in from what it did not see)
+    levelled = [np.where((w > 1e-4 * total[..., 0])[..., None],
+                         tex * common / np.maximum(low, 1.0), common)
                 for w, tex, low in zip(W, unwrapped, lows, strict=True)]
     merged = multiband_merge(levelled, list(W / total[..., 0]), MERGE_LEVELS)
     painted = smoothstep((sum(w * c for w, c in zip(W, clear, strict=True)) / total[..., 0]
