@@ -183,7 +183,11 @@ def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list
 
 
 def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, params: SwapParams,
-               progress: Progress | None = None, sheet: str | Path | None = None) -> SwapResult:
+               progress: Progress | None = None, sheet: str | Path | None = None,
+               write_from: float | None = None) -> SwapResult:
+    """With `write_from` (seconds) the frames before it are swapped but not written, and the
+    output has no sound: a piece of a longer video whose temporal state has settled
+    (`facecast.chunks`)."""
     result = SwapResult(output=str(output), kind="video")
     with VideoReader(source, start=params.start, end=params.end) as reader:
         total = reader.info.frames
@@ -195,12 +199,17 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
         looks = Looks(params, video=True, size=(reader.info.width, reader.info.height))
         encoding = finish.encoder(params.adjustments.quality)
         try:
-            with VideoWriter(output, reader, size=looks.out_size, **encoding) as writer:
+            with VideoWriter(output, reader, size=looks.out_size, audio=write_from is None,
+                             **encoding) as writer:
                 for frame, faces, scene in _with_faces(reader, swapper.look):
                     before = frame.image.copy() if contact and contact.wants(frame.index) else None
                     original = frame.image.copy() if looks.wants_original else None
                     found, weight = swapper.apply(frame.image, frame.time, faces, scene)
                     frame.image = looks(frame.image, frame.time, swapper.chosen, original)
+                    if write_from is not None and frame.time < write_from:
+                        if progress:
+                            progress(frame.index + 1, max(total, frame.index + 1))
+                        continue
                     result.frames += 1
                     result.face_frames += found
                     result.swapped_frames += weight > 0
@@ -210,7 +219,7 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
                         contact.add(frame.index, before, frame.image)
                     writer.write(frame)
                     if progress:
-                        progress(result.frames, max(total, result.frames))
+                        progress(frame.index + 1, max(total, frame.index + 1))
         finally:
             swapper.close()
     if result.face_frames == 0:
