@@ -29,15 +29,16 @@ class Piece:
     frames: int
     face_frames: int
     swapped_frames: int
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"path": str(self.path), "frames": self.frames, "face_frames": self.face_frames,
-                "swapped_frames": self.swapped_frames}
+                "swapped_frames": self.swapped_frames, "warnings": list(self.warnings)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Piece:
         return cls(Path(data["path"]), data["frames"], data["face_frames"],
-                   data["swapped_frames"])
+                   data["swapped_frames"], tuple(data.get("warnings", ())))
 
 
 def piece_path(folder: Path, chunk: Chunk) -> Path:
@@ -69,7 +70,8 @@ def swap_piece(who: Identity | Cast, source: Path, folder: Path, params: SwapPar
     span = params.model_copy(update={"start": chunk.warm, "end": chunk.end})
     result = swap_video(who, source, path, span, progress, write_from=chunk.start)
     _check(result.frames, chunk)
-    return _mark(Piece(path, result.frames, result.face_frames, result.swapped_frames))
+    return _mark(Piece(path, result.frames, result.face_frames, result.swapped_frames,
+                       tuple(result.warnings)))
 
 
 def edit_piece(source: Path, folder: Path, params: EditParams, chunk: Chunk,
@@ -82,7 +84,7 @@ def edit_piece(source: Path, folder: Path, params: EditParams, chunk: Chunk,
     span = params.model_copy(update={"start": chunk.warm, "end": chunk.end})
     result = edit_video(source, path, span, progress, write_from=chunk.start)
     _check(result.frames, chunk)
-    return _mark(Piece(path, result.frames, result.face_frames, 0))
+    return _mark(Piece(path, result.frames, result.face_frames, 0, tuple(result.warnings)))
 
 
 def _check(frames: int, chunk: Chunk) -> None:
