@@ -22,6 +22,7 @@ from facecast.jobs.context import Split
 from facecast.jobs.layout import Layout
 from facecast.jobs.store import Store
 from facecast.jobs.worker import WorkerPool
+from facecast.templates import install_shipped
 
 if TYPE_CHECKING:
     from facecast.jobs.broker import BrokerQueue
@@ -38,6 +39,14 @@ def validation_message(errors: list[dict]) -> str:
         msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
         parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
     return "; ".join(parts) or "invalid request"
+
+
+def install_templates() -> None:
+    """The five built-in templates, from the clips the package ships (once per home)."""
+    try:
+        install_shipped()
+    except FacecastError as exc:
+        log.warning("the built-in templates were not installed: %s", exc)
 
 
 def job_runner(settings: Settings, store: Store, layout: Layout) -> WorkerPool | BrokerQueue:
@@ -58,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         layout = Layout(settings.data_root())
         layout.create()
+        install_templates()
         store = Store(settings.db_url())
         pool = job_runner(settings, store, layout)
         app.state.services = Services(settings, store, layout, pool)

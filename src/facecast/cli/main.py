@@ -430,6 +430,7 @@ if __name__ == "__main__":
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, help="jobs or pieces run at once")] = 1,
+    name: Annotated[str, typer.Option(help="this worker's name, unique per machine")] = "facecast",
 ) -> None:
     """Run jobs sent by the web app's server (needs FACECAST_BROKER_URL, the same database
     and data folder): start one on each machine, or more."""
@@ -440,4 +441,5 @@ def worker(
     from facecast.jobs.broker import celery
 
     celery.worker_main(["worker", f"--concurrency={concurrency}", "--pool=prefork",
+                        f"--hostname={name}@%h",
                         "--loglevel=INFO", "--without-mingle", "--without-gossip"])

@@ -40,6 +40,7 @@ from facecast.jobs.runners import RUNNERS, SPLITTABLE
 from facecast.jobs.signals import JobCancelled, JobInterrupted
 from facecast.jobs.split import joined, plan_for
 from facecast.jobs.store import Store
+from facecast.templates import install_shipped
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,6 @@ def make_celery(settings: Settings) -> Celery:
         result_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
-        worker_hijack_root_logger=False,
     )
     return app
 
@@ -78,6 +78,7 @@ def _services() -> tuple[Store, Layout]:
     """The database and the data folder, opened once per worker process."""
     layout = Layout(settings.data_root())
     layout.create()
+    install_shipped()
     return Store(settings.db_url()), layout
 
 
