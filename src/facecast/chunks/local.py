@@ -8,8 +8,10 @@ process stops at its next frame.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import queue
+import signal
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -30,9 +32,17 @@ class PieceStopped(Exception):  # noqa: N818 (a signal, not an error)
     """The caller asked the pool to stop: the piece ends unwritten."""
 
 
+def die_with_parent() -> None:
+    """End this process when the one that started it ends, even by SIGKILL (Linux): a piece
+    left running would write for a job that is already queued again."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def _start_process(reports: Any, stop: Any) -> None:
     global _reports, _stop
     _reports, _stop = reports, stop
+    die_with_parent()
 
 
 def _run(work: Piecework, args: tuple[Any, ...], index: int) -> Piece:

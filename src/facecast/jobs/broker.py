@@ -18,9 +18,7 @@ can fire early when a piece ran twice); a job that has finished is left alone.
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import signal
 from functools import cache
 from typing import Any
 
@@ -29,6 +27,7 @@ from celery import Celery, chord
 from celery.signals import worker_process_init
 
 from facecast.api.settings import Settings
+from facecast.chunks.local import die_with_parent
 from facecast.chunks.plan import Plan
 from facecast.chunks.work import Piece, remove_pieces
 from facecast.errors import FacecastError
@@ -86,8 +85,7 @@ def _services() -> tuple[Store, Layout]:
 def _die_with_the_worker(**_: Any) -> None:
     """A pool process ends when its worker does, even on SIGKILL: it would go on running
     a task whose message is given to another worker."""
-    pr_set_pdeathsig = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    die_with_parent()
 
 
 def _context(job: JobRow, progress: Any) -> Context:
