@@ -18,6 +18,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -41,8 +42,9 @@ def make_clip(path: Path, seconds: float) -> None:
                     for frame in src.decode(video=0):
                         if written == frames_wanted:
                             break
-                        frame.pts = None
-                        out.mux(stream.encode(frame.reformat(format="yuv420p")))
+                        picture = frame.reformat(format="yuv420p")
+                        picture.pts, picture.time_base = written, Fraction(1, 30)
+                        out.mux(stream.encode(picture))
                         written += 1
         out.mux(stream.encode(None))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,6 @@ def _check(frames: int, chunk: Chunk) -> None:
 
 
 def remove_pieces(folder: Path) -> None:
-    """Remove a job's pieces (after the join, or when it failed or was cancelled)."""
-    if folder.is_dir():
-        for path in folder.iterdir():
-            path.unlink(missing_ok=True)
-        folder.rmdir()
+    """Remove a job's pieces (after the join, or when it failed or was cancelled; a piece
+    on another machine may still be stopping, so what vanishes meanwhile is no error)."""
+    shutil.rmtree(folder, ignore_errors=True)

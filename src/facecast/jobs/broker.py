@@ -24,7 +24,7 @@ from typing import Any
 
 import redis
 from celery import Celery, chord
-from celery.signals import worker_process_init
+from celery.signals import task_received, worker_process_init, worker_ready
 
 from facecast.api.settings import Settings
 from facecast.chunks.local import die_with_parent
@@ -47,6 +47,8 @@ SENT_KEY = "facecast:sent:{}"
 """A Redis key set (once) when a job's message is sent: the API sends each job once, even
 when several API processes or restarts look at the same queued row."""
 SENT_TTL_S = 30 * 24 * 3600
+HELD_KEY = "facecast:held:{}"
+"""The delivery tags of the messages a worker (by name) has received and not yet acked."""
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -79,6 +81,30 @@ def _services() -> tuple[Store, Layout]:
     layout.create()
     install_shipped()
     return Store(settings.db_url()), layout
+
+
+@task_received.connect
+def _hold(request: Any, **_: Any) -> None:
+    """Note the message this worker now holds (under its name), forgetting those acked."""
+    message = request.message
+    client = message.channel.client
+    key = HELD_KEY.format(request.hostname)
+    for tag in client.smembers(key):
+        if not client.hexists(message.channel.unacked_key, tag):
+            client.srem(key, tag)
+    client.sadd(key, message.delivery_tag)
+
+
+@worker_ready.connect
+def _give_back_what_it_held(sender: Any, **_: Any) -> None:
+    """A worker restarted under the same name gives back at once the messages it held when
+    it died (SIGKILL, power loss): kombu puts them at the head of the queue, as it would
+    after the visibility timeout, which is an hour."""
+    channel = sender.connection.default_channel
+    key = HELD_KEY.format(sender.hostname)
+    for tag in channel.client.smembers(key):
+        channel.qos.restore_by_tag(tag.decode())
+    channel.client.delete(key)
 
 
 @worker_process_init.connect
@@ -161,9 +187,16 @@ def _piece(job: JobRow, plan: Plan, index: int) -> Piece:
 
 
 def _live(job_id: str) -> JobRow | None:
+    """The job, unless it has ended; one whose cancel was asked for ends here, cancelled
+    (when none of its pieces was running to notice)."""
     store, _ = _services()
     job = store.get(JobRow, job_id)
-    return None if job is None or job.status in FINISHED or job.cancel_requested else job
+    if job is None or job.status in FINISHED:
+        return None
+    if job.cancel_requested:
+        store.finish(job_id, "cancelled")
+        return None
+    return job
 
 
 @celery.task(name="facecast.run_piece")
