@@ -4,6 +4,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MEDIAPIPE := mediapipe==0.10.21
 CHROMIUM := /usr/bin/chromium
+REDIS := /usr/bin/redis-server
+PG_CTL := /usr/lib/postgresql/15/bin/pg_ctl
 export FACECAST_MEDIA ?= $(abspath ../shared/media)
 
 .PHONY: run test lint bench eval looks clean
@@ -22,12 +24,19 @@ $(STAMP): pyproject.toml Makefile
 $(CHROMIUM):
 	apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
 
-# The five built-in templates come from the test media when they are there (hashes checked).
+# The tests of several machines start their own Redis and PostgreSQL (as the `postgres`
+# user) on free ports; only the Debian packages are installed here, their services unused.
+$(REDIS):
+	apt-get install -y -q redis-server || (apt-get update -q && apt-get install -y -q redis-server)
+
+$(PG_CTL):
+	apt-get install -y -q postgresql-15 || (apt-get update -q && apt-get install -y -q postgresql-15)
+
+# The server installs the five built-in templates from the clips the package ships.
 run: $(STAMP)
-	if [ -d "$(FACECAST_MEDIA)/videos" ]; then $(BIN)/facecast templates install --from "$(FACECAST_MEDIA)"; fi
 	$(BIN)/python -m facecast.api
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(REDIS) $(PG_CTL)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q
 

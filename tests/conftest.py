@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from clips import MEDIA
+from services import PostgresServer, RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +17,19 @@ def identity(tmp_path_factory: pytest.TempPathFactory):
 
     os.environ["FACECAST_HOME"] = str(tmp_path_factory.mktemp("home"))
     return build_identity([MEDIA / "identities" / "d10"], "d10")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway Redis for the test session."""
+    server = RedisServer().start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster and database for the test session."""
+    server = PostgresServer().start()
+    yield server.url
+    server.stop()

@@ -109,3 +109,18 @@ def test_cli_install_list_remove_and_a_clear_error(tmp_path: Path) -> None:
     missing = run("install", "--from", tmp_path / "nowhere")
     assert missing.returncode == 2 and "is not a folder" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_a_fresh_install_has_the_five_builtins_without_test_media(tmp_path: Path) -> None:
+    """The clips ship in the package, with LivePortrait's licence and copyright beside them."""
+    from importlib import resources
+
+    from facecast.templates import install_shipped
+
+    done = install_shipped(tmp_path)
+    assert sorted(done) == sorted(m.id for m in builtin_manifests())
+    assert sorted(t.id for t in list_templates(tmp_path)) == ["d12", "d3", "s13", "s18", "s32"]
+    assert all(t.builtin for t in list_templates(tmp_path))
+    notice = resources.files("facecast.templates") / "builtin" / "videos"
+    text = (notice / "LICENSE-LivePortrait.txt").read_text()
+    assert "MIT License" in text and "Kuaishou Visual Generation and Interaction Center" in text

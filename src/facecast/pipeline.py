@@ -233,7 +233,11 @@ def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list
 
 
 def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, params: SwapParams,
-               progress: Progress | None = None, sheet: str | Path | None = None) -> SwapResult:
+               progress: Progress | None = None, sheet: str | Path | None = None,
+               write_from: float | None = None) -> SwapResult:
+    """With `write_from` (seconds) the frames before it are swapped but not written, and the
+    output has no sound: a piece of a longer video whose temporal state has settled
+    (`facecast.chunks`)."""
     result = SwapResult(output=str(output), kind="video")
     with VideoReader(source, start=params.start, end=params.end) as reader:
         total = reader.info.frames
@@ -245,7 +249,8 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
         looks = Looks(params, video=True, size=(reader.info.width, reader.info.height))
         encoding = finish.encoder(params.adjustments.quality)
         try:
-            with VideoWriter(output, reader, size=looks.out_size, **encoding) as writer:
+            with VideoWriter(output, reader, size=looks.out_size, audio=write_from is None,
+                             **encoding) as writer:
                 clock = swapper.clock
                 frames = _with_faces(reader, swapper.look)
                 while True:
@@ -259,6 +264,10 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
                     found, weight = swapper.apply(frame.image, frame.time, faces, scene)
                     with clock("looks"):
                         frame.image = looks(frame.image, frame.time, swapper.chosen, original)
+                    if write_from is not None and frame.time < write_from:
+                        if progress:
+                            progress(frame.index + 1, max(total, frame.index + 1))
+                        continue
                     clock.frames += 1
                     result.frames += 1
                     result.face_frames += found
@@ -270,7 +279,7 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
                     with clock("write"):  # for the encoder's queue
                         writer.write(frame)
                     if progress:
-                        progress(result.frames, max(total, result.frames))
+                        progress(frame.index + 1, max(total, frame.index + 1))
         finally:
             swapper.close()
         result.stages = swapper.clock.per_frame()

@@ -33,7 +33,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
+class Child:
+    """A process the tests start, stop and kill."""
+
+    proc: subprocess.Popen[bytes] | None = None
+
+    def kill(self) -> None:
+        """kill -9: no shutdown code runs, as in a crash or power loss."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Server(Child):
     """One `python -m facecast.api` process; start it again on the same home to restart."""
 
     def __init__(self, home: Path, **env: str) -> None:
@@ -60,20 +80,6 @@ class Server:
             except httpx.TransportError:
                 time.sleep(0.2)
         raise AssertionError(f"server did not start:\n{self.log.read_text()}")
-
-    def kill(self) -> None:
-        """kill -9: no shutdown code runs, as in a crash or power loss."""
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
     def client(self) -> httpx.Client:
         """A new client: a new cookie jar, so a new anonymous session."""

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,9 +18,14 @@ from facecast.api.services import Services
 from facecast.api.session import SessionMiddleware
 from facecast.api.settings import Settings
 from facecast.errors import FacecastError
+from facecast.jobs.context import Split
 from facecast.jobs.layout import Layout
 from facecast.jobs.store import Store
 from facecast.jobs.worker import WorkerPool
+from facecast.templates import install_shipped
+
+if TYPE_CHECKING:
+    from facecast.jobs.broker import BrokerQueue
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 log = logging.getLogger(__name__)
@@ -35,6 +41,25 @@ def validation_message(errors: list[dict]) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def install_templates() -> None:
+    """The five built-in templates, from the clips the package ships (once per home)."""
+    try:
+        install_shipped()
+    except FacecastError as exc:
+        log.warning("the built-in templates were not installed: %s", exc)
+
+
+def job_runner(settings: Settings, store: Store, layout: Layout) -> WorkerPool | BrokerQueue:
+    """Where jobs run: Celery workers when a broker is set, else the server's own threads."""
+    if settings.broker_url:
+        from facecast.jobs.broker import BrokerQueue
+
+        return BrokerQueue(store, settings.broker_url)
+    return WorkerPool(store, layout, settings.workers, min_photos=settings.min_photos,
+                      max_photos=settings.max_photos,
+                      split=Split(settings.chunk_seconds, settings.workers))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -42,9 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         layout = Layout(settings.data_root())
         layout.create()
+        install_templates()
         store = Store(settings.db_url())
-        pool = WorkerPool(store, layout, settings.workers, min_photos=settings.min_photos,
-                          max_photos=settings.max_photos)
+        pool = job_runner(settings, store, layout)
         app.state.services = Services(settings, store, layout, pool)
         pool.start()
         try:

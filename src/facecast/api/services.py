@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import Request
 
 from facecast.api.settings import Settings
 from facecast.jobs.layout import Layout
 from facecast.jobs.store import Store
-from facecast.jobs.worker import WorkerPool
+
+
+class Jobs(Protocol):
+    """Where queued jobs go: `jobs.worker.WorkerPool` (the server's threads) or
+    `jobs.broker.BrokerQueue` (Celery workers)."""
+
+    def start(self) -> None: ...
+    def stop(self, timeout: float = 10.0) -> None: ...
+    def wake(self) -> None: ...
+    def cancel(self, job_id: str) -> None: ...
 
 
 @dataclass
@@ -19,7 +29,7 @@ class Services:
     settings: Settings
     store: Store
     layout: Layout
-    pool: WorkerPool
+    pool: Jobs
 
 
 def services(request: Request) -> Services:

@@ -448,3 +448,21 @@ def templates_remove(template_id: Annotated[str, typer.Argument(help="its id")])
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="jobs or pieces run at once")] = 1,
+    name: Annotated[str, typer.Option(help="this worker's name, unique per machine")] = "facecast",
+) -> None:
+    """Run jobs sent by the web app's server (needs FACECAST_BROKER_URL, the same database
+    and data folder): start one on each machine, or more."""
+    from facecast.api.settings import Settings
+
+    if not Settings().broker_url:
+        _fail("set FACECAST_BROKER_URL (redis://host:6379/0) to the broker the server uses")
+    from facecast.jobs.broker import celery
+
+    celery.worker_main(["worker", f"--concurrency={concurrency}", "--pool=prefork",
+                        f"--hostname={name}@%h",
+                        "--loglevel=INFO", "--without-mingle", "--without-gossip"])

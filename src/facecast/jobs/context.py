@@ -12,6 +12,15 @@ from facecast.jobs.layout import Layout
 from facecast.jobs.store import Store
 
 
+@dataclass(frozen=True)
+class Split:
+    """How long videos are cut: pieces of about `seconds`, run in `processes` local
+    processes (1: not cut; Celery workers cut whatever `processes` says)."""
+
+    seconds: float
+    processes: int = 1
+
+
 @dataclass
 class Context:
     store: Store
@@ -19,6 +28,7 @@ class Context:
     progress: Callable[[float], None]
     min_photos: int = 5
     max_photos: int = 15
+    split: Split | None = None
 
 
 @dataclass

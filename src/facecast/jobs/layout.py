@@ -50,6 +50,10 @@ class Layout:
         """A dataset job's log, and its output when no server folder was chosen."""
         return self.root / "datasets" / job_id
 
+    def chunks(self, job_id: str) -> Path:
+        """The pieces of a long video being swapped or edited in parts, until they are joined."""
+        return self.root / "chunks" / job_id
+
     def create(self) -> None:
         for path in (self.identities, self.root / "photos", self.root / "videos",
                      self.results(), self.cache()):

@@ -81,3 +81,15 @@ class JobRow(Base):
                                                  index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ChunkRow(Base):
+    """How far one piece of a job cut into pieces has got: each piece writes only its own
+    row, so pieces on several machines report without overwriting each other."""
+
+    __tablename__ = "job_chunks"
+
+    job_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=1)

@@ -19,8 +19,9 @@ from facecast.jobs.datasets import run as run_dataset
 from facecast.jobs.layout import Layout, remove
 from facecast.jobs.models import IdentityRow, JobRow, VideoRow
 from facecast.jobs.signals import JobCancelled, JobInterrupted
+from facecast.jobs.split import Target, local_plan, run_locally
 from facecast.jobs.store import Store
-from facecast.looks.edit import edit_file
+from facecast.looks.edit import EditResult, edit_file
 from facecast.media import media_kind, read_image
 from facecast.params import EditParams, SwapParams
 from facecast.pipeline import swap_file
@@ -102,9 +103,9 @@ def result_path(job: JobRow, source: Path, layout: Layout) -> Path:
     return layout.results() / f"{job.id}{suffix}"
 
 
-def swap(job: JobRow, ctx: Context) -> Outcome:
-    """Swap the identity (or one per chosen face) into the video or photo; the result is
-    named after the job."""
+def swap_target(job: JobRow, ctx: Context) -> Target:
+    """What a swap job reads and writes, and who goes where. The target's face list is made
+    here, once, before any cut into pieces: every piece labels faces with its ids."""
     payload = job.payload
 
     def identity(identity_id: str) -> Identity:
@@ -119,21 +120,38 @@ def swap(job: JobRow, ctx: Context) -> Outcome:
     mapping = {int(k): v for k, v in (payload.get("map") or {}).items()}
     who = cast_for(source, payload.get("faces") or "largest", mapping,
                    payload.get("identity_id"), identity, faces_folder(payload, ctx.layout))
-    output = result_path(job, source, ctx.layout)
-    params = SwapParams.model_validate(payload.get("params") or {})
-    result = swap_file(who, source, output, params,
-                       progress=lambda done, total: ctx.progress(SWAP_SHARE * done / max(total, 1)))
+    return Target(source, result_path(job, source, ctx.layout),
+                  SwapParams.model_validate(payload.get("params") or {}), who)
+
+
+def swap_outcome(target: Target, result: EditResult, ctx: Context) -> Outcome:
+    """A finished swap's record, with its quality report (the last part of its progress)."""
+    params, output = target.params, target.output
     if params.adjustments.resolution != 0:  # the figures compare frames pixel for pixel
         result.warnings.append(NO_REPORT)
         return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings)
-    measured = _measured(who)
+    measured = _measured(target.who)
     report = None if measured is None else evaluate(
-        source, output, measured.embedding, start=params.start, end=params.end,
+        target.source, output, measured.embedding, start=params.start, end=params.end,
         arc_target=measured.arc_embedding,
         progress=lambda done, total: ctx.progress(SWAP_SHARE + (1 - SWAP_SHARE) * done
                                                   / max(total, 1))).model_dump()
     return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings,
                    report=report)
+
+
+def swap(job: JobRow, ctx: Context) -> Outcome:
+    """Swap the identity (or one per chosen face) into the video or photo; the result is
+    named after the job. A long video runs in pieces when the pool has processes for them."""
+    target = swap_target(job, ctx)
+    plan = local_plan(target, ctx.split)
+    if plan is not None:
+        result = run_locally(job.id, target, plan, ctx, SWAP_SHARE)
+    else:
+        result = swap_file(target.who, target.source, target.output, target.params,
+                           progress=lambda done, total: ctx.progress(SWAP_SHARE * done
+                                                                     / max(total, 1)))
+    return swap_outcome(target, result, ctx)
 
 
 def _measured(who: Identity | Cast) -> Identity | None:
@@ -145,20 +163,41 @@ def _measured(who: Identity | Cast) -> Identity | None:
     return who.roles.get(largest)
 
 
+def edit_target(job: JobRow, ctx: Context) -> Target:
+    source = source_of(job.payload, ctx.layout, ctx.store)
+    return Target(source, result_path(job, source, ctx.layout),
+                  EditParams.model_validate(job.payload.get("params") or {}))
+
+
+def edit_outcome(target: Target, result: EditResult, _ctx: Context) -> Outcome:
+    return Outcome(result=target.output.name, result_kind=result.kind,
+                   warnings=result.warnings)
+
+
 def edit(job: JobRow, ctx: Context) -> Outcome:
     """Change the looks of the video or photo (no swap); the result is named after the job."""
-    source = source_of(job.payload, ctx.layout, ctx.store)
-    output = result_path(job, source, ctx.layout)
-    params = EditParams.model_validate(job.payload.get("params") or {})
-    result = edit_file(source, output, params,
-                       progress=lambda done, total: ctx.progress(done / max(total, 1)))
-    return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings)
+    target = edit_target(job, ctx)
+    plan = local_plan(target, ctx.split)
+    if plan is not None:
+        result = run_locally(job.id, target, plan, ctx, 1.0)
+    else:
+        result = edit_file(target.source, target.output, target.params,
+                           progress=lambda done, total: ctx.progress(done / max(total, 1)))
+    return edit_outcome(target, result, ctx)
 
 
 def dataset(job: JobRow, ctx: Context) -> Outcome:
     """Extract, filter and cluster faces (see `jobs.datasets`)."""
     return run_dataset(job, ctx)
 
+
+SPLITTABLE: dict[str, tuple[Callable[[JobRow, Context], Target],
+                            Callable[[Target, EditResult, Context], Outcome], float]] = {
+    "swap": (swap_target, swap_outcome, SWAP_SHARE),
+    "edit": (edit_target, edit_outcome, 1.0),
+}
+"""The job kinds a long video cuts into pieces: what they read and write, what they record
+at the end, and the share of the progress bar their pieces fill."""
 
 RUNNERS: dict[str, Callable[[JobRow, Context], Outcome]] = {
     "build_identity": build,

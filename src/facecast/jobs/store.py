@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, delete, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from facecast.jobs.models import FINISHED, Base, IdentityRow, JobRow, VideoRow, now
+from facecast.jobs.models import FINISHED, Base, ChunkRow, IdentityRow, JobRow, VideoRow, now
 
 Row = TypeVar("Row", IdentityRow, VideoRow, JobRow)
 
@@ -95,6 +95,47 @@ class Store:
                    job_id: str | None = None) -> JobRow:
         return self.add(JobRow(id=job_id or new_id(), owner=owner, kind=kind, payload=payload,
                                status="queued", created_at=now()))
+
+    def claim(self, job_id: str) -> JobRow | None:
+        """Mark this job running (a Celery worker got it) and return it; None when it has
+        finished or was cancelled. A job already running is taken over: its message was
+        delivered again because the worker that had it died."""
+        with self.session() as s:
+            claimed = s.execute(
+                update(JobRow).where(JobRow.id == job_id,
+                                     JobRow.status.in_(("queued", "running")),
+                                     JobRow.cancel_requested.is_(False))
+                .values(status="running", started_at=func.coalesce(JobRow.started_at, now()),
+                        attempts=JobRow.attempts + 1))
+        return self.get(JobRow, job_id) if claimed.rowcount == 1 else None
+
+    def start_pieces(self, job_id: str, totals: list[int]) -> None:
+        """One progress row per piece of the job, none done (rows of an earlier try stay)."""
+        with self.session() as s:
+            known = set(s.scalars(select(ChunkRow.index).where(ChunkRow.job_id == job_id)))
+            s.add_all(ChunkRow(job_id=job_id, index=i, done=0, total=t)
+                      for i, t in enumerate(totals) if i not in known)
+
+    def piece_progress(self, job_id: str, index: int, done: int, total: int) -> float:
+        """Record how far one piece has got; returns the share of the job's pieces done."""
+        with self.session() as s:
+            s.execute(update(ChunkRow).where(ChunkRow.job_id == job_id, ChunkRow.index == index)
+                      .values(done=done, total=total))
+        with self.session() as s:
+            done_all, total_all = s.execute(
+                select(func.sum(ChunkRow.done), func.sum(ChunkRow.total))
+                .where(ChunkRow.job_id == job_id)).one()
+        return (done_all or 0) / max(total_all or 1, 1)
+
+    def forget_pieces(self, job_id: str) -> None:
+        with self.session() as s:
+            s.execute(delete(ChunkRow).where(ChunkRow.job_id == job_id))
+
+    def queued_ids(self) -> list[str]:
+        """The ids of queued jobs, oldest first."""
+        with self.session() as s:
+            return list(s.scalars(select(JobRow.id).where(JobRow.status == "queued")
+                                  .order_by(JobRow.created_at)))
 
     def claim_next(self) -> JobRow | None:
         """Mark the oldest queued job running and return it (None if there is none)."""

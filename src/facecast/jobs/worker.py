@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 from facecast.errors import FacecastError
-from facecast.jobs.context import Context, Outcome
+from facecast.jobs.context import Context, Outcome, Split
 from facecast.jobs.layout import Layout
 from facecast.jobs.models import JobRow
+from facecast.jobs.progress import JobProgress
 from facecast.jobs.runners import RUNNERS
 from facecast.jobs.signals import JobCancelled, JobInterrupted
 from facecast.jobs.store import Store
@@ -25,24 +25,19 @@ log = logging.getLogger(__name__)
 
 Runner = Callable[[JobRow, Context], Outcome]
 
-# Progress is written at most this often (seconds): often enough for a smooth bar, rarely
-# enough that SQLite is not kept busy by a 30 fps video.
-PROGRESS_INTERVAL = 0.4
-# Below this progress an ETA is too noisy to show.
-ETA_FROM = 0.03
-
 
 class WorkerPool:
     """`workers` threads pulling jobs from `store`. `wake()` after queueing one."""
 
     def __init__(self, store: Store, layout: Layout, workers: int = 1, *,
                  min_photos: int = 5, max_photos: int = 15,
-                 runners: dict[str, Runner] | None = None) -> None:
+                 runners: dict[str, Runner] | None = None, split: Split | None = None) -> None:
         self.store = store
         self.layout = layout
         self.workers = max(1, workers)
         self.min_photos, self.max_photos = min_photos, max_photos
         self.runners = runners or RUNNERS
+        self.split = split
         self._wake = threading.Condition()
         self._stopping = threading.Event()
         self._cancelled: set[str] = set()
@@ -86,29 +81,10 @@ class WorkerPool:
             self._run(job)
 
     def _run(self, job: JobRow) -> None:
-        started = time.monotonic()
-        last_write = 0.0
-
-        def progress(fraction: float) -> None:
-            nonlocal last_write
-            if self._stopping.is_set():
-                raise JobInterrupted
-            if job.id in self._cancelled:
-                raise JobCancelled
-            now = time.monotonic()
-            if now - last_write < PROGRESS_INTERVAL and fraction < 1.0:
-                return
-            last_write = now
-            fraction = min(max(fraction, 0.0), 1.0)
-            elapsed = now - started
-            eta = elapsed * (1 - fraction) / fraction if fraction >= ETA_FROM else None
-            self.store.update(JobRow, job.id, progress=round(fraction, 4),
-                              eta_s=None if eta is None else round(eta, 1))
-            current = self.store.get(JobRow, job.id)
-            if current is None or current.cancel_requested:
-                raise JobCancelled
-
-        context = Context(self.store, self.layout, progress, self.min_photos, self.max_photos)
+        progress = JobProgress(self.store, job.id, stopping=self._stopping.is_set,
+                               cancelled=lambda: job.id in self._cancelled)
+        context = Context(self.store, self.layout, progress, self.min_photos, self.max_photos,
+                          self.split)
         try:
             runner = self.runners[job.kind]
             outcome = runner(job, context)

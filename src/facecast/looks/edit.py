@@ -79,8 +79,10 @@ def span_frames(reader: VideoReader) -> int:
 
 
 def edit_video(source: str | Path, output: str | Path, params: EditParams,
-               progress: Progress | None = None, sheet: str | Path | None = None
-               ) -> EditResult:
+               progress: Progress | None = None, sheet: str | Path | None = None,
+               write_from: float | None = None) -> EditResult:
+    """With `write_from` (seconds) the frames before it are edited but not written, and the
+    output has no sound: a piece of a longer video (`facecast.chunks`)."""
     result = EditResult(output=str(output), kind="video")
     with VideoReader(source, start=params.start, end=params.end) as reader:
         total = span_frames(reader)
@@ -88,16 +90,18 @@ def edit_video(source: str | Path, output: str | Path, params: EditParams,
         editor = Editor(params, video=True, size=(reader.info.width, reader.info.height))
         encoding = finish.encoder(params.adjustments.quality)
         try:
-            with VideoWriter(output, reader, size=editor.out_size, **encoding) as writer:
+            with VideoWriter(output, reader, size=editor.out_size, audio=write_from is None,
+                             **encoding) as writer:
                 for frame in reader:
                     before = frame.image.copy() if contact and contact.wants(frame.index) else None
                     frame.image = editor(frame.image, frame.time)
-                    if before is not None:
-                        contact.add(frame.index, before, frame.image)
-                    writer.write(frame)
-                    result.frames += 1
+                    if write_from is None or frame.time >= write_from:
+                        if before is not None:
+                            contact.add(frame.index, before, frame.image)
+                        writer.write(frame)
+                        result.frames += 1
                     if progress:
-                        progress(result.frames, max(total, result.frames))
+                        progress(frame.index + 1, max(total, frame.index + 1))
         finally:
             editor.close()
     result.face_frames = editor.face_frames

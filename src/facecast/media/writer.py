@@ -57,12 +57,13 @@ class VideoWriter:
     when the `with` block ends without an exception; until then it lives in a temporary file in
     the same folder, deleted on failure. Encoding runs in a worker thread, overlapping the
     caller's processing of the next frame. `size` (width, height; even numbers) makes the
-    output smaller than the source: frames are then written at that size.
+    output smaller than the source: frames are then written at that size. Without `audio`
+    the file has the video only (a piece of a longer video, joined later with the sound).
     """
 
     def __init__(
         self, path: str | Path, source: VideoReader, crf: int = 23, preset: str = "medium",
-        size: tuple[int, int] | None = None,
+        size: tuple[int, int] | None = None, audio: bool = True,
     ) -> None:
         if not 0 <= crf <= 51:
             raise ParamError(f"crf must be between 0 and 51, got {crf}")
@@ -85,7 +86,7 @@ class VideoWriter:
                 container_options={"movflags": "+faststart"},
             )
             self._video = self._add_video_stream(crf, preset)
-            if source.info.audio_codec is not None:
+            if audio and source.info.audio_codec is not None:
                 self._audio = AudioTrack(source.path, self._output, self._trimmed)
         details = source.details
         self._matrix = _SWS_MATRIX.get(details.colorspace, reformatter.Colorspace.DEFAULT)

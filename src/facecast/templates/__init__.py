@@ -1,8 +1,10 @@
 """Templates: ready-made target videos ("scripts") a user picks instead of uploading one.
 
 Each is a manifest (`manifest.Manifest`) plus its media, installed under
-`$FACECAST_HOME/templates/` (`store`). The package ships five manifests bound to the test
-media's clips; `facecast templates install --from $FACECAST_MEDIA` installs them.
+`$FACECAST_HOME/templates/` (`store`). The package ships five manifests and their clips
+(`builtin/videos/`, LivePortrait's examples under its MIT licence); the server installs them
+on start (`install_shipped`), and `facecast templates install --from DIR` installs them from
+any folder that has the same clips.
 """
 
 from facecast.templates.manifest import Manifest, builtin_manifests
@@ -12,6 +14,7 @@ from facecast.templates.store import (
     face_picture,
     get_template,
     install,
+    install_shipped,
     list_templates,
     remove,
     templates_dir,
@@ -19,4 +22,4 @@ from facecast.templates.store import (
 )
 
 __all__ = ["Manifest", "Template", "add", "builtin_manifests", "face_picture", "get_template",
-           "install", "list_templates", "remove", "templates_dir", "thumbnail"]
+           "install", "install_shipped", "list_templates", "remove", "templates_dir", "thumbnail"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from facecast.casting.face_list import THUMB, crop, face_list
@@ -138,6 +139,13 @@ def install(source: Path, root: Path | None = None) -> dict[str, str]:
         _install(manifest, media, root)
         done[manifest.id] = "installed"
     return done
+
+
+def install_shipped(root: Path | None = None) -> dict[str, str]:
+    """Install the five built-in templates from the clips the package ships (beside their
+    manifests, with LivePortrait's licence): a fresh install lists them without test media."""
+    with resources.as_file(resources.files("facecast.templates") / "builtin") as folder:
+        return install(folder, root)
 
 
 def add(video: Path, title: str, *, track: int | None = None, start: float | None = None,
