@@ -30,7 +30,8 @@ def facecast(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_train_then_list_show_swap_delete(home: Path, tmp_path: Path) -> None:
-    trained = facecast(home, "train", MEDIA / "identities" / "d10", "--name", "amy")
+    trained = facecast(home, "train", MEDIA / "identities" / "d10", "--name", "amy",
+                       "--consent")
     assert trained.returncode == 0, trained.stderr
     assert "d10_00.jpg" in trained.stderr and "saved" in trained.stderr
 
@@ -68,7 +69,8 @@ def test_train_then_list_show_swap_delete(home: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["train", *sorted((MEDIA / "identities" / "d10").glob("*.jpg"))[:4], "--name", "x"],
+    (["train", *sorted((MEDIA / "identities" / "d10").glob("*.jpg"))[:4], "--name", "x",
+      "--consent"],
      "add 1 more"),
     (["swap", "--identity", "nobody", "--input", MEDIA / "portraits" / "s1.jpg", "--output",
       "o.jpg"], "no identity named 'nobody'"),
@@ -86,7 +88,7 @@ def test_user_errors_exit_2_with_a_message_and_no_traceback(home: Path, args: li
 
 
 def test_swap_to_a_missing_folder_fails_before_work(home: Path, tmp_path: Path) -> None:
-    facecast(home, "train", MEDIA / "identities" / "d3", "--name", "d3")
+    facecast(home, "train", MEDIA / "identities" / "d3", "--name", "d3", "--consent")
     result = facecast(home, "swap", "--identity", "d3", "--input", MEDIA / "videos" / "s18.mp4",
                       "--output", tmp_path / "nope" / "out.mp4")
     assert result.returncode == 2

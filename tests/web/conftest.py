@@ -109,7 +109,8 @@ def wait_job(client: httpx.Client, job_id: str, timeout: float = 240) -> dict:
 
 def train(client: httpx.Client, name: str = "amy") -> str:
     """Train an identity from the d10 selfies; returns its id once ready."""
-    created = client.post("/api/identities", data={"name": name}, files=photo_files())
+    created = client.post("/api/identities", data={"name": name, "consent": "true"},
+                          files=photo_files())
     assert created.status_code == 202, created.text
     job = wait_job(client, created.json()["job_id"])
     assert job["status"] == "done", job

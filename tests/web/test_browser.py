@@ -109,7 +109,8 @@ def test_pick_faces_and_who_goes_on_each(server: Server, browser: sync_api.Brows
     train(client, "Ann")
     photos = [("photos", (p.name, p.read_bytes(), "image/jpeg"))
               for p in sorted((PHOTOS.parent / "d3").glob("*.jpg"))]
-    created = client.post("/api/identities", data={"name": "Bea"}, files=photos).json()
+    created = client.post("/api/identities", data={"name": "Bea", "consent": "true"},
+                          files=photos).json()
     assert wait_job(client, created["job_id"])["status"] == "done"
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "facecast_session", "url": server.url,

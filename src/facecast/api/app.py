@@ -12,7 +12,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from facecast.api.routes import datasets, engines, identities, jobs, looks, templates, videos
+from facecast.api.routes import (
+    datasets,
+    engines,
+    identities,
+    jobs,
+    looks,
+    session,
+    templates,
+    videos,
+)
 from facecast.api.services import Services
 from facecast.api.session import SessionMiddleware
 from facecast.api.settings import Settings
@@ -69,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": validation_message(errors), "errors": errors},
                             status_code=422)
 
-    for module in (identities, videos, templates, jobs, looks, datasets, engines):
+    for module in (identities, videos, templates, jobs, looks, datasets, engines, session):
         app.include_router(module.router, prefix="/api")
     app.mount("/", StaticFiles(directory=WEB, html=True), name="web")
     return app

@@ -26,6 +26,14 @@ class Created(BaseModel):
     job_id: str
 
 
+class Erased(BaseModel):
+    """What `DELETE /api/session` removed, rows and their files."""
+
+    identities: int
+    videos: int
+    jobs: int
+
+
 class IdentityOut(BaseModel):
     id: str
     name: str

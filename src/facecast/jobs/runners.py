@@ -6,12 +6,14 @@ A runner gets the job's row and a `Context`; it reports progress through `contex
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from facecast.casting.selection import Cast, cast_for
-from facecast.errors import FacecastError, IdentityError
+from facecast.errors import FacecastError, IdentityError, MediaError
 from facecast.identity.build import build_identity
 from facecast.identity.model import Identity, load
 from facecast.jobs.context import Context, MissingInputError, Outcome
@@ -21,19 +23,21 @@ from facecast.jobs.models import IdentityRow, JobRow, VideoRow
 from facecast.jobs.signals import JobCancelled, JobInterrupted
 from facecast.jobs.store import Store
 from facecast.looks.edit import edit_file
-from facecast.media import media_kind, read_image
+from facecast.media import media_kind, probe_video, read_image
 from facecast.params import EditParams, SwapParams
 from facecast.pipeline import swap_file
 from facecast.quality import evaluate
 from facecast.templates import get_template
 
+Runner = Callable[[JobRow, Context], Outcome]
 SWAP_SHARE = 0.6
 """Of a swap job's progress bar: the rest is its quality report (`facecast eval`), which
 measures the result against the original at about two thirds of the swap's speed."""
 
 
 NO_REPORT = ("no quality report: it compares the result with the original pixel for pixel, "
-             "and the result was made smaller (adjustments.resolution)")
+             "and the result is smaller (adjustments.resolution, or an odd width or height "
+             "made even for H.264)")
 
 
 
@@ -49,7 +53,8 @@ def build(job: JobRow, ctx: Context) -> Outcome:
     try:
         identity = build_identity(
             [photos], identity_id, min_photos=ctx.min_photos, max_photos=ctx.max_photos,
-            progress=lambda i, n, _what: ctx.progress(i / n), root=ctx.layout.identities)
+            progress=lambda i, n, _what: ctx.progress(i / n), root=ctx.layout.identities,
+            consent=job.payload.get("consent"))
     except JobInterrupted:
         raise
     except BaseException as exc:
@@ -102,6 +107,26 @@ def result_path(job: JobRow, source: Path, layout: Layout) -> Path:
     return layout.results() / f"{job.id}{suffix}"
 
 
+def in_user_words(runner: Runner) -> Runner:
+    """`runner` whose media errors name the upload as the user named it and the result as
+    "the result", never where the server keeps them."""
+
+    @functools.wraps(runner)
+    def run(job: JobRow, ctx: Context) -> Outcome:
+        try:
+            return runner(job, ctx)
+        except MediaError as exc:
+            text = re.sub(re.escape(str(ctx.layout.results() / job.id)) + r"\.\w+",
+                          "the result", str(exc))
+            video = ctx.store.get(VideoRow, job.payload.get("video_id") or "")
+            if video is not None:
+                text = text.replace(str(ctx.layout.video(video.id) / "source"), video.filename)
+            raise MediaError(text) from exc
+
+    return run
+
+
+@in_user_words
 def swap(job: JobRow, ctx: Context) -> Outcome:
     """Swap the identity (or one per chosen face) into the video or photo; the result is
     named after the job."""
@@ -123,7 +148,7 @@ def swap(job: JobRow, ctx: Context) -> Outcome:
     params = SwapParams.model_validate(payload.get("params") or {})
     result = swap_file(who, source, output, params,
                        progress=lambda done, total: ctx.progress(SWAP_SHARE * done / max(total, 1)))
-    if params.adjustments.resolution != 0:  # the figures compare frames pixel for pixel
+    if _size(output) != _size(source):  # the figures compare frames pixel for pixel
         result.warnings.append(NO_REPORT)
         return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings)
     measured = _measured(who)
@@ -136,6 +161,13 @@ def swap(job: JobRow, ctx: Context) -> Outcome:
                    report=report)
 
 
+def _size(path: Path) -> tuple[int, int]:
+    if media_kind(path) == "image":
+        return read_image(path).rgb.shape[:2]
+    info = probe_video(path)
+    return info.height, info.width
+
+
 def _measured(who: Identity | Cast) -> Identity | None:
     """The identity the quality report measures: `facecast eval` looks at the largest face
     of each frame, so a cast is measured when the largest listed face is in it."""
@@ -145,6 +177,7 @@ def _measured(who: Identity | Cast) -> Identity | None:
     return who.roles.get(largest)
 
 
+@in_user_words
 def edit(job: JobRow, ctx: Context) -> Outcome:
     """Change the looks of the video or photo (no swap); the result is named after the job."""
     source = source_of(job.payload, ctx.layout, ctx.store)
@@ -160,7 +193,7 @@ def dataset(job: JobRow, ctx: Context) -> Outcome:
     return run_dataset(job, ctx)
 
 
-RUNNERS: dict[str, Callable[[JobRow, Context], Outcome]] = {
+RUNNERS: dict[str, Runner] = {
     "build_identity": build,
     "swap": swap,
     "edit": edit,
