@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from facecast.api.docs import add_docs
+from facecast.api.origin import SameOriginMiddleware
 from facecast.api.routes import (
     datasets,
     engines,
@@ -62,10 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool.stop()
             store.close()
 
-    app = FastAPI(title="facecast", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="facecast", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None,
                   description="Put a person's face onto a character in a video or photo. "
                   "Every identity, video and job belongs to the caller's session cookie.")
     app.add_middleware(SessionMiddleware)
+    app.add_middleware(SameOriginMiddleware)  # added last, so it runs first
 
     @app.exception_handler(FacecastError)
     async def _user_error(_request: Request, exc: FacecastError) -> JSONResponse:
@@ -80,5 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (identities, videos, templates, jobs, looks, datasets, engines, session):
         app.include_router(module.router, prefix="/api")
+    add_docs(app)
     app.mount("/", StaticFiles(directory=WEB, html=True), name="web")
     return app
