@@ -5,6 +5,7 @@ by a job that ends with a sentence; the server alive at the end."""
 from __future__ import annotations
 
 import collections
+import time
 
 import httpx
 
@@ -19,6 +20,7 @@ def test_malformed_uploads(server: Server) -> None:
     client = server.client()
     identity = train(client)
     uploads = server.data / "videos"
+    started = time.monotonic()
     problems: list[str] = []
     answers: collections.Counter[int] = collections.Counter()
     accepted: list[tuple[str, str]] = []
@@ -40,6 +42,7 @@ def test_malformed_uploads(server: Server) -> None:
                 problems.append(f"{what}: {r.status_code} without a sentence: {r.text[:200]}")
             if set(uploads.iterdir()) != before:
                 problems.append(f"{what}: refused but left files behind")
+    uploaded = time.monotonic()
     jobs = []
     for video_id, what in accepted:
         try:
@@ -62,6 +65,7 @@ def test_malformed_uploads(server: Server) -> None:
                 or str(server.data) in error)):
             problems.append(f"{what}: swap ended {job['status']}: {error}")
     assert client.get("/api/templates").status_code == 200, "the server died"
-    print(f"answers {dict(answers)}; {len(accepted)} accepted, {len(jobs)} swapped")
+    print(f"answers {dict(answers)}; {len(accepted)} accepted, {len(jobs)} swapped; "
+          f"uploads {uploaded - started:.0f} s, faces and jobs {time.monotonic() - uploaded:.0f} s")
     assert not problems, "\n".join(problems)
 
