@@ -92,6 +92,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv.stop()
 
 
+@pytest.fixture(scope="module")
+def client(server: Server) -> httpx.Client:
+    """One session for the module's tests."""
+    return server.client()
+
+
+@pytest.fixture(scope="module")
+def identity_id(client: httpx.Client) -> str:
+    """An identity trained once in that session."""
+    return train(client)
+
+
 def photo_files(n: int | None = None) -> list[tuple[str, tuple[str, bytes, str]]]:
     paths = sorted(PHOTOS.glob("*.jpg"))[:n]
     return [("photos", (p.name, p.read_bytes(), "image/jpeg")) for p in paths]

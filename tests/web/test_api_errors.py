@@ -9,7 +9,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from .conftest import MEDIA, Server, photo_files, pytestmark, swap, train, wait_job
+from .conftest import MEDIA, Server, photo_files, pytestmark, swap, wait_job
 
 __all__ = ["pytestmark"]
 
@@ -17,16 +17,6 @@ __all__ = ["pytestmark"]
 def leftovers(server: Server) -> list[str]:
     return sorted(p.name for folder in ("photos", "videos") for p in
                   (server.data / folder).iterdir())
-
-
-@pytest.fixture(scope="module")
-def client(server: Server) -> httpx.Client:
-    return server.client()
-
-
-@pytest.fixture(scope="module")
-def identity_id(client: httpx.Client) -> str:
-    return train(client)
 
 
 def test_too_few_photos(server: Server, client: httpx.Client) -> None:

@@ -9,23 +9,12 @@ import json
 import c2pa
 import httpx
 import numpy as np
-import pytest
 from PIL import Image
 
 from .conftest import MEDIA, Server, photo_files, pytestmark, swap, train, wait_job
 
 __all__ = ["pytestmark"]
 SWAPPED = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
-
-
-@pytest.fixture(scope="module")
-def client(server: Server) -> httpx.Client:
-    return server.client()
-
-
-@pytest.fixture(scope="module")
-def identity_id(client: httpx.Client) -> str:
-    return train(client)
 
 
 def files_under(server: Server) -> list[str]:
