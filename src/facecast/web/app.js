@@ -568,13 +568,15 @@ $("delete-data").addEventListener("click", async () => {
   if (!window.confirm("Delete every photo, identity, upload, result and job of yours?")) return;
   try {
     const gone = await api("/api/session", { method: "DELETE" });
-    say("delete-status", `Deleted ${gone.identities} identities, ${gone.videos} uploads and ` +
-      `${gone.jobs} jobs.`);
-    $("step-result").hidden = true;
+    $("step-result").hidden = $("job-box").hidden = $("look-preview").hidden = true;
+    $("look-preview").removeAttribute("src");
+    say("preview-status", "Pick a video or photo to see a preview.");
     $("video-file").value = "";
     selectIdentity(null);
     selectTarget(null);
     await Promise.all([loadIdentities(), loadHistory()]);
+    say("delete-status", `Deleted ${gone.identities} identities, ${gone.videos} uploads and ` +
+      `${gone.jobs} jobs.`);
   } catch (err) {
     say("delete-status", err.message, true);
   }
