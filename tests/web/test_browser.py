@@ -114,6 +114,18 @@ def test_whole_flow_in_chromium(server: Server, browser: sync_api.Browser) -> No
     shutil.copy(server.log, OUT / "server.log")
 
 
+def open_in_session(browser: sync_api.Browser, server: Server, client: httpx.Client
+                    ) -> tuple[sync_api.Page, list[str]]:
+    """A desktop page in `client`'s session, and the script errors it will collect."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "facecast_session", "url": server.url,
+                          "value": client.cookies["facecast_session"]}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, errors
+
+
 def assert_labelled(server: Server, page: sync_api.Page, *, marked: bool) -> None:
     """The shown result's last frame has (or has not) the "AI" badge: white letters in its
     bottom-right corner, where the original has none."""
@@ -137,12 +149,7 @@ def test_delete_my_data_button(server: Server, browser: sync_api.Browser) -> Non
     the label box unticked gives a result without the mark."""
     client = server.client()
     identity = train(client, "Eve")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_cookies([{"name": "facecast_session", "url": server.url,
-                          "value": client.cookies["facecast_session"]}])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page, errors = open_in_session(browser, server, client)
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(server.url)
     page.wait_for_selector("#identity-list .chip")
@@ -199,12 +206,7 @@ def test_pick_faces_and_who_goes_on_each(server: Server, browser: sync_api.Brows
     created = client.post("/api/identities", data={"name": "Bea", "consent": "true"},
                           files=photos).json()
     assert wait_job(client, created["job_id"])["status"] == "done"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_cookies([{"name": "facecast_session", "url": server.url,
-                          "value": client.cookies["facecast_session"]}])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page, errors = open_in_session(browser, server, client)
     page.goto(server.url)
     page.wait_for_selector("#identity-list .chip >> nth=1")
     page.click("#identity-list .chip >> text=Ann")
