@@ -84,12 +84,18 @@ class Server:
         return self.home / "web"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("home"), FACECAST_MAX_UPLOAD_MB="20",
-                 FACECAST_MAX_VIDEO_SECONDS="10", FACECAST_MAX_PHOTO_PIXELS="4000000").start()
+def running(tmp_path_factory: pytest.TempPathFactory, **env: str) -> Iterator[Server]:
+    """A server on a new home with the tests' limits (and `env`), stopped afterwards."""
+    limits = {"FACECAST_MAX_UPLOAD_MB": "20", "FACECAST_MAX_VIDEO_SECONDS": "10",
+              "FACECAST_MAX_PHOTO_PIXELS": "4000000"}
+    srv = Server(tmp_path_factory.mktemp("home"), **{**limits, **env}).start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from running(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import collections
 import time
+from collections.abc import Iterator
 
 import httpx
+import pytest
 
-from .conftest import MEDIA, Server, pytestmark, train, wait_job
+from .conftest import MEDIA, Server, pytestmark, running, train, wait_job
 from .fuzz import cases
 
 __all__ = ["pytestmark"]
 SEED, CASES = 17, 1000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Two workers: the swap jobs run while the face lists are asked for."""
+    yield from running(tmp_path_factory, FACECAST_WORKERS="2")
 
 
 def test_malformed_uploads(server: Server) -> None:
