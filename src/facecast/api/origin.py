@@ -10,6 +10,7 @@ header (curl, scripts) are not browsers carrying someone else's cookie, and pass
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -41,9 +42,9 @@ def cross_origin(scope: Scope) -> str | None:
     headers = {name.decode("latin-1").lower(): value.decode("latin-1")
                for name, value in scope.get("headers", [])}
     origin = headers.get("origin")
-    if origin is not None:
-        own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
-        return None if origin.rstrip("/").lower() == own.lower() else origin
+    if origin is not None:  # host and port compared: a TLS proxy may hide the scheme
+        same = urlsplit(origin).netloc.lower() == headers.get("host", "").lower()
+        return None if same and origin != "null" else origin
     if headers.get("sec-fetch-site") == "cross-site":
         return "another site"
     return None
