@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from facecast.media import read_image
+from facecast.media import VideoReader, read_image
 
 MEDIA = Path(os.environ.get("FACECAST_MEDIA", "../shared/media"))
 FACECAST = Path(sys.executable).with_name("facecast")
@@ -26,11 +27,12 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def facecast(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, FACECAST_HOME=str(home), COLUMNS="200")
     return subprocess.run([str(FACECAST), *map(str, args)], env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, stdin=subprocess.DEVNULL)
 
 
 def test_train_then_list_show_swap_delete(home: Path, tmp_path: Path) -> None:
-    trained = facecast(home, "train", MEDIA / "identities" / "d10", "--name", "amy")
+    trained = facecast(home, "train", MEDIA / "identities" / "d10", "--name", "amy",
+                       "--consent")
     assert trained.returncode == 0, trained.stderr
     assert "d10_00.jpg" in trained.stderr and "saved" in trained.stderr
 
@@ -68,7 +70,8 @@ def test_train_then_list_show_swap_delete(home: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["train", *sorted((MEDIA / "identities" / "d10").glob("*.jpg"))[:4], "--name", "x"],
+    (["train", *sorted((MEDIA / "identities" / "d10").glob("*.jpg"))[:4], "--name", "x",
+      "--consent"],
      "add 1 more"),
     (["swap", "--identity", "nobody", "--input", MEDIA / "portraits" / "s1.jpg", "--output",
       "o.jpg"], "no identity named 'nobody'"),
@@ -86,9 +89,61 @@ def test_user_errors_exit_2_with_a_message_and_no_traceback(home: Path, args: li
 
 
 def test_swap_to_a_missing_folder_fails_before_work(home: Path, tmp_path: Path) -> None:
-    facecast(home, "train", MEDIA / "identities" / "d3", "--name", "d3")
+    facecast(home, "train", MEDIA / "identities" / "d3", "--name", "d3", "--consent")
     result = facecast(home, "swap", "--identity", "d3", "--input", MEDIA / "videos" / "s18.mp4",
                       "--output", tmp_path / "nope" / "out.mp4")
     assert result.returncode == 2
     assert "nope" in result.stderr
     assert "swapping" not in result.stderr
+
+
+def test_training_asks_for_consent(home: Path) -> None:
+    """No --consent and no terminal to ask on: refused, nothing made; with it, recorded."""
+    refused = facecast(home, "train", MEDIA / "identities" / "d9", "--name", "nine")
+    assert refused.returncode == 2 and "--consent" in refused.stderr
+    assert "right to use this face" in refused.stderr
+    assert not (home / "identities" / "nine").exists()
+    assert facecast(home, "train", MEDIA / "identities" / "d9", "--name", "nine",
+                    "--consent").returncode == 0
+    report = json.loads(facecast(home, "identities", "show", "nine", "--json").stdout)
+    assert report["consent"]["via"] == "cli" and "permission" in report["consent"]["statement"]
+
+
+def test_identities_delete_removes_every_file(home: Path) -> None:
+    facecast(home, "train", MEDIA / "identities" / "d14", "--name", "fourteen", "--consent")
+    store = home / "identities"
+    (store / ".fourteen.k2j4h6g8").mkdir()  # a save a crash left half-written
+    (store / ".fourteen.k2j4h6g8" / "identity.npz").write_bytes(b"partial")
+    before = sorted(p.name for p in store.iterdir())
+    assert {"fourteen", ".fourteen.k2j4h6g8"} <= set(before)
+    deleted = facecast(home, "identities", "delete", "fourteen")
+    assert deleted.returncode == 0, deleted.stderr
+    after = sorted(p.name for p in store.iterdir())
+    assert after == [n for n in before if "fourteen" not in n]
+
+
+def test_swap_is_labelled_and_carries_content_credentials(home: Path, tmp_path: Path) -> None:
+    """A CLI swap reads back as compositeWithTrainedAlgorithmicMedia with its "AI" mark;
+    --label off leaves the corner as the swap made it; a flipped byte fails verify."""
+    facecast(home, "train", MEDIA / "identities" / "d3", "--name", "d3", "--consent")
+    clip = MEDIA / "videos" / "s18.mp4"
+    marked, plain = tmp_path / "marked.mp4", tmp_path / "plain.mp4"
+    for out, label in ((marked, "on"), (plain, "off")):
+        done = facecast(home, "swap", "--identity", "d3", "--input", clip, "--output", out,
+                        "--end", "0.5", "--label", label)
+        assert done.returncode == 0, done.stderr
+    verified = facecast(home, "verify", marked)
+    assert verified.returncode == 0, verified.stdout
+    assert "compositeWithTrainedAlgorithmicMedia" in verified.stdout
+    assert "AI-generated:\tyes" in verified.stdout and "validation:\tValid" in verified.stdout
+    corner = [next(iter(VideoReader(p))).image[-60:, -90:].astype(int) for p in (marked, plain)]
+    assert np.abs(corner[0] - corner[1]).max() > 100  # white letters on a dark plate
+    assert np.abs(corner[0] - corner[1])[:10].max() < 12  # above the badge: the same pixels
+
+    data = bytearray(marked.read_bytes())
+    data[data.index(b"mdat") + 2048] ^= 0x04
+    marked.write_bytes(bytes(data))
+    broken = facecast(home, "verify", marked)
+    assert broken.returncode == 1 and "validation:\tInvalid" in broken.stdout
+    assert facecast(home, "swap", "--identity", "d3", "--input", clip, "--output", plain,
+                    "--label", "maybe").returncode == 2

@@ -180,7 +180,8 @@ def test_cli_faces_and_a_mapped_swap(tmp_path: Path) -> None:
     assert [f["id"] for f in faces] == list(range(6))
     assert set(faces[0]) >= {"id", "first_frame", "last_frame", "box", "size"}
     assert read_image(OUT / "faces.png").format == "PNG"
-    trained = run("train", MEDIA / "portraits" / "s12.jpg", "--name", "ein", "--min-photos", 1)
+    trained = run("train", MEDIA / "portraits" / "s12.jpg", "--name", "ein", "--min-photos", 1,
+                  "--consent")
     assert trained.returncode == 0, trained.stderr
     out = tmp_path / "two.jpg"
     swapped = run("swap", "-i", GROUP, "-o", out, "--faces", "0,4", "--map", "0=ein",

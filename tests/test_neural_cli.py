@@ -37,14 +37,16 @@ def test_inswapper_stand_in_swaps_a_720p_clip_end_to_end(tmp_path: Path) -> None
                        ("arcface_w600k_r50", standins.recognizer(tmp_path / "b.onnx"))):
         added = facecast(home, "models", "add", path, "--as", name, "--allow-unverified")
         assert added.returncode == 0, added.stderr
-    trained = facecast(home, "train", MEDIA / "identities" / "d10", "--name", "amy")
+    trained = facecast(home, "train", MEDIA / "identities" / "d10", "--name", "amy",
+                       "--consent")
     assert trained.returncode == 0, trained.stderr
     with np.load(home / "identities" / "amy" / "identity.npz") as saved:
         assert "embedding:arcface_w600k_r50" in saved.files  # computed at training
 
     out = tmp_path / "out.mp4"
     swapped = facecast(home, "swap", "--identity", "amy", "--engine", "inswapper_128",
-                       "--input", CLIP, "--output", out, "--end", END)
+                       "--input", CLIP, "--output", out, "--end", END,
+                       "--label", "off")  # pixels far from the face untouched: no "AI" mark
     assert swapped.returncode == 0, swapped.stderr
     assert "inswapper_128 is UNVERIFIED" in " ".join(swapped.stderr.split())
 

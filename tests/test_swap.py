@@ -64,7 +64,7 @@ def test_frames_without_a_face_pass_through(identity, tmp_path: Path) -> None:
     src = tmp_path / "mixed.mp4"
     write_clip(src, faces[:10] + background[:10])
     out = tmp_path / "out.mp4"
-    result = swap_file(identity, src, out, SwapParams())
+    result = swap_file(identity, src, out, SwapParams(label=False))  # the "AI" mark off
     assert result.face_frames == 10
     before, after = decoded(src), decoded(out)
     for f0, f1 in zip(before[10:], after[10:], strict=True):
@@ -89,7 +89,7 @@ def test_photo_swap_changes_only_the_face(identity, tmp_path: Path) -> None:
     src = tmp_path / "photo.png"
     write_image(src, frame)
     out = tmp_path / "out.png"
-    result = swap_file(identity, src, out, SwapParams())
+    result = swap_file(identity, src, out, SwapParams(label=False))  # the "AI" mark off
     assert result.swapped_frames == 1
     swapped = read_image(out)
     assert swapped.format == "PNG" and swapped.rgb.shape == frame.shape

@@ -83,6 +83,7 @@ class EditParams(BaseModel):
     sliders: Sliders = Field(default_factory=Sliders)
     start: float | None = Field(None, ge=0.0, description="trim: first second to keep")
     end: float | None = Field(None, gt=0.0, description="trim: second to stop before")
+    label: bool = Field(False, description="a small \"AI\" mark in the bottom-right corner")
 
     @model_validator(mode="after")
     def _trim_order(self) -> EditParams:
@@ -94,6 +95,8 @@ class EditParams(BaseModel):
 class SwapParams(EditParams):
     """How a swap is done. Every field has a range; out-of-range values are rejected."""
 
+    label: bool = Field(True, description="a small \"AI\" mark in the bottom-right corner: "
+                        "on for swaps, since a swapped face is a deep fake")
     identity_strength: float = Field(1.0, ge=0.0, le=1.0,
                                      description="0 keeps the original face, 1 is fully the user")
     # 1.0 measured on the eval matrix against 0.6: id_win 0.83 -> 0.88, id_user 0.567 -> 0.547

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facecast import credentials
 from facecast.casting.face_list import FaceList
 from facecast.casting.selection import Cast
 from facecast.compose import blend, shift_skin
@@ -340,4 +341,6 @@ def swap_file(who: Identity | Cast, source: str | Path, output: str | Path,
         raise FacecastError("--start/--end apply to videos only")
     swap = swap_image if kind == "image" else swap_video
     with own_threads_only():
-        return swap(who, source, output, params, progress, sheet)
+        result = swap(who, source, output, params, progress, sheet)
+    credentials.sign(output, "swap", credentials.describe(params))
+    return result

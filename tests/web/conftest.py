@@ -90,12 +90,30 @@ class Server(Child):
         return self.home / "web"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("home"), FACECAST_MAX_UPLOAD_MB="20",
-                 FACECAST_MAX_VIDEO_SECONDS="10", FACECAST_MAX_PHOTO_PIXELS="4000000").start()
+def running(tmp_path_factory: pytest.TempPathFactory, **env: str) -> Iterator[Server]:
+    """A server on a new home with the tests' limits (and `env`), stopped afterwards."""
+    limits = {"FACECAST_MAX_UPLOAD_MB": "20", "FACECAST_MAX_VIDEO_SECONDS": "10",
+              "FACECAST_MAX_PHOTO_PIXELS": "4000000"}
+    srv = Server(tmp_path_factory.mktemp("home"), **{**limits, **env}).start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from running(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def client(server: Server) -> httpx.Client:
+    """One session for the module's tests."""
+    return server.client()
+
+
+@pytest.fixture(scope="module")
+def identity_id(client: httpx.Client) -> str:
+    """An identity trained once in that session."""
+    return train(client)
 
 
 def photo_files(n: int | None = None) -> list[tuple[str, tuple[str, bytes, str]]]:
@@ -115,7 +133,8 @@ def wait_job(client: httpx.Client, job_id: str, timeout: float = 240) -> dict:
 
 def train(client: httpx.Client, name: str = "amy") -> str:
     """Train an identity from the d10 selfies; returns its id once ready."""
-    created = client.post("/api/identities", data={"name": name}, files=photo_files())
+    created = client.post("/api/identities", data={"name": name, "consent": "true"},
+                          files=photo_files())
     assert created.status_code == 202, created.text
     job = wait_job(client, created.json()["job_id"])
     assert job["status"] == "done", job

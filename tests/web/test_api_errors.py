@@ -9,7 +9,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from .conftest import MEDIA, Server, photo_files, pytestmark, swap, train, wait_job
+from .conftest import MEDIA, Server, photo_files, pytestmark, swap, wait_job
 
 __all__ = ["pytestmark"]
 
@@ -19,19 +19,9 @@ def leftovers(server: Server) -> list[str]:
                   (server.data / folder).iterdir())
 
 
-@pytest.fixture(scope="module")
-def client(server: Server) -> httpx.Client:
-    return server.client()
-
-
-@pytest.fixture(scope="module")
-def identity_id(client: httpx.Client) -> str:
-    return train(client)
-
-
 def test_too_few_photos(server: Server, client: httpx.Client) -> None:
     before = leftovers(server)
-    r = client.post("/api/identities", data={"name": "x"}, files=photo_files(4))
+    r = client.post("/api/identities", data={"name": "x", "consent": "true"}, files=photo_files(4))
     assert r.status_code == 422 and "add 1 more" in r.json()["detail"]
     assert leftovers(server) == before
     assert "x" not in [i["name"] for i in client.get("/api/identities").json()]
@@ -40,14 +30,14 @@ def test_too_few_photos(server: Server, client: httpx.Client) -> None:
 def test_text_file_as_photo(server: Server, client: httpx.Client) -> None:
     before = leftovers(server)
     files = [*photo_files(5), ("photos", ("notes.jpg", b"just some text\n" * 50, "image/jpeg"))]
-    r = client.post("/api/identities", data={"name": "x"}, files=files)
+    r = client.post("/api/identities", data={"name": "x", "consent": "true"}, files=files)
     assert r.status_code == 422
     assert "notes.jpg is not an image" in r.json()["detail"] and "JPEG or PNG" in r.json()["detail"]
     assert leftovers(server) == before
 
 
 def test_empty_name(client: httpx.Client) -> None:
-    r = client.post("/api/identities", data={"name": "  "}, files=photo_files(5))
+    r = client.post("/api/identities", data={"name": "  ", "consent": "true"}, files=photo_files(5))
     assert r.status_code == 422 and "name" in r.json()["detail"]
 
 
@@ -72,7 +62,7 @@ def test_limits_on_duration_and_pixels(server: Server, client: httpx.Client) -> 
     r = client.post("/api/videos", files={"file": ("big.png", big.getvalue())})
     assert r.status_code == 422 and "big.png has 2500x2000 pixels" in r.json()["detail"]
     files = [*photo_files(5), ("photos", ("big.png", big.getvalue(), "image/png"))]
-    r = client.post("/api/identities", data={"name": "x"}, files=files)
+    r = client.post("/api/identities", data={"name": "x", "consent": "true"}, files=files)
     assert r.status_code == 422 and "4 megapixels: resize it" in r.json()["detail"]
     assert leftovers(server) == before
 
@@ -115,7 +105,8 @@ def test_failed_training_names_the_photos(client: httpx.Client) -> None:
     portraits = MEDIA / "portraits"
     files = [*photo_files(5), ("photos", ("group.jpg", (portraits / "group_t1.jpg").read_bytes(),
                                           "image/jpeg"))]
-    created = client.post("/api/identities", data={"name": "mixed"}, files=files).json()
+    created = client.post("/api/identities", data={"name": "mixed", "consent": "true"},
+                          files=files).json()
     job = wait_job(client, created["job_id"])
     assert job["status"] == "failed" and "group.jpg" in job["error"]
     identity = client.get(f"/api/identities/{created['id']}").json()

@@ -31,7 +31,8 @@ def test_group_photo_two_faces_two_identities(server: Server) -> None:
     amy = train(client, "amy")
     photos = [("photos", (p.name, p.read_bytes(), "image/jpeg"))
               for p in sorted((MEDIA / "identities" / "d0").glob("*.jpg"))]
-    created = client.post("/api/identities", data={"name": "bob"}, files=photos).json()
+    created = client.post("/api/identities", data={"name": "bob", "consent": "true"},
+                          files=photos).json()
     assert wait_job(client, created["job_id"])["status"] == "done"
     bob = created["id"]
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import av
 import pytest
 
+from facecast import credentials
+
 from .conftest import MEDIA, Server, pytestmark, wait_job
 from .test_jobs import wait_running
 
@@ -52,6 +54,8 @@ def test_pieces_in_two_processes_make_one_file(server: Server, tmp_path: Path) -
         source = sorted(p.pts for p in c.demux(stream) if p.size)[:90]
     assert stamps(result) == [pts - source[0] for pts in source]
     assert not pieces_left(server)
+    # the joined file carries Content Credentials, as a file made in one piece does
+    assert credentials.read(result).present
 
 
 def test_cancel_stops_every_piece(server: Server) -> None:

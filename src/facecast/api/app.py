@@ -13,7 +13,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from facecast.api.routes import datasets, engines, identities, jobs, looks, templates, videos
+from facecast.api.docs import add_docs
+from facecast.api.origin import SameOriginMiddleware
+from facecast.api.routes import (
+    datasets,
+    engines,
+    identities,
+    jobs,
+    looks,
+    session,
+    templates,
+    videos,
+)
 from facecast.api.services import Services
 from facecast.api.session import SessionMiddleware
 from facecast.api.settings import Settings
@@ -78,10 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool.stop()
             store.close()
 
-    app = FastAPI(title="facecast", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="facecast", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None,
                   description="Put a person's face onto a character in a video or photo. "
                   "Every identity, video and job belongs to the caller's session cookie.")
     app.add_middleware(SessionMiddleware)
+    app.add_middleware(SameOriginMiddleware)  # added last, so it runs first
 
     @app.exception_handler(FacecastError)
     async def _user_error(_request: Request, exc: FacecastError) -> JSONResponse:
@@ -94,7 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": validation_message(errors), "errors": errors},
                             status_code=422)
 
-    for module in (identities, videos, templates, jobs, looks, datasets, engines):
+    for module in (identities, videos, templates, jobs, looks, datasets, engines, session):
         app.include_router(module.router, prefix="/api")
+    add_docs(app)
     app.mount("/", StaticFiles(directory=WEB, html=True), name="web")
     return app

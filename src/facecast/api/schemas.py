@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from facecast.credentials import Credentials
 from facecast.jobs.models import IdentityRow, JobRow, VideoRow
 from facecast.params import EditParams, SwapParams
 
@@ -24,6 +25,14 @@ def _utc(value: datetime | None) -> datetime | None:
 class Created(BaseModel):
     id: str
     job_id: str
+
+
+class Erased(BaseModel):
+    """What `DELETE /api/session` removed, rows and their files."""
+
+    identities: int
+    videos: int
+    jobs: int
 
 
 class IdentityOut(BaseModel):
@@ -146,6 +155,27 @@ class SwapRequest(Target):
 
 class JobAccepted(BaseModel):
     job_id: str
+
+
+class CredentialsOut(BaseModel):
+    """A result's Content Credentials (C2PA), as read back and validated from the file."""
+
+    present: bool
+    valid: bool = Field(description="the manifest validates: the file is as signed")
+    state: str = Field(description="Invalid, Valid or Trusted (the library's verdict), or "
+                                   "absent")
+    ai_generated: bool = Field(description="digital source type "
+                                           "compositeWithTrainedAlgorithmicMedia: a swap")
+    source_type: str | None = None
+    agent: str | None = Field(None, description="the software that made it")
+    description: str | None = Field(None, description="what was done")
+    signer: str | None = None
+    problems: list[str] = Field([], description="what validation reported, e.g. an "
+                                               "untrusted certificate")
+
+    @classmethod
+    def of(cls, found: Credentials) -> CredentialsOut:
+        return cls(**vars(found), valid=found.valid, ai_generated=found.ai_generated)
 
 
 class JobOut(BaseModel):

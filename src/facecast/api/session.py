@@ -2,7 +2,9 @@
 
 The id is 32 random bytes in a cookie; it is the owner of every identity, video and job the
 client creates, and every query filters on it. A missing or malformed cookie starts a new
-session. Pure ASGI middleware, so streamed responses (SSE, video) are untouched.
+session. The cookie is HttpOnly (no script reads it), SameSite=Lax, and Secure when the
+page is served over HTTPS (directly, or behind a proxy uvicorn trusts). Pure ASGI
+middleware, so streamed responses (SSE, video) are untouched.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ class SessionMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if fresh and message["type"] == "http.response.start":
-                value = (f"{COOKIE}={sid}; Path=/; Max-Age={MAX_AGE}; HttpOnly; SameSite=Lax")
+                secure = "; Secure" if scope.get("scheme") == "https" else ""
+                value = (f"{COOKIE}={sid}; Path=/; Max-Age={MAX_AGE}; HttpOnly; "
+                         f"SameSite=Lax{secure}")
                 message.setdefault("headers", []).append((b"set-cookie", value.encode()))
             await send(message)
 

@@ -34,17 +34,24 @@ def save_upload(upload: UploadFile, dest: Path, max_mb: float) -> int:
 
 
 def check_photo(path: Path, shown_name: str, max_pixels: int) -> str | None:
-    """Why a saved upload is not a usable selfie (format, pixels), or None if it is."""
+    """Why a saved upload is not a usable photo (format, pixels), or None if it is. Its size
+    is read from the header, so a file claiming a billion pixels is refused undecoded."""
     with path.open("rb") as fh:
         kind = image_format(fh.read(32))
     if kind is None:
         return f"{shown_name} is not an image: upload JPEG or PNG photos"
     if kind not in ("JPEG", "PNG"):
         return f"{shown_name} is a {kind} image: upload JPEG or PNG photos"
+    too_many = (f"{shown_name} has more pixels than the limit of {max_pixels / 1e6:g} "
+                "megapixels: resize it")
     try:
-        with Image.open(path) as im:
+        with Image.open(path) as im:  # reads the header only: nothing is decoded here
             width, height = im.size
+    except Image.DecompressionBombError:
+        return too_many
     except Exception:
+        return f"{shown_name} is a damaged {kind} file: export it again"
+    if width < 1 or height < 1:
         return f"{shown_name} is a damaged {kind} file: export it again"
     if width * height > max_pixels:
         return (f"{shown_name} has {width}x{height} pixels, more than the limit of "

@@ -37,6 +37,7 @@ MIN_FRAMES = 3  # a track seen on fewer meshed frames of a video is a false dete
 # and so is one the full-range detector never saw (`FaceScan.scanned`): the mesh's short-range
 # detector found a face at 0.5-0.57 in the blurred background of s18, the full-range one none
 THUMB = 160
+EMBEDDING_SIZE = 128  # a dlib face descriptor; an empty list still has this many columns
 LABEL_GATE = 0.5  # face sizes: a swap's face this far from every listed box has no id
 
 Progress = Callable[[int, int], None]
@@ -146,10 +147,15 @@ def _frames(path: Path) -> tuple[str, int, int, Iterator[tuple[int, float, np.nd
     step = max(1, math.ceil(total / MAX_FRAMES))
 
     def frames() -> Iterator[tuple[int, float, np.ndarray]]:
+        """A damaged video is listed as far as it decodes: the picker still gets an answer,
+        and the swap itself says where the file is broken."""
         with VideoReader(path) as reader:
-            for frame in reader:
-                if frame.index % step == 0:
-                    yield frame.index, frame.time, frame.image
+            try:
+                for frame in reader:
+                    if frame.index % step == 0:
+                        yield frame.index, frame.time, frame.image
+            except MediaError:
+                return
 
     return "video", total, step, frames()
 
@@ -224,7 +230,7 @@ def find_faces(path: str | Path, folder: Path, progress: Progress | None = None,
                       frames_sampled=len(times), faces=infos,
                       times=np.array(times, np.float64), boxes=boxes,
                       embeddings=np.array([embeddings[t] for t in keep],
-                                          np.float32).reshape(len(keep), -1),
+                                          np.float32).reshape(len(keep), EMBEDDING_SIZE),
                       overview_frame=overview[0] if overview else 0, max_faces=max_faces)
     listed.save(folder)
     return listed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -80,6 +81,20 @@ def _looks(style: str, style_scope: str, adjust: list[str] | None,
             "sliders": _named(reshape, "--reshape", "Sliders")}
 
 
+Label = Annotated[str | None, typer.Option(
+    metavar="on|off", help="a small \"AI\" mark in the bottom-right corner (default: on for "
+    "swaps, off for edits)", show_default=False)]
+
+
+def _label(value: str | None) -> dict[str, bool]:
+    """`--label on|off` as the params' `label`; nothing when not given (the default)."""
+    if value is None:
+        return {}
+    if value.lower() not in ("on", "off"):
+        _fail(f"--label {value!r}: write on or off")
+    return {"label": value.lower() == "on"}
+
+
 Style = Annotated[str, typer.Option(help="realistic, oil, watercolor or comic")]
 StyleScope = Annotated[str, typer.Option(help="frame (everything) or face (the face only)")]
 Adjust = Annotated[list[str] | None, typer.Option(
@@ -99,20 +114,39 @@ def train(
     name: Annotated[str, typer.Option(help="name of the identity")],
     min_photos: Annotated[int, typer.Option(min=1, help="fewest photos accepted")] = 5,
     max_photos: Annotated[int, typer.Option(min=1, help="most photos accepted")] = 15,
+    consent: Annotated[bool, typer.Option("--consent", help="confirm you have the right to "
+                                          "use this face (your own, or with that person's "
+                                          "permission); asked otherwise")] = False,
 ) -> None:
     """Build ("train") an identity from 5-15 selfies and print a per-photo report."""
     from facecast.identity.build import build_identity
+    from facecast.identity.consent import record
     from facecast.identity.model import identity_path
 
+    _ask_consent(consent)
     try:
         with progress_bar("training", "photos") as update:
             identity = build_identity(photos, name, min_photos=min_photos,
-                                      max_photos=max_photos, progress=update)
+                                      max_photos=max_photos, progress=update,
+                                      consent=record("cli"))
     except FacecastError as exc:
         _fail(str(exc))
     _print_report(identity.report)
     console.print(f"identity [bold]{name}[/] saved in {identity_path(name)} "
                   f"({identity.report['build_seconds']} s)")
+
+
+def _ask_consent(given: bool) -> None:
+    """`--consent`, else the question on the terminal; with no terminal to ask on, a refusal
+    that says to pass `--consent`."""
+    from facecast.identity.consent import REFUSED, STATEMENT
+
+    if given:
+        return
+    if not sys.stdin.isatty():
+        _fail(f"{REFUSED}: pass --consent (no terminal to ask on)")
+    if not typer.confirm(f"{STATEMENT} Confirm?", default=False):
+        _fail(REFUSED)
 
 
 def _print_report(report: dict) -> None:
@@ -172,6 +206,7 @@ def swap(
     timings: Annotated[Path | None, typer.Option(help="also write the milliseconds per frame "
                                                       "of each stage (wall clock and CPU) "
                                                       "as JSON")] = None,
+    label: Label = None,
 ) -> None:
     """Swap a trained identity onto the face in a video (MP4 out, with its sound) or a photo;
     or several, one per face (--faces, --map)."""
@@ -184,7 +219,7 @@ def swap(
 
     params = _params(identity_strength=identity_strength, shape_strength=shape_strength,
                      start=start, end=end, match=match, engine=engine, enhancer=enhancer,
-                     mask_models=mask_model or [],
+                     mask_models=mask_model or [], **_label(label),
                      **_looks(style, style_scope, adjust, reshape))
     try:
         check(params)
@@ -259,12 +294,13 @@ def edit(
                                                     "frame pairs")] = None,
     start: Annotated[float | None, typer.Option(help="video: first second to keep")] = None,
     end: Annotated[float | None, typer.Option(help="video: second to stop before")] = None,
+    label: Label = None,
 ) -> None:
     """Change a video's or a photo's looks (style, adjustments, face sliders, trim, output
     quality) without swapping a face."""
     from facecast.looks.edit import edit_file
 
-    params = _params("EditParams", start=start, end=end,
+    params = _params("EditParams", start=start, end=end, **_label(label),
                      **_looks(style, style_scope, adjust, reshape))
     try:
         with progress_bar("editing", "frames") as update:
@@ -332,6 +368,36 @@ def eval_(
         as_json.write_text(report.model_dump_json(indent=2))
 
 
+@app.command()
+def verify(file: Annotated[Path, typer.Argument(help="a result of facecast, or any file")]
+           ) -> None:
+    """Read a file's Content Credentials (C2PA): what made it, whether it is AI-generated,
+    and whether the manifest validates. Exits 1 when it has none or it does not validate."""
+    from facecast.credentials import read
+
+    try:
+        found = read(file)
+    except FacecastError as exc:
+        _fail(str(exc))
+    if not found.present:
+        why = f" ({'; '.join(found.problems)})" if found.problems else ""
+        console.print(f"{file.name}: no Content Credentials{why}", highlight=False)
+        raise typer.Exit(1)
+    rows = [("made by", found.agent), ("source type", found.source_type),
+            ("AI-generated", "yes" if found.ai_generated else "no"),
+            ("what was done", found.description), ("signed by", found.signer),
+            ("validation", found.state)]
+    for name, value in rows:
+        typer.echo(f"{name}:\t{value or '-'}")
+    for problem in found.problems:
+        typer.echo(f"note:\t{problem}")
+    if found.state == "Valid" and any("untrusted" in p for p in found.problems):
+        typer.echo("the signature is intact, but its certificate is not on a trust list: "
+                   "facecast's local test authority, or a certificate readers do not know")
+    if not found.valid:
+        raise typer.Exit(1)
+
+
 @identities_app.command("list")
 def identities_list() -> None:
     """List trained identities."""
@@ -365,14 +431,14 @@ def identities_show(name: str,
 
 @identities_app.command("delete")
 def identities_delete(name: str) -> None:
-    """Delete an identity and its files."""
+    """Delete an identity: every file of it (its selfies were never kept)."""
     from facecast.identity.model import delete
 
     try:
-        delete(name)
+        removed = delete(name)
     except FacecastError as exc:
         _fail(str(exc))
-    console.print(f"deleted {name}")
+    console.print(f"deleted {name}: " + ", ".join(str(p) for p in removed), highlight=False)
 
 
 @templates_app.command("install")

@@ -121,9 +121,11 @@ def _neutral_shape(meshes: list[np.ndarray], readings: list[Reading]) -> np.ndar
 
 def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int = MIN_PHOTOS,
                    max_photos: int = MAX_PHOTOS, progress: Progress | None = None,
-                   root: Path | None = None) -> Identity:
+                   root: Path | None = None, consent: dict[str, str] | None = None
+                   ) -> Identity:
     """Check the photos, merge the accepted ones into an identity and save it (in `root`,
-    default the user's store: see `model.identities_dir`).
+    default the user's store: see `model.identities_dir`), with the user's `consent`
+    (`identity.consent.record`) in its report.
 
     Unreadable files, photos without a face, with two similar faces or of another person
     fail the whole build (every such photo is named); blurred, small or turned photos are
@@ -193,6 +195,7 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
         "build_seconds": round(time.perf_counter() - started, 2),
         "mesh_points": L.N_LANDMARKS,
         "warnings": [],
+        "consent": consent,
     }
     identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
                         neutral=neutral, embedding=embedding.astype(np.float32), report=report,

@@ -130,8 +130,20 @@ def list_names(root: Path | None = None) -> list[str]:
                   if p.is_dir() and (p / "identity.npz").is_file())
 
 
-def delete(name: str, root: Path | None = None) -> None:
+def partial_saves(name: str, root: Path | None = None) -> list[Path]:
+    """Temporary folders `save` left when it was killed (`mkdtemp`'s 8 random characters
+    after the name, so "a" never matches a save of "a.b")."""
+    return sorted(identities_dir(root).glob(f".{check_name(name)}.{'?' * 8}"))
+
+
+def delete(name: str, root: Path | None = None) -> list[Path]:
+    """Remove every file of the identity: its folder and any save a crash left half-written
+    beside it (`save`'s temporary folders). Returns what was removed."""
     path = identity_path(name, root)
-    if not path.exists():
+    partial = partial_saves(name, root)
+    if not path.exists() and not partial:
         raise IdentityError(f"no identity named {name!r}")
-    shutil.rmtree(path)
+    removed = [p for p in (path, *partial) if p.exists()]
+    for p in removed:
+        shutil.rmtree(p)
+    return removed

@@ -6,12 +6,14 @@ A runner gets the job's row and a `Context`; it reports progress through `contex
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from facecast.casting.selection import Cast, cast_for
-from facecast.errors import FacecastError, IdentityError
+from facecast.errors import FacecastError, IdentityError, MediaError
 from facecast.identity.build import build_identity
 from facecast.identity.model import Identity, load
 from facecast.jobs.context import Context, MissingInputError, Outcome
@@ -22,19 +24,21 @@ from facecast.jobs.signals import JobCancelled, JobInterrupted
 from facecast.jobs.split import Target, local_plan, run_locally
 from facecast.jobs.store import Store
 from facecast.looks.edit import EditResult, edit_file
-from facecast.media import media_kind, read_image
+from facecast.media import media_kind, probe_video, read_image
 from facecast.params import EditParams, SwapParams
 from facecast.pipeline import swap_file
 from facecast.quality import evaluate
 from facecast.templates import get_template
 
+Runner = Callable[[JobRow, Context], Outcome]
 SWAP_SHARE = 0.6
 """Of a swap job's progress bar: the rest is its quality report (`facecast eval`), which
 measures the result against the original at about two thirds of the swap's speed."""
 
 
 NO_REPORT = ("no quality report: it compares the result with the original pixel for pixel, "
-             "and the result was made smaller (adjustments.resolution)")
+             "and the result is smaller (adjustments.resolution, or an odd width or height "
+             "made even for H.264)")
 
 
 
@@ -103,6 +107,25 @@ def result_path(job: JobRow, source: Path, layout: Layout) -> Path:
     return layout.results() / f"{job.id}{suffix}"
 
 
+def in_user_words(runner: Runner) -> Runner:
+    """`runner` whose media errors name the upload as the user named it and the result as
+    "the result", never where the server keeps them."""
+
+    @functools.wraps(runner)
+    def run(job: JobRow, ctx: Context) -> Outcome:
+        try:
+            return runner(job, ctx)
+        except MediaError as exc:
+            text = re.sub(re.escape(str(ctx.layout.results() / job.id)) + r"\.\w+",
+                          "the result", str(exc))
+            video = ctx.store.get(VideoRow, job.payload.get("video_id") or "")
+            if video is not None:
+                text = text.replace(str(ctx.layout.video(video.id) / "source"), video.filename)
+            raise MediaError(text) from exc
+
+    return run
+
+
 def swap_target(job: JobRow, ctx: Context) -> Target:
     """What a swap job reads and writes, and who goes where. The target's face list is made
     here, once, before any cut into pieces: every piece labels faces with its ids."""
@@ -127,7 +150,7 @@ def swap_target(job: JobRow, ctx: Context) -> Target:
 def swap_outcome(target: Target, result: EditResult, ctx: Context) -> Outcome:
     """A finished swap's record, with its quality report (the last part of its progress)."""
     params, output = target.params, target.output
-    if params.adjustments.resolution != 0:  # the figures compare frames pixel for pixel
+    if _size(output) != _size(target.source):  # the figures compare frames pixel for pixel
         result.warnings.append(NO_REPORT)
         return Outcome(result=output.name, result_kind=result.kind, warnings=result.warnings)
     measured = _measured(target.who)
@@ -140,6 +163,14 @@ def swap_outcome(target: Target, result: EditResult, ctx: Context) -> Outcome:
                    report=report)
 
 
+def _size(path: Path) -> tuple[int, int]:
+    if media_kind(path) == "image":
+        return read_image(path).rgb.shape[:2]
+    info = probe_video(path)
+    return info.height, info.width
+
+
+@in_user_words
 def swap(job: JobRow, ctx: Context) -> Outcome:
     """Swap the identity (or one per chosen face) into the video or photo; the result is
     named after the job. A long video runs in pieces when the pool has processes for them."""
@@ -174,6 +205,7 @@ def edit_outcome(target: Target, result: EditResult, _ctx: Context) -> Outcome:
                    warnings=result.warnings)
 
 
+@in_user_words
 def edit(job: JobRow, ctx: Context) -> Outcome:
     """Change the looks of the video or photo (no swap); the result is named after the job."""
     target = edit_target(job, ctx)
@@ -199,7 +231,7 @@ SPLITTABLE: dict[str, tuple[Callable[[JobRow, Context], Target],
 """The job kinds a long video cuts into pieces: what they read and write, what they record
 at the end, and the share of the progress bar their pieces fill."""
 
-RUNNERS: dict[str, Callable[[JobRow, Context], Outcome]] = {
+RUNNERS: dict[str, Runner] = {
     "build_identity": build,
     "swap": swap,
     "edit": edit,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from facecast import credentials
 from facecast.casting.selection import Cast
 from facecast.chunks.join import join_pieces
 from facecast.chunks.local import Piecework, run_pieces
@@ -81,6 +82,9 @@ def joined(target: Target, plan: Plan, pieces: list[Piece], folder: Path
            ) -> SwapResult | EditResult:
     """The pieces joined into the target's output, and the counts of a whole run."""
     join_pieces([p.path for p in pieces], plan, target.source, target.output)
+    # the pieces are not signed (a join would void each one's manifest): the whole file is
+    credentials.sign(target.output, "edit" if target.who is None else "swap",
+                     credentials.describe(target.params))
     remove_pieces(folder)
     shared = [w for w in pieces[0].warnings if all(w in p.warnings for p in pieces)]
     counts = {"output": str(target.output), "kind": "video",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facecast import credentials
 from facecast.errors import ParamError
 from facecast.faces.mesh import FaceMesher
 from facecast.looks import finish
@@ -145,5 +146,8 @@ def edit_file(source: str | Path, output: str | Path, params: EditParams | None 
     if media_kind(source) == "image":
         if params.start is not None or params.end is not None:
             raise ParamError("--start/--end apply to videos only")
-        return edit_image(source, output, params, progress, sheet)
-    return edit_video(source, output, params, progress, sheet)
+        result = edit_image(source, output, params, progress, sheet)
+    else:
+        result = edit_video(source, output, params, progress, sheet)
+    credentials.sign(output, "edit", credentials.describe(params))
+    return result

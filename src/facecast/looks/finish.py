@@ -15,19 +15,24 @@ ENCODER = {"preset": "veryfast", "crf": 20}
 
 def output_size(width: int, height: int, resolution: float, *, even: bool) -> tuple[int, int]:
     """(width, height) made smaller by `resolution` percent (-90..0). Video sizes are
-    even: H.264 in yuv420p halves the colour planes."""
-    if resolution == 0:
-        return width, height
-    scale = 1.0 + resolution / 100.0
+    even: H.264 in yuv420p halves the colour planes, so an odd-sized video loses its last
+    column or row (`resize` crops it)."""
     step = 2 if even else 1
+    if resolution == 0:
+        return max(width // step * step, step), max(height // step * step, step)
+    scale = 1.0 + resolution / 100.0
     return (max(round(width * scale / step) * step, step),
             max(round(height * scale / step) * step, step))
 
 
 def resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The picture at `size` (width, height): area averaging, so nothing aliases."""
-    if (rgb.shape[1], rgb.shape[0]) == size:
+    """The picture at `size` (width, height): area averaging, so nothing aliases; a size at
+    most one pixel smaller each way (an odd video made even) is a crop."""
+    h, w = rgb.shape[:2]
+    if (w, h) == size:
         return rgb
+    if 0 <= w - size[0] <= 1 and 0 <= h - size[1] <= 1:
+        return rgb[: size[1], : size[0]]
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 

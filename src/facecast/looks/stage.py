@@ -1,10 +1,10 @@
 """The looks of one stream, applied frame by frame after the swap (or on their own, for
-`facecast edit`): match the target, reshape, adjust, paint, keep still, resize.
+`facecast edit`): match the target, reshape, adjust, paint, keep still, resize, label.
 
 The order matters: the match needs the swap's output beside the original; the sliders warp
 the face before anything changes its pixels; adjustments come before painting, as a
 photographer's edits come before an artist copies the photo; steadiness compares what was
-painted; the size changes last.
+painted; the size changes last, and the "AI" label goes on the final picture.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region
 from facecast.faces.smoothing import MeshFilter
-from facecast.looks import adjust, finish
+from facecast.looks import adjust, finish, label
 from facecast.looks.match import Matcher
 from facecast.looks.reshape import reshape
 from facecast.looks.steady import Steady
@@ -107,4 +107,5 @@ class Looks:
             else:
                 painted = paint_face(out, xy, p.style) if xy is not None else out
             out = self._steady(out, painted) if self._steady is not None else painted
-        return finish.resize(out, self.out_size)
+        out = finish.resize(out, self.out_size)
+        return label.stamp(out) if p.label else out

@@ -22,6 +22,9 @@ from facecast.errors import MediaError
 from ._files import require_file
 from .sniff import image_format, read_head
 
+UNKNOWN_CODEC = "unknown"
+"""A sound track FFmpeg cannot decode (its header damaged): videos are written without it."""
+
 
 @dataclass(frozen=True)
 class VideoInfo:
@@ -120,7 +123,7 @@ def inspect_video(path: str | Path) -> tuple[VideoInfo, StreamDetails]:
             duration=duration,
             rotation=rotation,
             codec=stream.codec.canonical_name,
-            audio_codec=audio[0].codec.canonical_name if audio else None,
+            audio_codec=(_codec_name(audio[0]) or UNKNOWN_CODEC) if audio else None,
         )
         details = StreamDetails(
             time_base=stream.time_base or Fraction(1, 90000),
@@ -131,6 +134,12 @@ def inspect_video(path: str | Path) -> tuple[VideoInfo, StreamDetails]:
             color_trc=first.color_trc,
         )
         return info, details
+
+
+def _codec_name(stream: av.stream.Stream) -> str | None:
+    """The stream's codec, None when FFmpeg does not know it (a damaged header)."""
+    context = stream.codec_context
+    return context.codec.canonical_name if context is not None else None
 
 
 def _main_video_stream(container: av.container.InputContainer, p: Path) -> av.VideoStream:

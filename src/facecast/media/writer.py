@@ -16,7 +16,7 @@ from facecast.errors import MediaError, ParamError
 from ._files import AtomicFile
 from ._pipeline import BackgroundSink
 from .audio import AudioTrack
-from .probe import ffmpeg_reason
+from .probe import UNKNOWN_CODEC, ffmpeg_reason
 from .reader import Frame, VideoReader
 
 X264_PRESETS = (
@@ -86,7 +86,7 @@ class VideoWriter:
                 container_options={"movflags": "+faststart"},
             )
             self._video = self._add_video_stream(crf, preset)
-            if audio and source.info.audio_codec is not None:
+            if audio and source.info.audio_codec not in (None, UNKNOWN_CODEC):
                 self._audio = AudioTrack(source.path, self._output, self._trimmed)
         details = source.details
         self._matrix = _SWS_MATRIX.get(details.colorspace, reformatter.Colorspace.DEFAULT)
@@ -131,7 +131,8 @@ class VideoWriter:
             if self._audio is not None and self._trimmed:
                 self._audio.start_at(float(pts * self._source.time_base))
         if self._last_pts is not None and pts <= self._last_pts:
-            raise ValueError(f"frame {frame.index}: pts {pts} does not follow {self._last_pts}")
+            raise MediaError(f"the video is damaged: its timestamps go back at frame "
+                             f"{frame.index}; export it again")
         self._last_pts = pts
         # from_ndarray copies the pixels now, so the caller may reuse its array at once.
         video_frame = av.VideoFrame.from_ndarray(image, format="rgb24")

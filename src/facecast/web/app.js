@@ -60,12 +60,23 @@ $("photos").addEventListener("change", (event) => {
   state.photos.forEach((p) => URL.revokeObjectURL(p.url));
   state.photos = [...event.target.files].map((file) => ({ file, url: URL.createObjectURL(file) }));
   renderPhotos();
+  updateTrain();
+});
+
+// Training needs 5-15 photos and the consent box ticked.
+function updateTrain() {
   const n = state.photos.length;
   const ok = n >= 5 && n <= 15;
-  $("train").disabled = !ok;
-  say("train-status", ok ? `${n} photos ready to train` :
-    n < 5 ? `${n} chosen: add ${5 - n} more (5–15)` : `${n} chosen: at most 15, drop ${n - 15}`, !ok);
-});
+  $("train").disabled = !ok || !$("consent").checked;
+  if (!n) return;
+  say("train-status", !ok ? (n < 5 ? `${n} chosen: add ${5 - n} more (5–15)`
+    : `${n} chosen: at most 15, drop ${n - 15}`)
+    : $("consent").checked ? `${n} photos ready to train`
+    : `${n} photos chosen: tick the box to confirm you may use this face`, !ok);
+}
+
+$("consent").addEventListener("change", updateTrain);
+$("label").addEventListener("change", () => schedulePreview());
 
 // Marks for each chosen photo from the identity's report (or the error naming photos).
 function photoMarks(identity) {
@@ -90,6 +101,7 @@ $("train-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = new FormData();
   form.append("name", $("identity-name").value);
+  form.append("consent", $("consent").checked ? "true" : "false");
   state.photos.forEach((p) => form.append("photos", p.file));
   $("train").disabled = true;
   $("train-progress").hidden = false;
@@ -112,7 +124,7 @@ $("train-form").addEventListener("submit", async (event) => {
     say("train-status", err.message, true);
   } finally {
     $("train-progress").hidden = true;
-    $("train").disabled = state.photos.length < 5;
+    updateTrain();
   }
 });
 
@@ -288,7 +300,8 @@ function facesBody() {
 
 function params() {
   const p = { identity_strength: Number($("identity-strength").value),
-    shape_strength: Number($("shape-strength").value), engine: $("engine").value };
+    shape_strength: Number($("shape-strength").value), engine: $("engine").value,
+    label: $("label").checked };
   if ($("enhancer").value) p.enhancer = $("enhancer").value;
   if ($("mask-model").value) p.mask_models = [$("mask-model").value];
   const start = $("trim-start").value, end = $("trim-end").value;
@@ -463,10 +476,26 @@ function showResult(job) {
     result.play().catch(() => {});
   }
   $("download").href = job.result_url;
+  showCredentials(job);
   $("result-warnings").textContent = (job.warnings || []).join("\n");
   showQuality(job.report);
   $("step-result").hidden = false;
   $("step-result").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+// What the result's Content Credentials say, read back from the file by the server.
+async function showCredentials(job) {
+  say("credentials", "");
+  try {
+    const c = await api(`/api/jobs/${job.id}/credentials`);
+    if (!c.present) { say("credentials", "No Content Credentials", true); return; }
+    const what = c.ai_generated ? "AI-generated" : "edited by facecast, no face replaced";
+    const trust = !c.valid ? " (invalid: the file changed after signing)"
+      : c.state === "Trusted" ? "" : " (signed with facecast's local certificate)";
+    say("credentials", `Content Credentials: ${what}${trust}`, !c.valid);
+  } catch (err) {
+    say("credentials", err.message, true);
+  }
 }
 
 // The swap's own measurements (GET /api/jobs/{id} -> report), in words a person reads.
@@ -533,6 +562,25 @@ async function loadHistory() {
   }
   if (!jobs.length) list.append(el("li", { class: "hint" }, "Nothing yet."));
 }
+
+// Delete my data (DELETE /api/session): everything this browser's session made.
+$("delete-data").addEventListener("click", async () => {
+  if (!window.confirm("Delete every photo, identity, upload, result and job of yours?")) return;
+  try {
+    const gone = await api("/api/session", { method: "DELETE" });
+    $("step-result").hidden = $("job-box").hidden = $("look-preview").hidden = true;
+    $("look-preview").removeAttribute("src");
+    say("preview-status", "Pick a video or photo to see a preview.");
+    $("video-file").value = "";
+    selectIdentity(null);
+    selectTarget(null);
+    await Promise.all([loadIdentities(), loadHistory()]);
+    say("delete-status", `Deleted ${gone.identities} identities, ${gone.videos} uploads and ` +
+      `${gone.jobs} jobs.`);
+  } catch (err) {
+    say("delete-status", err.message, true);
+  }
+});
 
 setCompare($("compare-slider").value);
 loadIdentities().catch((err) => say("train-status", err.message, true));

@@ -12,6 +12,7 @@ from facecast.api.services import Services, services
 from facecast.api.session import session_id
 from facecast.api.uploads import check_photo, clear, save_upload
 from facecast.identity.build import check_count
+from facecast.identity.consent import REFUSED, STATEMENT, record
 from facecast.jobs.layout import remove, safe_filename
 from facecast.jobs.models import FINISHED, IdentityRow, JobRow
 from facecast.jobs.store import new_id
@@ -32,8 +33,13 @@ def owned_identity(svc: Services, identity_id: str, owner: str) -> IdentityRow:
 def create_identity(name: Annotated[str, Form(description="shown in lists")],
                     photos: Annotated[list[UploadFile], Form(description="5-15 selfies, JPEG "
                                                              "or PNG")],
-                    owner: Owner, svc: Svc) -> Created:
-    """Upload selfies and start training; poll the job or the identity until it is ready."""
+                    owner: Owner, svc: Svc,
+                    consent: Annotated[bool, Form(description="true: " + STATEMENT)] = False
+                    ) -> Created:
+    """Upload selfies and start training; poll the job or the identity until it is ready.
+    `consent=true` confirms the user may use this face; it is kept in the identity's report."""
+    if not consent:
+        raise HTTPException(422, REFUSED)
     name = name.strip()
     if not name or len(name) > 100:
         raise HTTPException(422, "name: give the identity a name of 1 to 100 characters")
@@ -56,7 +62,8 @@ def create_identity(name: Annotated[str, Form(description="shown in lists")],
             names.append(filename)
         svc.store.add(IdentityRow(id=identity_id, owner=owner, name=name, status="building",
                                   photos=names, job_id=job_id))
-        svc.store.create_job(owner, "build_identity", {"identity_id": identity_id}, job_id)
+        svc.store.create_job(owner, "build_identity",
+                             {"identity_id": identity_id, "consent": record("api")}, job_id)
     except BaseException:
         clear(folder)
         svc.store.delete(IdentityRow(id=identity_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -14,10 +15,11 @@ from sse_starlette import EventSourceResponse
 
 from facecast.api.faces import listed
 from facecast.api.routes.videos import MEDIA_TYPES
-from facecast.api.schemas import JobAccepted, JobOut, SwapRequest
+from facecast.api.schemas import CredentialsOut, JobAccepted, JobOut, SwapRequest
 from facecast.api.services import Services, services
 from facecast.api.session import session_id
 from facecast.casting.selection import Selection, parse_faces, roles
+from facecast.credentials import read as read_credentials
 from facecast.jobs.layout import remove
 from facecast.jobs.models import FINISHED, IdentityRow, JobRow, VideoRow
 from facecast.media import probe_video, read_image
@@ -36,6 +38,17 @@ def owned_job(svc: Services, job_id: str, owner: str) -> JobRow:
     if row is None:
         raise HTTPException(404, f"no job {job_id!r} in this session")
     return row
+
+
+def result_file(svc: Services, job_id: str, owner: str) -> tuple[JobRow, Path]:
+    """A finished job of this session and its result file; 409 or 410 with why not."""
+    job = owned_job(svc, job_id, owner)
+    if job.status != "done" or not job.result:
+        raise HTTPException(409, f"the job is {job.status}; its result exists once it is done")
+    path = svc.layout.results() / job.result
+    if not path.is_file():
+        raise HTTPException(410, "the result file was deleted")
+    return job, path
 
 
 def _check_trim(params: EditParams, kind: str, duration: float) -> None:
@@ -158,18 +171,20 @@ async def job_updates(request: Request, svc: Services, job_id: str, owner: str,
 @router.get("/jobs/{job_id}/result", response_class=FileResponse)
 def job_result(job_id: str, owner: Owner, svc: Svc) -> FileResponse:
     """The result: an MP4 (HTTP Range supported, so players can seek) or an image."""
-    job = owned_job(svc, job_id, owner)
-    if job.status != "done" or not job.result:
-        raise HTTPException(409, f"the job is {job.status}; its result exists once it is done")
-    path = svc.layout.results() / job.result
-    if not path.is_file():
-        raise HTTPException(410, "the result file was deleted")
+    job, path = result_file(svc, job_id, owner)
     if job.result_kind == "video":
         media_type = MEDIA_TYPES["video"]
     else:
         media_type = MEDIA_TYPES.get(read_image(path).format, "application/octet-stream")
     return FileResponse(path, media_type=media_type, filename=f"facecast-{job_id[:8]}"
                         f"{path.suffix}", content_disposition_type="inline")
+
+
+@router.get("/jobs/{job_id}/credentials", response_model=CredentialsOut)
+def job_credentials(job_id: str, owner: Owner, svc: Svc) -> CredentialsOut:
+    """The result's Content Credentials (C2PA manifest), read back from the file and
+    validated: what made it, whether it is AI-generated, whether it is as signed."""
+    return CredentialsOut.of(read_credentials(result_file(svc, job_id, owner)[1]))
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut)

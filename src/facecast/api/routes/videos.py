@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Response, UploadFile
@@ -11,17 +13,21 @@ from facecast.api.faces import face_thumbnail, faces_of
 from facecast.api.schemas import FacesOut, VideoOut
 from facecast.api.services import Services, services
 from facecast.api.session import session_id
-from facecast.api.uploads import clear, save_upload
-from facecast.errors import MediaError
+from facecast.api.uploads import check_photo, clear, save_upload
+from facecast.errors import FacecastError, MediaError
 from facecast.jobs.layout import safe_filename
 from facecast.jobs.models import VideoRow
 from facecast.jobs.store import new_id
 from facecast.media import media_kind, probe_video, read_image
+from facecast.media.probe import UNKNOWN_CODEC
 
 router = APIRouter(tags=["videos"])
 Owner = Annotated[str, Depends(session_id)]
 Svc = Annotated[Services, Depends(services)]
 MEDIA_TYPES = {"video": "video/mp4", "JPEG": "image/jpeg", "PNG": "image/png"}
+UNREADABLE = ("{shown} cannot be used: it is neither a JPEG/PNG photo nor a readable video "
+              "(corrupt, truncated or an unsupported format)")
+log = logging.getLogger(__name__)
 
 
 def owned_video(svc: Services, video_id: str, owner: str) -> VideoRow:
@@ -38,6 +44,11 @@ def describe(path: str, shown: str, svc: Services) -> dict:
         return _describe(path, shown, svc)
     except MediaError as exc:
         raise MediaError(str(exc).replace(path, shown)) from exc
+    except (HTTPException, FacecastError):
+        raise
+    except Exception as exc:  # a decoder tripped over this file: the file is the cause
+        log.exception("reading the upload %s failed", shown)
+        raise MediaError(UNREADABLE.format(shown=shown)) from exc
 
 
 def _describe(path: str, shown: str, svc: Services) -> dict:
@@ -45,15 +56,14 @@ def _describe(path: str, shown: str, svc: Services) -> dict:
     try:
         kind = media_kind(path)
     except MediaError as exc:
-        raise MediaError(f"{shown} cannot be used: it is neither a JPEG/PNG photo nor a "
-                         "readable video (corrupt, truncated or an unsupported format)") from exc
+        raise MediaError(UNREADABLE.format(shown=shown)) from exc
     warnings: list[str] = []
     if kind == "image":
+        problem = check_photo(Path(path), shown, s.max_photo_pixels)  # from the header
+        if problem:
+            raise HTTPException(422, problem)
         image = read_image(path)
         h, w = image.rgb.shape[:2]
-        if w * h > s.max_photo_pixels:
-            raise HTTPException(422, f"{shown} has {w}x{h} pixels, more than the limit of "
-                                     f"{s.max_photo_pixels / 1e6:g} megapixels: resize it")
         facts = {"kind": "image", "width": w, "height": h, "fps": 0.0, "frames": 1,
                  "duration": 0.0}
     else:
@@ -70,6 +80,8 @@ def _describe(path: str, shown: str, svc: Services) -> dict:
                  "frames": info.frames, "duration": round(info.duration, 3)}
         if info.audio_codec is None:
             warnings.append("this video has no sound track")
+        elif info.audio_codec == UNKNOWN_CODEC:
+            warnings.append("this video's sound track cannot be read: results will be silent")
     if min(w, h) < s.recommended_height:
         warnings.append(f"{w}x{h} is below {s.recommended_height}p: the result will look "
                         f"soft; upload {s.recommended_height}p or better if you have it")
@@ -120,10 +132,13 @@ def video_file(video_id: str, owner: Owner, svc: Svc) -> FileResponse:
 def video_faces(video_id: str, owner: Owner, svc: Svc) -> FacesOut:
     """Every face (track) of the video or photo, numbered as `facecast faces` numbers them:
     the ids `faces` and `map` in POST /api/swaps use. Found once, on the first call."""
-    owned_video(svc, video_id, owner)
-    folder = svc.layout.video(video_id)
-    return faces_of(folder / "source", svc.layout.faces(video_id),
-                    f"/api/videos/{video_id}/faces/{{face}}/thumbnail")
+    row = owned_video(svc, video_id, owner)
+    source = svc.layout.video(video_id) / "source"
+    try:
+        return faces_of(source, svc.layout.faces(video_id),
+                        f"/api/videos/{video_id}/faces/{{face}}/thumbnail")
+    except MediaError as exc:
+        raise MediaError(str(exc).replace(str(source), row.filename)) from exc
 
 
 @router.get("/videos/{video_id}/faces/{face_id}/thumbnail", response_class=FileResponse)
