@@ -124,7 +124,7 @@ def previews() -> None:
                         time.sleep(0.2)
                 photos = [("photos", (p.name, p.read_bytes(), "image/jpeg"))
                           for p in sorted(SELFIES.glob("*.jpg"))]
-                created = client.post("/api/identities", data={"name": "bench"},
+                created = client.post("/api/identities", data={"name": "bench", "consent": "true"},
                                       files=photos).json()
                 while client.get(f"/api/jobs/{created['job_id']}").json()["status"] != "done":
                     time.sleep(0.5)

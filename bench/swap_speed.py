@@ -87,7 +87,7 @@ def main() -> int:
     rows, stages = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, FACECAST_HOME=tmp)
-        build, _ = run([str(FACECAST), "train", str(SELFIES), "--name", "bench"], env)
+        build, _ = run([str(FACECAST), "train", str(SELFIES), "--name", "bench", "--consent"], env)
         for clip in clips:
             t = time.perf_counter()
             plain_transcode(clip, Path(tmp) / "plain.mp4")
