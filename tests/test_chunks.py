@@ -3,6 +3,7 @@ pictures that differ from a single-process run by no more than encoder noise."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -102,3 +103,21 @@ def test_swap_in_pieces_matches_a_single_process(identity, tmp_path: Path) -> No
     mine, theirs = steps(b), steps(a)
     for join in (30, 60):  # the change into a piece's first frame
         assert mine[join - 1] <= theirs[join - 1] + 0.5 * np.median(theirs), join
+
+
+def test_a_leap_in_damaged_timestamps_is_not_cut(tmp_path: Path) -> None:
+    """Six frames whose last timestamp leaps 400 s ahead (a bit flipped in a packet): too
+    few frames to share out, so the video is swapped in one piece (it made six one-frame
+    pieces, or failed with an IndexError past the last frame)."""
+    clip = tmp_path / "leap.mp4"
+    with av.open(str(clip), "w") as c:
+        stream = c.add_stream("libx264", rate=20)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.time_base = Fraction(1, 20)
+        for i, pts in enumerate((0, 1, 2, 3, 4, 8200)):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 40 * i, np.uint8),
+                                               format="rgb24")
+            frame.pts = pts
+            c.mux(stream.encode(frame))
+        c.mux(stream.encode())
+    assert plan_chunks(clip, None, None, 1.0) is None

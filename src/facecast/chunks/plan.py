@@ -90,10 +90,13 @@ def plan_chunks(source: Path, start: float | None, end: float | None, chunk_seco
     stamps = [stamps[i] for i in keep]
     times = [times[i] for i in keep]
     span = times[-1] - times[0] + 1 / (info.fps or 30)
-    pieces = math.ceil(span / chunk_seconds)
+    n = len(times)
+    # pieces by time, but none with fewer frames than half a piece's worth: a damaged
+    # file's timestamps may leap by hours over a handful of frames
+    at_least = max(round(chunk_seconds * (info.fps or 30) / 2), 1)
+    pieces = min(math.ceil(span / chunk_seconds), n // at_least)
     if pieces < 2:
         return None
-    n = len(times)
     bounds = [round(i * n / pieces) for i in range(pieces + 1)]
 
     def between(i: int) -> float:

@@ -36,11 +36,6 @@ from facecast.imaging import masked_blur, skin_likeness
 
 _DOWN = 4
 LIGHT_SCALE = 6.0  # the gain's blur is face size / LIGHT_SCALE
-EDGE_SCALE = 16.0
-"""Toward the face's outline, out of the features, the gain's blur narrows to face size /
-EDGE_SCALE: there the frame's shading (a jaw's shadow, the shade of hair falling beside a
-cheek, the dark side of a turned face) is how the face meets what is around it, and a
-face lit evenly up to its outline is a cut-out."""
 TONE_KEEP = 0.9
 """Share of the user's own skin tone (lightness and hue, against the target's) the swapped
 face keeps. Measured with the ArcFace-style recogniser on four pairs (13 frames each, the
@@ -61,14 +56,6 @@ FRAME_SHADOW_DARKER = 0.35
 """How much darker-than-typical frame pixels count as not-skin. A shadowed cheek is 20 L
 darker than the lit one but keeps its hue; at full weight it would be left out and the swap
 would light it like the lit side (measured on s18: the shadowed cheek 9 L too bright)."""
-
-
-def _ratio(frame: np.ndarray, rendered: np.ndarray, skin: np.ndarray, sigma: float
-           ) -> np.ndarray:
-    """blur(frame) / blur(rendered) over `skin`, per channel: the light the face lacks."""
-    sigma = max(sigma, 1.0)
-    return np.clip(masked_blur(frame, skin, sigma)
-                   / np.maximum(masked_blur(rendered, skin, sigma), 1.0), 0.25, 4.0)
 
 
 class Relighter:
@@ -104,13 +91,9 @@ class Relighter:
         if m.sum() < 16:
             return pixels
         m *= skin_likeness(f, m, darker=FRAME_SHADOW_DARKER, shadow=np.inf) * skin_likeness(r, m)
-        plain = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
-        inside = cv2.GaussianBlur(plain, (0, 0), max(face_size / 10 / _DOWN, 1.0))
-        inside = np.clip(inside / max(float(inside.max()), 1e-6) * TONE_INSIDE, 0.0, 1.0)
-        gain = _ratio(f, r, m, face_size / LIGHT_SCALE / _DOWN)
-        if EDGE_SCALE:
-            edge = _ratio(f, r, m, face_size / EDGE_SCALE / _DOWN)
-            gain = gain + (1.0 - inside[..., None]) * (edge - gain)
+        sigma = max(face_size / LIGHT_SCALE / _DOWN, 1.0)
+        gain = np.clip(masked_blur(f, m, sigma) / np.maximum(masked_blur(r, m, sigma), 1.0),
+                       0.25, 4.0)
         gain = self._carried(gain, region, face_xy, small)
         # the two skins' colours compared as wholes (a ratio of means: make-up's highlights
         # and contouring in the texture must not tip a mean of ratios), steady in time
@@ -121,8 +104,11 @@ class Relighter:
         self._level = level
         self.tone = np.clip(1.0 / np.maximum(level, 1e-3) ** TONE_KEEP,
                             *TONE_RANGE).astype(np.float32)
-        # the tone is kept inside the identity's skin, fixed on the face (unlike `m`, whose
+        # where the tone is kept: the identity's skin, fixed on the face (unlike `m`, whose
         # likeness test changes from frame to frame)
+        plain = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
+        inside = cv2.GaussianBlur(plain, (0, 0), max(face_size / 10 / _DOWN, 1.0))
+        inside = np.clip(inside / max(float(inside.max()), 1e-6) * TONE_INSIDE, 0.0, 1.0)
         gain = gain * self.tone ** inside[..., None]
         return pixels * cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR)
 

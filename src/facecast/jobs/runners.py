@@ -54,7 +54,8 @@ def build(job: JobRow, ctx: Context) -> Outcome:
     try:
         identity = build_identity(
             [photos], identity_id, min_photos=ctx.min_photos, max_photos=ctx.max_photos,
-            progress=lambda i, n, _what: ctx.progress(i / n), root=ctx.layout.identities)
+            progress=lambda i, n, _what: ctx.progress(i / n), root=ctx.layout.identities,
+            consent=job.payload.get("consent"))
     except JobInterrupted:
         raise
     except BaseException as exc:
