@@ -187,9 +187,8 @@ class FaceSwapper:
             pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
                                  face.size)
         with clock("tone"):
-            # the target's own eyes and teeth, where they are in the frame, are not skin: the
-            # tone must not tint them (it turned them grey and beige); a lid closing over an
-            # eye is, or it flashes in the target's own tone on every blink
+            # the target's own eyes and teeth, where they landed, take only part of the tone
+            # (`OPENINGS_KEEP`): in full it turned them grey and beige
             own = openings(landed, region) if inside is None else np.maximum(
                 openings(landed, region), inside)
             own = own * OPENINGS_KEEP
