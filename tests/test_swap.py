@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from pathlib import Path
 
 import av
@@ -132,3 +134,37 @@ def test_trim_on_a_photo_is_refused(identity, tmp_path: Path) -> None:
     with pytest.raises(FacecastError, match="videos only"):
         swap_file(identity, MEDIA / "portraits" / "s1.jpg", tmp_path / "o.jpg",
                   SwapParams(start=1.0))
+
+
+def test_a_stopped_swap_lets_the_mesh_thread_finish_before_closing_its_models(
+        identity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frame N+1 is looked at while frame N is swapped. When the swap stops (a cancelled job,
+    a damaged frame) the look in flight must end before MediaPipe's graphs close: closed
+    under it, the server process died (segfault in the fuzz test with two workers)."""
+    from facecast.pipeline import FaceSwapper
+
+    looking = threading.Event()
+    closed_while_looking: list[bool] = []
+    look, close = FaceSwapper.look, FaceSwapper.close
+
+    def slow_look(self: FaceSwapper, rgb: np.ndarray):
+        looking.set()
+        time.sleep(0.3)
+        try:
+            return look(self, rgb)
+        finally:
+            looking.clear()
+
+    def watched_close(self: FaceSwapper) -> None:
+        closed_while_looking.append(looking.is_set())
+        close(self)
+
+    def stop(done: int, _total: int) -> None:
+        if done == 2:
+            raise RuntimeError("stopped")
+
+    monkeypatch.setattr(FaceSwapper, "look", slow_look)
+    monkeypatch.setattr(FaceSwapper, "close", watched_close)
+    with pytest.raises(RuntimeError, match="stopped"):
+        swap_file(identity, MEDIA / "videos" / "s18.mp4", tmp_path / "o.mp4", progress=stop)
+    assert closed_while_looking == [False]

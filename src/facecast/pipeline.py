@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,10 +250,12 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
         looks = Looks(params, video=True, size=(reader.info.width, reader.info.height))
         encoding = finish.encoder(params.adjustments.quality)
         try:
+            # the frames are closed first: the mesh thread finishes the frame it is looking at
+            # before the swapper's models close (closed under it, MediaPipe crashed the process)
             with VideoWriter(output, reader, size=looks.out_size, audio=write_from is None,
-                             **encoding) as writer:
+                             **encoding) as writer, \
+                    closing(_with_faces(reader, swapper.look)) as frames:
                 clock = swapper.clock
-                frames = _with_faces(reader, swapper.look)
                 while True:
                     with clock("wait"):  # for the decoder and the mesh thread
                         item = next(frames, None)

@@ -1,3 +1,4 @@
+import io
 import threading
 from pathlib import Path
 
@@ -105,3 +106,27 @@ def test_bad_trim_is_a_param_error(videos: Path) -> None:
         VideoReader(videos / "d0.mp4", start=-1.0)
     with pytest.raises(ParamError, match="after the end"):
         VideoReader(videos / "d0.mp4", start=5.0)
+
+
+def _ts_clip(width: int, height: int, frames: int, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    out = io.BytesIO()
+    with av.open(out, "w", format="mpegts") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for _ in range(frames):
+            image = rng.integers(0, 256, (height, width, 3), np.uint8)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        container.mux(stream.encode())
+    return out.getvalue()
+
+
+def test_a_stream_that_changes_size_midway_keeps_the_probed_size(tmp_path: Path) -> None:
+    """Two MPEG-TS clips of different sizes joined byte for byte (as a spliced or damaged
+    upload may be): every frame comes out at the size the video was probed at."""
+    spliced = tmp_path / "spliced.ts"
+    spliced.write_bytes(_ts_clip(160, 120, 10, 1) + _ts_clip(240, 180, 10, 2))
+    with VideoReader(spliced) as reader:
+        shapes = {frame.image.shape for frame in reader}
+        assert (reader.info.width, reader.info.height) == (160, 120)
+    assert shapes == {(120, 160, 3)}

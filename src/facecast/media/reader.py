@@ -98,6 +98,11 @@ class VideoReader:
             if start:
                 container.seek(self.details.start_pts + int(start / self.time_base), stream=stream)
             turns = -self.info.rotation // 90
+            # a damaged or spliced stream may change size midway: every frame comes out at
+            # the size the video was probed at, as everything downstream assumes
+            width, height = self.info.width, self.info.height
+            if turns % 2:
+                width, height = height, width
             to_rgb = VideoReformatter()  # set up once for the stream, not once a frame
             decoded = container.decode(stream)
             index = 0
@@ -116,8 +121,8 @@ class VideoReader:
                     continue
                 if end is not None and time >= end:
                     return
-                image = to_rgb.reformat(frame, format="rgb24", interpolation=_TO_RGB,
-                                        threads=1).to_ndarray()
+                image = to_rgb.reformat(frame, width=width, height=height, format="rgb24",
+                                        interpolation=_TO_RGB, threads=1).to_ndarray()
                 if turns % 4:
                     image = np.ascontiguousarray(np.rot90(image, turns))
                 yield Frame(index=index, image=image, pts=frame.pts, time=float(time))
