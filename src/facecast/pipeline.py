@@ -20,7 +20,7 @@ from facecast.casting.selection import Cast
 from facecast.compose import blend, shift_skin
 from facecast.compose.mouth import mouth_inside
 from facecast.compose.plate import clean_plate
-from facecast.cores import as_helper, own_threads_only
+from facecast.cores import as_helper, own_threads_only, reuse_freed_memory
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
@@ -342,6 +342,7 @@ def swap_file(who: Identity | Cast, source: str | Path, output: str | Path,
     if kind == "image" and (params.start is not None or params.end is not None):
         raise FacecastError("--start/--end apply to videos only")
     swap = swap_image if kind == "image" else swap_video
+    reuse_freed_memory()
     with own_threads_only():
         result = swap(who, source, output, params, progress, sheet)
     credentials.sign(output, "swap", credentials.describe(params))
