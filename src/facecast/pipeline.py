@@ -112,7 +112,7 @@ class FaceSwapper:
         if not faces:
             return faces, Scene()
         with self.clock("scene"):
-            return faces, self.scene.read(rgb)
+            return faces, self.scene.read(rgb, faces[0].xy[: L.N_MESH].mean(axis=0))
 
     def __call__(self, rgb: np.ndarray, t: float) -> tuple[bool, float]:
         """Swap in place. Returns (face found, blend weight used)."""
