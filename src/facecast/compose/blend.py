@@ -47,7 +47,7 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     sigma = max(face_size / 30, 2.0)
     low_shift = _low(pixels, covered * alpha, sigma) - _low(f, None, sigma)
     a = alpha[..., None]
-    a_low = np.minimum(cv2.GaussianBlur(alpha, (0, 0), sigma) * 1.3, 1.0)[..., None]
+    a_low = np.minimum(_low(alpha, None, sigma) * 1.3, 1.0)[..., None]
     if holes is not None:
         a_low = a_low * (1.0 - holes[..., None])
     if keep is not None:
