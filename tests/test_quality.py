@@ -244,6 +244,29 @@ def test_hands_are_looked_for_every_third_frame_until_one_is_seen() -> None:
         assert len(calls) == len(frames)
 
 
+def test_a_videos_person_is_segmented_every_second_frame_and_carried_between() -> None:
+    """Segmentation costs about twice the face mesh: in a video it runs on every second
+    frame, and the frames between take the last mask moved by what the face (the anchor)
+    moved; a photo, or a frame with no anchor, is always segmented."""
+    frames = list(itertools.islice(decoded(S18), 9))
+    start, step = np.array([600.0, 300.0]), np.array([2.0, 1.0])
+    runs = {}
+    for video, anchored in ((True, True), (True, False), (False, True)):
+        with SceneReader(video=video) as scene:
+            real, calls = scene._segment.process, []
+            scene._segment.process = lambda rgb, real=real, calls=calls: (
+                calls.append(1) or real(rgb))
+            seen = [scene.read(f, start + i * step if anchored else None)
+                    for i, f in enumerate(frames)]
+        runs[video, anchored] = len(calls), seen
+    assert {key: calls for key, (calls, _) in runs.items()} == {
+        (True, True): 5, (True, False): 9, (False, True): 9}
+    first, carried = (s.person for s in runs[True, True][1][:2])
+    assert carried.shape == first.shape
+    assert np.array_equal(carried[1:, 2:], first[:-1, :-2])  # moved 2 right, 1 down
+    assert np.array_equal(carried[0, 2:], first[0, :-2])  # the gap: the edge row repeated
+
+
 @needs_media
 def test_a_face_read_as_a_hand_for_two_frames_is_not_one() -> None:
     """The hand model reads d3's face as a hand on frames 60-61 (wrist on the chin, fingers
