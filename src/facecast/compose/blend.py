@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from facecast.faces.raster import Region
-from facecast.imaging import masked_blur
+from facecast.imaging import channels, masked_blur
 
 _DOWN = 4
 
@@ -46,13 +46,13 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     f = window.astype(np.float32)
     sigma = max(face_size / 30, 2.0)
     low_shift = _low(pixels, covered * alpha, sigma) - _low(f, None, sigma)
-    a = alpha[..., None]
-    a_low = np.minimum(_low(alpha, None, sigma) * 1.3, 1.0)[..., None]
+    a = alpha
+    a_low = np.minimum(_low(alpha, None, sigma) * 1.3, 1.0)
     if holes is not None:
-        a_low = a_low * (1.0 - holes[..., None])
+        a_low = a_low * (1.0 - holes)
     if keep is not None:
-        a = a * (1.0 - keep[0][..., None])
-        a_low = a_low * (1.0 - keep[1][..., None])
+        a = a * (1.0 - keep[0])
+        a_low = a_low * (1.0 - keep[1])
     # low band mixed by a_low, the rest by a:  f + a (pixels - f) + (a_low - a) low_shift
-    f += a * (pixels - f) + (np.maximum(a_low, a) - a) * low_shift
+    f += channels(a) * (pixels - f) + channels(np.maximum(a_low, a) - a) * low_shift
     window[...] = np.clip(f + 0.5, 0, 255).astype(np.uint8)

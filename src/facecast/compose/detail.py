@@ -27,6 +27,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
+from facecast.imaging import channels
 
 FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
@@ -75,14 +76,13 @@ class DetailMatcher:
         e_f, e_r = cv2.split(_wide_blur(cv2.merge([ef_mid, er_mid]), reach))
         share = np.minimum(e_f / np.maximum(e_r, 1e-3), 1.0)
         missing = np.maximum(1.0 - e_r / np.maximum(e_f, 1e-3), 0.0)
-        s = skin[..., None]
         # r_low2 + mid + fine, with mid = r_mid (1 - s + s sqrt(share)) + f_mid s sqrt(missing)
         # and fine = s f_fine + (1 - s) sharpness r_fine, each product formed once
         out = r_low2 + r_mid
-        out += r_mid * (s * (np.sqrt(share)[..., None] - 1.0))
-        out += f_mid * (s * np.sqrt(missing)[..., None])
-        out += f_fine * s
-        out += r_fine * ((1.0 - s) * self._sharpness)
+        out += r_mid * channels(skin * (np.sqrt(share) - 1.0))
+        out += f_mid * channels(skin * np.sqrt(missing))
+        out += f_fine * channels(skin)
+        out += r_fine * channels((1.0 - skin) * self._sharpness)
         return out
 
     def _follow(self, footage: float, texture: float) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import masked_blur, smoothstep
+from facecast.imaging import channels, masked_blur, smoothstep
 
 FULL_FROM = 0.5  # blend weight from which the features are wholly painted out: a profile fade
 # brings them back with the target's face, instead of popping in when the swap stops
@@ -94,7 +94,7 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
         mask *= 1.0 - keep[box]
     mask *= strength
     part = window[box]
-    mixed = part + mask[..., None] * (fill - part)
+    mixed = part + channels(mask) * (fill - part)
     part[...] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
     lids = _above((opened & lashes).astype(np.uint8), LASH_GROW * face_size)
     cover = cv2.GaussianBlur((lids & ~opened & lashes).astype(np.float32), (0, 0), soft)

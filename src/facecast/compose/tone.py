@@ -17,7 +17,7 @@ import numpy as np
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region
-from facecast.imaging import skin_likeness, smoothstep
+from facecast.imaging import channels, skin_likeness, smoothstep
 
 _DOWN = 4
 AROUND = (0.15, 0.5, 1.6)
@@ -77,7 +77,7 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
 def _scale_shift(gain: np.ndarray, share: np.ndarray) -> None:
     """`gain` (1 + shift per channel) with its shift scaled by `share` (0..1), in place."""
     gain -= 1.0
-    gain *= share[..., None]
+    gain *= channels(share)
     gain += 1.0
 
 

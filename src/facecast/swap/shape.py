@@ -15,7 +15,7 @@ import numpy as np
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
 from facecast.faces.shape import procrustes
-from facecast.imaging import smoothstep
+from facecast.imaging import channels, smoothstep
 
 _GRID = 8  # pixels per cell of the displacement grid
 _LIP_PAIRS = ((13, 14), (82, 87), (81, 178), (80, 88), (312, 317), (311, 402), (310, 318))
@@ -107,7 +107,7 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     field *= smoothstep(edge / max(min(gw, gh) * 0.15, 1.0))[..., None]
     field = cv2.resize(field, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
     if pinned is not None:
-        field *= 1.0 - region.take(*pinned)[..., None]
+        field *= channels(1.0 - region.take(*pinned), 2)
     gx, gy = np.meshgrid(np.arange(region.w, dtype=np.float32) + region.x0,
                          np.arange(region.h, dtype=np.float32) + region.y0)
     window = frame[region.slices]
