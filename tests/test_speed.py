@@ -125,3 +125,19 @@ def test_freed_frame_sized_arrays_are_reused_without_new_pages() -> None:
         return int(done.stdout)
 
     assert faults("reuse") < 100 < 10_000 < faults("default")
+
+
+def test_a_weight_repeated_per_channel_gives_the_broadcasts_numbers() -> None:
+    """`imaging.channels` stands in for `weight[..., None]` in the render's hot products:
+    the same numbers, bit for bit, whatever the size (an empty window too)."""
+    import numpy as np
+
+    from facecast.imaging import channels
+
+    rng = np.random.default_rng(0)
+    for shape, n in (((37, 53), 3), ((20, 9), 2), ((0, 7), 3)):
+        image = rng.random((*shape, n), dtype=np.float32) * 255
+        weight = rng.random(shape, dtype=np.float32)
+        repeated = channels(weight, n)
+        assert repeated.shape == (*shape, n) and repeated.dtype == np.float32
+        assert np.array_equal(image * repeated, image * weight[..., None])
