@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from clips import MEDIA, needs_media
 
 from facecast.faces import FaceMesher, arcface, arcface_setup
 from facecast.faces import embedding as dlib_embedding
+from facecast.faces import landmarks as L
 from facecast.faces.tfjs_onnx import convert, read_weights
 from facecast.identity.model import Identity, load, save
 from facecast.media import read_image
@@ -114,6 +116,29 @@ def test_same_person_is_nearer_than_other_people(model: Path) -> None:
             others = [arcface.distance(own[i], e.mean(axis=0))
                       for other, e in sets.items() if other != name]
             assert mine < min(others) - 0.1, (name, i, mine, others)
+
+
+def _tinted(rgb: np.ndarray, face: object, gain: np.ndarray) -> np.ndarray:
+    """`rgb` with its face oval multiplied by `gain` per channel."""
+    oval = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.fillPoly(oval, [np.round(face.xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
+    out = rgb.astype(np.float32)
+    out[oval > 0] *= gain
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def test_a_face_tinted_to_another_skin_is_still_its_person(model: Path) -> None:
+    """Fed colour, the network read a target's face, only multiplied by a user's skin
+    colour, as that user: identity must be read from the face, not its tone."""
+    d3, d14 = _faces("d3", 6), _faces("d14", 6)
+    sets = {n: np.stack([arcface.embed(rgb, f) for rgb, f in faces])
+            for n, faces in (("d3", d3), ("d14", d14))}
+    for rgb, face in d3[:3]:
+        own = arcface.embed(rgb, face)
+        tinted = arcface.embed(_tinted(rgb, face, np.array([1.6, 2.3, 3.5])), face)
+        assert arcface.distance(tinted, own) < 0.15
+        assert (arcface.distance(tinted, sets["d3"].mean(axis=0))
+                < arcface.distance(tinted, sets["d14"].mean(axis=0)) - 0.2)
 
 
 def test_eval_reports_arc_figures_for_original_against_itself(model: Path) -> None:

@@ -179,6 +179,12 @@ class Occlusion:
         small = Region(0, 0, max(round(region.w * scale), 1), max(round(region.h * scale), 1))
         xy = (face.xy - (region.x0, region.y0)) * scale
         out, _ = warp_mesh(soft, self._uv, xy, self._tris, small, order)
+        # a texel the face's curve turns from the camera spans several pixels: grown and
+        # blurred by one texel's mean width, the masks' edges are not its blocks (dark
+        # stair-steps of kept hair along a turned cheek), and a thin rim is still kept whole
+        texel = max(face.size * scale / UV_SIZE, 0.5)
+        grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(texel) + 1,) * 2)
+        out = cv2.GaussianBlur(cv2.dilate(out, grow), (0, 0), texel)
         if scale != 1.0:
             out = cv2.resize(out, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
         out = out.reshape(region.h, region.w, len(texels))

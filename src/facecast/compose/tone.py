@@ -1,6 +1,6 @@
 """The rest of the person's skin in the user's tone: neck, ears, the forehead above the face.
 
-The swapped face keeps most of the user's own complexion (`light.TONE_KEEP`); left alone,
+The swapped face keeps part of the user's own complexion (`light.TONE_KEEP`); left alone,
 the target's neck and ears would keep theirs, and a face lighter or warmer than its own neck
 is the first thing a viewer sees. The same per-channel shift is applied to the skin around
 the face, softly: skin is what looks like the target face's own skin in this frame (shadows
@@ -62,7 +62,7 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
     weight *= _edge_fade(small, (region.x0 > 0, region.y0 > 0, region.x0 + region.w < fw,
                                  region.y0 + region.h < fh))
     weight = cv2.GaussianBlur(weight, (0, 0), 1.5)
-    # tone ** weight per channel, as 1 + weight * (tone - 1): within the 0.7-1.45 a tone may
+    # tone ** weight per channel, as 1 + weight * (tone - 1): within the 0.85-1.18 a tone may
     # take, the two differ by under 5 % of the shift, and this is a fifth of the cost. Being
     # affine in the weight, it is formed at the small size and enlarged as one image.
     gain = cv2.merge([1.0 + weight * float(t - 1.0) for t in tone])

@@ -18,6 +18,9 @@ from facecast.faces.raster import Region, draw_order, warp_mesh
 from facecast.home import home
 
 _EMBEDDING = "embedding:"  # identity.npz keys of the neural recognizers' embeddings
+_ARC = "arc_luma"
+"""identity.npz key of the ArcFace embedding, read from luminance (`faces.arcface`): the
+colour chips' embeddings stored before under `arc_embedding` are not comparable."""
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -93,7 +96,7 @@ def save(identity: Identity, root: Path | None = None) -> Path:
     final = identity_path(identity.name, root)
     tmp = Path(tempfile.mkdtemp(prefix=f".{identity.name}.", dir=final.parent))
     try:
-        arc = {} if identity.arc_embedding is None else {"arc_embedding": identity.arc_embedding}
+        arc = {} if identity.arc_embedding is None else {_ARC: identity.arc_embedding}
         arc.update({_EMBEDDING + n: e for n, e in identity.embeddings.items()})
         np.savez_compressed(tmp / "identity.npz", texture=identity.texture, uv=identity.uv,
                             alpha=identity.alpha, skin=identity.skin, neutral=identity.neutral,
@@ -119,8 +122,8 @@ def load(name: str, root: Path | None = None) -> Identity:
     report = json.loads((path / "report.json").read_text())
     return Identity(name=name, texture=data["texture"], uv=data["uv"], alpha=data["alpha"],
                     skin=data["skin"], neutral=data["neutral"], embedding=data["embedding"],
-                    report=report, arc_embedding=data["arc_embedding"]
-                    if "arc_embedding" in data.files else None,
+                    report=report, arc_embedding=data[_ARC]
+                    if _ARC in data.files else None,
                     embeddings={k[len(_EMBEDDING):]: data[k] for k in data.files
                                 if k.startswith(_EMBEDDING)})
 
