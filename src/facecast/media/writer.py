@@ -63,12 +63,10 @@ class VideoWriter:
 
     def __init__(
         self, path: str | Path, source: VideoReader, crf: int = 23, preset: str = "medium",
-        size: tuple[int, int] | None = None, audio: bool = True, subme: int | None = None,
+        size: tuple[int, int] | None = None, audio: bool = True,
     ) -> None:
         if not 0 <= crf <= 51:
             raise ParamError(f"crf must be between 0 and 51, got {crf}")
-        if subme is not None and not 0 <= subme <= 11:
-            raise ParamError(f"subme must be between 0 and 11, got {subme}")
         if preset not in X264_PRESETS:
             raise ParamError(f"preset must be one of {', '.join(X264_PRESETS)}; got {preset!r}")
         self.path = Path(path)
@@ -87,7 +85,7 @@ class VideoWriter:
                 format="mp4",
                 container_options={"movflags": "+faststart"},
             )
-            self._video = self._add_video_stream(crf, preset, subme)
+            self._video = self._add_video_stream(crf, preset)
             if audio and source.info.audio_codec not in (None, UNKNOWN_CODEC):
                 self._audio = AudioTrack(source.path, self._output, self._trimmed)
         details = source.details
@@ -173,12 +171,11 @@ class VideoWriter:
             self._abort()
             raise
 
-    def _add_video_stream(self, crf: int, preset: str, subme: int | None) -> av.VideoStream:
+    def _add_video_stream(self, crf: int, preset: str) -> av.VideoStream:
         details = self._source.details
-        options = {"crf": str(crf), "preset": preset}
-        if subme is not None:  # the preset's sub-pixel motion search, overridden
-            options["x264-params"] = f"subme={subme}"
-        stream = self._output.add_stream("libx264", rate=details.rate, options=options)
+        stream = self._output.add_stream(
+            "libx264", rate=details.rate, options={"crf": str(crf), "preset": preset}
+        )
         stream.width, stream.height = self.size
         stream.pix_fmt = "yuv420p"
         stream.time_base = details.time_base
