@@ -5,7 +5,7 @@ import av
 import numpy as np
 import pytest
 
-from facecast.errors import MediaError, ParamError
+from facecast.errors import MediaError
 from facecast.media import VideoReader, VideoWriter, check_writable, probe_video
 
 from .conftest import MakeClip
@@ -195,30 +195,3 @@ def test_wrong_frame_size_is_refused(videos: Path, tmp_path: Path) -> None:
             writer.write(frame)
     assert list(tmp_path.iterdir()) == []
 
-
-def _x264_settings(path: Path) -> str:
-    """The options x264 wrote into the stream (its SEI message names them all)."""
-    data = path.read_bytes()
-    start = data.index(b"x264 - core")
-    return data[start : data.index(b"\0", start)].decode()
-
-
-def test_writer_sets_the_sub_pixel_motion_search(videos: Path, tmp_path: Path) -> None:
-    """`subme` overrides the preset's: the default (finish.ENCODER) searches at the coarsest
-    step, a quarter of the encoder's CPU less than veryfast's own."""
-    from facecast.looks import finish
-
-    for subme, out in ((None, tmp_path / "preset.mp4"), (1, tmp_path / "subme.mp4")):
-        with VideoReader(videos / "d0.mp4", end=0.2) as reader, \
-                VideoWriter(out, reader, preset="veryfast", subme=subme) as writer:
-            for frame in reader:
-                writer.write(frame)
-    assert " subme=2 " in _x264_settings(tmp_path / "preset.mp4")  # veryfast's own
-    assert " subme=1 " in _x264_settings(tmp_path / "subme.mp4")
-    assert finish.ENCODER["subme"] == 1
-
-
-def test_writer_refuses_a_sub_pixel_search_x264_lacks(videos: Path, tmp_path: Path) -> None:
-    with VideoReader(videos / "d0.mp4") as reader, pytest.raises(ParamError, match="subme"):
-        VideoWriter(tmp_path / "x.mp4", reader, subme=12)
-    assert list(tmp_path.iterdir()) == []
