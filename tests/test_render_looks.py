@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from clips import MEDIA, frames_between, needs_media
 
-from facecast.compose import blend
+from facecast.compose import DetailMatcher, blend
 from facecast.faces import FaceMesher
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
@@ -109,3 +109,25 @@ def test_low_band_does_not_tint_the_mouth_interior() -> None:
     alpha = 1.0 - holes
     blend(frame, Region(0, 0, 80, 80), pixels, alpha, alpha > 0, 200.0, holes=holes)
     assert np.abs(frame[38:42, 25:55].astype(int) - 240).max() <= 2
+
+
+@needs_media
+def test_the_target_jaw_line_is_not_drawn_inside_a_larger_face() -> None:
+    """Where the drawn face reaches past the target's outline (a user with a longer chin),
+    the frame's fine detail must not carry the target's jaw edge into it: it drew a second
+    jaw line inside the face. A flat rendered face over s18's lower face, meshes as found:
+    along the target's jaw the result stays flat."""
+    frame = frames_between(MEDIA / "videos" / "s18.mp4", 1.0, 1.04)[0]
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(frame)[0]
+    region = Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=0.15)
+    window = frame[region.slices]
+    flat = np.full(window.shape, window.reshape(-1, 3).mean(axis=0), np.float32)
+    covered = np.ones(window.shape[:2], np.float32)
+    out = DetailMatcher()(window, region, flat, covered, (face.xy, face.xy), face.size)
+    jaw = np.zeros(window.shape[:2], np.uint8)
+    local = np.round(face.xy[list(L.FACE_OVAL)] - (region.x0, region.y0)).astype(np.int32)
+    cv2.polylines(jaw, [local], True, 1, 3)
+    lower = np.arange(window.shape[0])[:, None] > face.xy[L.NOSE_TIP, 1] - region.y0
+    band = (jaw > 0) & lower
+    assert np.abs(out - flat)[band].mean() < 1.0

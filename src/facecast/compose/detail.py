@@ -16,8 +16,8 @@ treated apart, each in the frame's own terms:
 - the rest: the user's, untouched (shape, tone and light are the relighter's).
 
 Plain skin is the face less its features, those of the target as it was and those of the
-face drawn. The fine band is the frame's before the shape warp, whose bilinear resampling
-softens grain.
+face drawn, and less a band along the target's outline. The fine band is the frame's
+before the shape warp, whose bilinear resampling softens grain.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from facecast.imaging import channels
 FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
 FOLLOW = 0.1  # per frame: the sharpness ratio is a property of the clip, it moves slowly
+OUTLINE_BAND = 0.04  # of the face size, each side of the target's outline: no frame detail
 SHARPNESS_RANGE = (0.3, 1.0)  # the texture's fine band is never made sharper than it is
 _DOWN = 4
 _SUM_CHANNELS = np.ones((1, 3), np.float32)
@@ -126,4 +127,8 @@ def _features(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) 
     for hull in hulls:  # one by one: fillPoly would leave where the two meshes overlap empty
         cv2.fillConvexPoly(mask, hull, 1)
     cv2.polylines(mask, hulls, True, 1, grow - 1)
+    # the target's own outline (its jaw's edge and shadow) is a feature too: where the drawn
+    # face reaches past it, the frame's detail there drew a second jaw line inside the face
+    outline = np.round(meshes[0][list(L.FACE_OVAL)] - (region.x0, region.y0)).astype(np.int32)
+    cv2.polylines(mask, [outline], True, 1, int(face_size * OUTLINE_BAND) * 2 + 1)
     return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4)

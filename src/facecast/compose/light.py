@@ -44,10 +44,12 @@ scene, and face colour against the neck was the look test's first giveaway (25 o
 pairs). The ArcFace-style recogniser that once asked for 0.9 was reading colour
 (`faces.arcface`); on luminance it scores 0.9, 0.5 and 0.2 alike (d3 into s18 arc_user
 0.95, 0.89, 0.88; d14 into d3 0.64, 0.59, 0.59; d3 into d12 0.71, 0.64, 0.61)."""
-TONE_RANGE = (0.85, 1.18)
+TONE_RANGE = (0.9, 1.1)
 """At most this much darker or lighter per channel: beyond it the difference is more the
 selfies' light and camera than the person (d3's selfies are 0.4-0.8 of s18's footage per
-channel); the shift also scales the frame's noise it carries."""
+channel), and the face stands out from its neck: at up to 1.18, d10's light selfies drew
+s18's cheeks 21 levels lighter than the original's (8-bit L), their ΔE to the neck 12 ->
+22; the shift also scales the frame's noise it carries."""
 TONE_INSIDE = 2.0
 """How far inside the outline the tone is kept in full: the skin mask blurred by a tenth of
 the face and raised to reach 1 at half its peak."""

@@ -62,7 +62,7 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
     weight *= _edge_fade(small, (region.x0 > 0, region.y0 > 0, region.x0 + region.w < fw,
                                  region.y0 + region.h < fh))
     weight = cv2.GaussianBlur(weight, (0, 0), 1.5)
-    # tone ** weight per channel, as 1 + weight * (tone - 1): within the 0.85-1.18 a tone may
+    # tone ** weight per channel, as 1 + weight * (tone - 1): within the 0.9-1.1 a tone may
     # take, the two differ by under 5 % of the shift, and this is a fifth of the cost. Being
     # affine in the weight, it is formed at the small size and enlarged as one image.
     gain = cv2.merge([1.0 + weight * float(t - 1.0) for t in tone])
