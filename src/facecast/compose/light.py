@@ -1,4 +1,4 @@
-"""Put the target frame's light on the rendered face, keeping the user's own skin tone.
+"""Put the target frame's light on the rendered face, keeping part of the user's skin tone.
 
 The rendered face keeps its detail (pores, brows, lip lines) and the shading of the user's
 own shape (the selfies' averaged light, `identity.texture`); it takes the frame's light at
@@ -8,17 +8,16 @@ minus pixels on either side whose colour is far from that side's typical skin: t
 target's brows or a strand of hair), so that nothing but light stains the ratio. A finer
 ratio image (it was a twelfth of the face) carried the target's own shading, the shape of
 its eye sockets, nose and cheeks, onto the swapped face (d10 into s18, the user's tone kept:
-nearer the user by the ArcFace-style recogniser in 13 of 13 frames at a sixth, 8 at a
+nearer the user by the colour-fed ArcFace-style recogniser in 13 of 13 frames at a sixth, 8 at a
 ninth); a third lost the shade on a cheek turned from the light.
 
-That ratio also carries the difference of the two people's skin: how light or dark, how
-warm or pale. A person's complexion is part of how they are recognised: with the target's
-tone the swapped face read as the target to an ArcFace-style recogniser in every frame
-(d14 onto d3: 0 of 13 frames nearer the user; d0 onto s32: 0 of 13). So the face keeps
-`TONE_KEEP` of the user's own tone relative to the target's (the ratio of the two skins'
-mean colours, the same for the whole face, in full from a little inside the outline), and
-`tone.shift_skin` gives the rest of the target's visible skin (neck, ears, the forehead above the
-mask) the same shift, so that the face is not an island on a differently coloured head.
+That ratio also carries the difference of the two skins, which is as much the selfies'
+exposure and white balance as the person's complexion. So the face keeps only `TONE_KEEP`
+of the user's own tone relative to the target's, within `TONE_RANGE` (the ratio of the two
+skins' mean colours, the same for the whole face, in full from a little inside the
+outline), and `tone.shift_skin` gives the rest of the target's visible skin (neck, ears, the
+forehead above the mask) the same shift, so that the face is not an island on a
+differently coloured head.
 
 The blur runs at a quarter of the window's size: it only carries low frequencies anyway.
 The gain is steady in time: it is carried along with the head (a similarity fitted on rigid

@@ -15,7 +15,7 @@ multiplied by the user's mean skin colour, read as the user (cosine distance to 
 user's selfies 1.22 -> 0.15 for d3 into s18, 1.86 -> 0.14 for d14 into d3, 0.57 -> 0.06
 for d3 into d12), so a swap scored by the colour it kept, not by the face it drew. On
 luminance the same tint changes nothing (1.33 -> 1.28, 1.32 -> 1.20, 0.75 -> 0.87), and
-people still part: a clip's frames lie 0.13-0.27 from their own selfies and 0.60-1.07
+people still part: a clip's frames lie 0.22-0.28 from their own selfies and 0.65-1.03
 from the nearest other set (`bench/arcface_mean.py`). Embeddings are compared after
 centring: the mean embedding of many people (`arcface_mean.npy`, made by
 `bench/arcface_mean.py`) is subtracted first, since raw embeddings of any two faces share
@@ -39,7 +39,6 @@ MODEL = Path(sys.prefix) / "share" / "facecast" / "mobilefacenet.onnx"
 SIZE = 112
 GREY = 128
 LUMA_MEAN, LUMA_SPREAD = 128.0, 40.0
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 # ArcFace's template (insightface), 112 x 112: the image's left eye, right eye, nose tip,
 # left and right mouth corner.
 TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
@@ -91,7 +90,7 @@ def align(rgb: np.ndarray, face: Face) -> np.ndarray:
     oval = cv2.transform(face.xy[list(L.FACE_OVAL)][None], m)[0]
     inside = np.zeros((SIZE, SIZE), np.uint8)
     cv2.fillPoly(inside, [np.round(oval).astype(np.int32)], 1)
-    luma = chip.astype(np.float32) @ _LUMA
+    luma = cv2.cvtColor(chip, cv2.COLOR_RGB2GRAY).astype(np.float32)
     face_px = luma[inside > 0]
     if face_px.size:
         luma = (luma - face_px.mean()) / max(float(face_px.std()), 1.0) * LUMA_SPREAD + LUMA_MEAN
