@@ -43,7 +43,7 @@ class Adjustments(BaseModel):
                               description="-90..0: output width and height smaller by this "
                                           "percentage (0 keeps the source size)")
     quality: float = _level("-100..100: encoder quality, smaller files or finer detail "
-                            "(0: H.264 CRF 20, JPEG 95)")
+                            "(0: H.264 CRF 18, JPEG 95)")
 
     def tonal(self) -> dict[str, float]:
         """The adjustments that change pixels (not the output's size or encoding), non-zero."""

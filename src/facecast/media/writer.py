@@ -30,6 +30,7 @@ X264_PRESETS = (
     "slower",
     "veryslow",
 )
+X264_TUNES = ("film", "animation", "grain", "stillimage", "fastdecode", "zerolatency")
 
 # Frames waiting for the encoder thread. Two absorb jitter between processing and encoding;
 # the encoder is the slower side, so a longer queue would only hold memory.
@@ -63,12 +64,14 @@ class VideoWriter:
 
     def __init__(
         self, path: str | Path, source: VideoReader, crf: int = 23, preset: str = "medium",
-        size: tuple[int, int] | None = None, audio: bool = True,
+        size: tuple[int, int] | None = None, audio: bool = True, tune: str | None = None,
     ) -> None:
         if not 0 <= crf <= 51:
             raise ParamError(f"crf must be between 0 and 51, got {crf}")
         if preset not in X264_PRESETS:
             raise ParamError(f"preset must be one of {', '.join(X264_PRESETS)}; got {preset!r}")
+        if tune is not None and tune not in X264_TUNES:
+            raise ParamError(f"tune must be one of {', '.join(X264_TUNES)}; got {tune!r}")
         self.path = Path(path)
         self._source = source
         self.size = size or (source.info.width, source.info.height)
@@ -85,7 +88,7 @@ class VideoWriter:
                 format="mp4",
                 container_options={"movflags": "+faststart"},
             )
-            self._video = self._add_video_stream(crf, preset)
+            self._video = self._add_video_stream(crf, preset, tune)
             if audio and source.info.audio_codec not in (None, UNKNOWN_CODEC):
                 self._audio = AudioTrack(source.path, self._output, self._trimmed)
         details = source.details
@@ -171,11 +174,10 @@ class VideoWriter:
             self._abort()
             raise
 
-    def _add_video_stream(self, crf: int, preset: str) -> av.VideoStream:
+    def _add_video_stream(self, crf: int, preset: str, tune: str | None) -> av.VideoStream:
         details = self._source.details
-        stream = self._output.add_stream(
-            "libx264", rate=details.rate, options={"crf": str(crf), "preset": preset}
-        )
+        options = {"crf": str(crf), "preset": preset} | ({"tune": tune} if tune else {})
+        stream = self._output.add_stream("libx264", rate=details.rate, options=options)
         stream.width, stream.height = self.size
         stream.pix_fmt = "yuv420p"
         stream.time_base = details.time_base
