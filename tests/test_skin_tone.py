@@ -77,3 +77,30 @@ def test_the_skin_around_the_face_takes_the_same_shift() -> None:
     assert np.all(ratio > 1 + 0.6 * (tone - 1)), ratio  # the neck follows the face
     corner = (slice(0, 20), slice(0, 20))  # the wall behind her (skin-coloured) does not
     assert np.abs(out[corner].astype(int) - rgb[corner]).max() <= 1
+
+
+def test_a_texture_shadow_keeps_the_skin_hue_in_a_scene_of_another_hue() -> None:
+    """d3's orange skin into s18's pink scene took 2.4 x on blue and 1.25 x on red: a gain
+    per channel turned every darker, greyer patch of the texture (a shadow, a dark circle)
+    into a purple bruise. Relit, a shadow patch keeps at most 0.6 of its colour difference
+    from the skin around it (a gain per channel: 0.94, and bluer than red)."""
+    from facecast.compose.light import Relighter
+    from facecast.faces.raster import Region
+
+    rng = np.random.default_rng(0)
+    frame = np.clip(np.array([225, 175, 170], np.float32) + rng.normal(0, 2, (200, 200, 3)),
+                    0, 255).astype(np.uint8)
+    pixels = np.zeros((200, 200, 3), np.float32)
+    pixels[...] = (180, 110, 70)
+    pixels[80:120, 40:120] = (120, 85, 65)
+    xy = rng.uniform(0, 200, (L.N_LANDMARKS, 2)).astype(np.float32)
+    out = Relighter()(frame, Region(0, 0, 200, 200), pixels, np.ones((200, 200), np.float32),
+                      xy, 200.0)
+
+    def colour_gap(img: np.ndarray) -> float:
+        ab = cv2.cvtColor(np.clip(img / 255, 0, 1).astype(np.float32), cv2.COLOR_RGB2LAB)[..., 1:]
+        return float(np.linalg.norm(ab[85:115, 50:110].mean(axis=(0, 1))
+                                    - ab[140:180, 50:110].mean(axis=(0, 1))))
+
+    assert colour_gap(out) <= 0.6 * colour_gap(pixels)
+    assert out[100, 80, 2] < out[100, 80, 0]

@@ -1,17 +1,28 @@
 """Put the target frame's light on the rendered face, keeping part of the user's skin tone.
 
 The rendered face keeps its detail (pores, brows, lip lines) and the shading of the user's
-own shape (the selfies' averaged light, `identity.texture`); it takes the frame's light at
-the scale of the face's big forms: out = render * blur(frame) / blur(render), both blurs a
-sixth of the face wide (sigma) and measured over plain skin only (the identity's skin mask,
-minus pixels on either side whose colour is far from that side's typical skin: the
-target's brows or a strand of hair), so that nothing but light stains the ratio. A finer
-ratio image (it was a twelfth of the face) carried the target's own shading, the shape of
-its eye sockets, nose and cheeks, onto the swapped face (d10 into s18, the user's tone kept:
-nearer the user by the colour-fed ArcFace-style recogniser in 13 of 13 frames at a sixth, 8 at a
-ninth); a third lost the shade on a cheek turned from the light.
+own shape (the selfies' averaged light, `identity.texture`, and the frame's light on it,
+`compose.shade`); it takes the frame's light and colour at the scale of the face's big
+forms, in three steps:
 
-That ratio also carries the difference of the two skins, which is as much the selfies'
+- white balance: the render times the ratio of the two skins' mean colours, per channel,
+  as a camera would balance it;
+- light: its luminance times blur(frame) / blur(render), both blurs a sixth of the face
+  wide (sigma) and measured over plain skin only (the identity's skin mask, minus pixels on
+  either side whose colour is far from that side's typical skin: the target's brows or a
+  strand of hair), so that nothing but light stains the ratio;
+- colour: the rest of the low band's difference as a shift of Lab's a and b, not a gain
+  per channel, and over plain skin half of the texture's own colour variations drawn to
+  the skin's mean (`SKIN_COLOUR_CALM`).
+
+A finer ratio image (it was a twelfth of the face) carried the target's own shading, the
+shape of its eye sockets, nose and cheeks, onto the swapped face (d10 into s18: nearer the
+user by the colour-fed ArcFace-style recogniser in 13 of 13 frames at a sixth, 8 at a
+ninth); a third lost the shade on a cheek turned from the light. A gain per channel for
+the local colour amplified the texture's shadows into grey and purple bruises wherever
+the two skins' hues differ (d3's orange skin in s18's pink scene: 2.4 x on blue).
+
+The balance also carries the difference of the two skins, which is as much the selfies'
 exposure and white balance as the person's complexion. So the face keeps only `TONE_KEEP`
 of the user's own tone relative to the target's, within `TONE_RANGE` (the ratio of the two
 skins' mean colours, the same for the whole face, in full from a little inside the
@@ -19,7 +30,7 @@ outline), and `tone.shift_skin` gives the rest of the target's visible skin (nec
 forehead above the mask) the same shift, so that the face is not an island on a
 differently coloured head.
 
-The blur runs at a quarter of the window's size: it only carries low frequencies anyway.
+The blurs run at a quarter of the window's size: they only carry low frequencies anyway.
 The gain is steady in time: it is carried along with the head (a similarity fitted on rigid
 mesh points) and mixed with the new one by `FOLLOW` a frame.
 """
@@ -31,7 +42,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import masked_blur, skin_likeness
+from facecast.imaging import channels, masked_blur, skin_likeness
 
 _DOWN = 4
 LIGHT_SCALE = 6.0  # the gain's blur is face size / LIGHT_SCALE
@@ -52,6 +63,10 @@ s18's cheeks 21 levels lighter than the original's (8-bit L), their ΔE to the n
 TONE_INSIDE = 2.0
 """How far inside the outline the tone is kept in full: the skin mask blurred by a tenth of
 the face and raised to reach 1 at half its peak."""
+SKIN_COLOUR_CALM = 0.5
+"""Share of the texture's colour variations over plain skin drawn back to the skin's mean
+colour: a selfie set's dark circles and shadows are greyer than its lit skin, and in a
+scene of another hue they read as bruises; lips, brows and eyes keep theirs."""
 FOLLOW = 0.3  # per frame: a new shadow is 90 % in place after 6 frames (0.2 s)
 FRAME_SHADOW_DARKER = 0.35
 """How much darker-than-typical frame pixels count as not-skin. A shadowed cheek is 20 L
@@ -92,12 +107,9 @@ class Relighter:
         if m.sum() < 16:
             return pixels
         m *= skin_likeness(f, m, darker=FRAME_SHADOW_DARKER, shadow=np.inf) * skin_likeness(r, m)
-        sigma = max(face_size / LIGHT_SCALE / _DOWN, 1.0)
-        gain = np.clip(masked_blur(f, m, sigma) / np.maximum(masked_blur(r, m, sigma), 1.0),
-                       0.25, 4.0)
-        gain = self._carried(gain, region, face_xy, small)
         # the two skins' colours compared as wholes (a ratio of means: make-up's highlights
-        # and contouring in the texture must not tip a mean of ratios), steady in time
+        # and contouring in the texture must not tip a mean of ratios), steady in time; the
+        # render is first given the frame's white balance by it, as a camera would
         weight = m[..., None]
         level = ((f * weight).sum(axis=(0, 1)) + 1.0) / ((r * weight).sum(axis=(0, 1)) + 1.0)
         if self._level is not None:
@@ -105,13 +117,27 @@ class Relighter:
         self._level = level
         self.tone = np.clip(1.0 / np.maximum(level, 1e-3) ** TONE_KEEP,
                             *TONE_RANGE).astype(np.float32)
+        balance = level.astype(np.float32)
+        sigma = max(face_size / LIGHT_SCALE / _DOWN, 1.0)
+        r_low = masked_blur(r * balance, m, sigma)
+        gain = self._carried(_light_and_colour(masked_blur(f, m, sigma), r_low), region,
+                             face_xy, small)
+        # the colour of the lit render's low band: the skin's own colour, toward which its
+        # texture's colour variations (blotches, shadows, dark circles) are drawn
+        colour = cv2.cvtColor(np.clip(r_low * (gain[..., :1] / 255.0), 0.0, 1.0),
+                              cv2.COLOR_RGB2LAB)[..., 1:] + gain[..., 1:]
         # where the tone is kept: the identity's skin, fixed on the face (unlike `m`, whose
         # likeness test changes from frame to frame)
         plain = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
         inside = cv2.GaussianBlur(plain, (0, 0), max(face_size / 10 / _DOWN, 1.0))
         inside = np.clip(inside / max(float(inside.max()), 1e-6) * TONE_INSIDE, 0.0, 1.0)
-        gain = gain * self.tone ** inside[..., None]
-        return pixels * cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR)
+        low = cv2.resize(np.dstack([gain, colour, inside]), (w, h),
+                         interpolation=cv2.INTER_LINEAR)
+        lab = cv2.cvtColor(np.clip(pixels * (balance / 255.0) * low[..., :1], 0.0, 1.0),
+                           cv2.COLOR_RGB2LAB)
+        lab[..., 1:] += low[..., 1:3]
+        lab[..., 1:] += channels(SKIN_COLOUR_CALM * skin, 2) * (low[..., 3:5] - lab[..., 1:])
+        return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * (255.0 * self.tone ** low[..., 5:])
 
     def _carried(self, gain: np.ndarray, region: Region, face_xy: np.ndarray,
                  small: tuple[int, int]) -> np.ndarray:
@@ -131,3 +157,16 @@ class Relighter:
                 gain = before + FOLLOW * (gain - before)
         self._gain, self._to_frame, self._rigid = gain, to_frame, rigid
         return gain
+
+
+def _light_and_colour(frame_low: np.ndarray, render_low: np.ndarray) -> np.ndarray:
+    """Per pixel of the low bands: the gain on the render's luminance, and the shift of its
+    Lab colour (a, b) that then gives it the frame's colour (a shift, not a gain per
+    channel, which amplified the texture's shadows into bruises)."""
+    luma = np.array([0.299, 0.587, 0.114], np.float32)
+    gain = np.clip((frame_low @ luma) / np.maximum(render_low @ luma, 1.0), 0.25, 4.0)
+    lit = np.clip(render_low * (gain[..., None] / 255.0), 0.0, 1.0)
+    target = np.clip(frame_low / 255.0, 0.0, 1.0)
+    shift = (cv2.cvtColor(target.astype(np.float32), cv2.COLOR_RGB2LAB)
+             - cv2.cvtColor(lit.astype(np.float32), cv2.COLOR_RGB2LAB))[..., 1:]
+    return np.dstack([gain, shift]).astype(np.float32)
