@@ -20,6 +20,7 @@ from facecast.casting.selection import Cast
 from facecast.compose import blend, shift_skin
 from facecast.compose.mouth import mouth_inside
 from facecast.compose.plate import clean_plate
+from facecast.compose.shade import plain_points
 from facecast.cores import as_helper, own_threads_only, reuse_freed_memory
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
@@ -184,9 +185,15 @@ class FaceSwapper:
             keep = (region.take(occluded.region, occluded.covered),
                     region.take(occluded.region, occluded.low))
             skin = skin * (1.0 - keep[1])
+        pixels = rendered.pixels
+        if rendered.ids is not None:
+            with clock("shade"):
+                pixels = track.shade(unwarped[region.slices], region, pixels, rendered.ids,
+                                     before, face, identity.neutral,
+                                     plain_points(identity.skin, identity.uv),
+                                     keep[0] if keep else None)
         with clock("light"):
-            pixels = track.light(rgb[region.slices], region, rendered.pixels, skin, face.xy,
-                                 face.size)
+            pixels = track.light(rgb[region.slices], region, pixels, skin, face.xy, face.size)
         with clock("tone"):
             # the target's own eyes and teeth, where they landed, take only part of the tone
             # (`OPENINGS_KEEP`): in full it turned them grey and beige

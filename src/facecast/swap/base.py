@@ -19,7 +19,8 @@ class Rendered:
     pixels: float32 RGB of the window; alpha: blend weight (0 keeps the frame);
     skin: where the pixels show plain skin (for measuring light on both sides);
     covered: where the pixels are defined at all;
-    holes: where the target's own eyes and mouth interior show (none by default).
+    holes: where the target's own eyes and mouth interior show (none by default);
+    ids: the mesh's triangle under each pixel (-1: none), for engines that draw the mesh.
     """
 
     region: Region
@@ -28,6 +29,7 @@ class Rendered:
     skin: np.ndarray
     covered: np.ndarray
     holes: np.ndarray | None = None
+    ids: np.ndarray | None = None
 
 
 class Engine(Protocol):

@@ -57,4 +57,4 @@ class MeshEngine:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         covered = ids >= 0
         return Rendered(region, rgb.astype(np.float32), masks[..., 0] * covered,
-                        masks[..., 1] * covered, covered, openings(xy, region))
+                        masks[..., 1] * covered, covered, openings(xy, region), ids)

@@ -1,5 +1,5 @@
 """Per-face state through a video: smoothing, shape learning, the fade weight, and what
-relighting and detail matching carry from frame to frame."""
+shading, relighting and detail matching carry from frame to frame."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from facecast.compose import DetailMatcher, Occlusion, Relighter
+from facecast.compose.shade import Shader
 from facecast.faces.mesh import Face
 from facecast.faces.smoothing import MeshFilter
 from facecast.imaging import smoothstep
@@ -33,6 +34,7 @@ class FaceTrack:
     smoother: MeshFilter = field(default_factory=MeshFilter)
     shape: ShapeTransfer = field(init=False)
     occlusion: Occlusion = field(init=False)
+    shade: Shader = field(default_factory=Shader)
     light: Relighter = field(default_factory=Relighter)
     detail: DetailMatcher = field(default_factory=DetailMatcher)
     weight: float | None = None
@@ -47,6 +49,7 @@ class FaceTrack:
         if self.missed > LOST_AFTER:
             self.smoother.reset()
             self.occlusion.reset()
+            self.shade.reset()
             self.light.reset()
             self.detail.reset()
             self.weight = None

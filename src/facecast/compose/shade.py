@@ -1,0 +1,87 @@
+"""The footage's light on the swapped face's shape.
+
+The texture keeps its selfies' averaged light (`identity.texture`), and the relighting's
+ratio image (`light.Relighter`) carries the frame's light only at the scale of the whole
+face: a texture from flat-lit selfies drew a face with no shade under its brows or beside
+its nose into footage lit from above. Each frame the footage's light is fitted on the
+target's own mesh (`faces.shading`: an ambient term and a direction, from the skin's
+blurred luminance against the mesh's normals) and shades the mesh the face is drawn on, by
+`STRENGTH`.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facecast.faces import landmarks as L
+from facecast.faces.mesh import Face
+from facecast.faces.raster import Region
+from facecast.faces.shading import fit_light, shading, spread, vertex_normals
+from facecast.faces.shape import procrustes
+
+_DOWN = 4
+STRENGTH = 0.6
+FOLLOW = 0.3  # per frame, as the relighting's gain: a light that moves is followed in 0.2 s
+FACING = -0.3
+"""Points whose normal's z is above this (seen at more than 73 degrees) do not count in the
+fit: the mesh's depth is least sure there, and the frame's pixels mix face and background."""
+
+
+def plain_points(skin: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """1 for the mesh points lying on plain skin by the identity's UV skin mask, else 0."""
+    size = skin.shape[0]
+    at = np.clip(np.round(uv[: L.N_MESH]).astype(int), 0, size - 1)
+    return (skin[at[:, 1], at[:, 0]] > 0.5).astype(np.float64)
+
+
+class Shader:
+    """Shades one tracked face, frame after frame, with the footage's light held steady."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._light: np.ndarray | None = None
+
+    def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
+                 ids: np.ndarray, target: Face, drawn: Face, neutral: np.ndarray,
+                 plain: np.ndarray, hidden: np.ndarray | None = None) -> np.ndarray:
+        """`pixels` (drawn on the mesh `drawn`, triangle ids `ids` over `region`) shaded by
+        the light that `frame_window` shows on the target's own mesh `target`, falling on the
+        user's `neutral` shape posed as `drawn`; `plain`: the
+        points on plain skin (`plain_points`); `hidden` (0..1 over the region): what covers
+        the face there (a hand, hair), which tells nothing of its light."""
+        light = self._fit(frame_window, region, target, plain, hidden)
+        if light is None:
+            return pixels
+        # the user's own shape, turned as the drawn face is: its brow ridge, nose and cheeks
+        # catch the light, not the target's (whose shading read as the target's identity)
+        normals = vertex_normals(procrustes(drawn.points, neutral).to_image(neutral))
+        shade = shading(normals, light, plain * (normals[:, 2] < FACING)) ** STRENGTH
+        return pixels * spread(shade, drawn.xy, ids, region)[..., None]
+
+    def _fit(self, frame_window: np.ndarray, region: Region, target: Face, plain: np.ndarray,
+             hidden: np.ndarray | None) -> np.ndarray | None:
+        h, w = frame_window.shape[:2]
+        small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
+        grey = cv2.cvtColor(cv2.resize(frame_window, small, interpolation=cv2.INTER_AREA),
+                            cv2.COLOR_RGB2GRAY).astype(np.float32)
+        grey = cv2.GaussianBlur(grey, (0, 0), max(target.size / 64 / _DOWN, 0.7))
+        at = (target.xy[: L.N_MESH] - (region.x0, region.y0)) / _DOWN
+        ix = np.round(at).astype(int)
+        inside = ((ix >= 0) & (ix < small)).all(axis=1)
+        ix = np.clip(ix, 0, (small[0] - 1, small[1] - 1))
+        normals = vertex_normals(target.points)
+        weights = plain * inside * (normals[:, 2] < FACING)
+        if hidden is not None:
+            full = np.clip(np.round(at * _DOWN).astype(int), 0, (w - 1, h - 1))
+            weights = weights * (1.0 - hidden[full[:, 1], full[:, 0]])
+        light = fit_light(normals, grey[ix[:, 1], ix[:, 0]].astype(np.float64), weights)
+        if light is None:
+            return self._light
+        light = light / light[0]  # the direction only: the level is the relighting's
+        if self._light is not None:
+            light = self._light + FOLLOW * (light - self._light)
+        self._light = light
+        return light
