@@ -23,9 +23,18 @@ from facecast.faces.shape import procrustes
 _DOWN = 4
 STRENGTH = 0.6
 FOLLOW = 0.3  # per frame, as the relighting's gain: a light that moves is followed in 0.2 s
+MOUTH_MARGIN = 0.3  # of the mouth's width: how far around the lips the shading is left out
 FACING = -0.3
 """Points whose normal's z is above this (seen at more than 73 degrees) do not count in the
 fit: the mesh's depth is least sure there, and the frame's pixels mix face and background."""
+
+
+def _mouth_points(neutral: np.ndarray) -> np.ndarray:
+    """True for the mesh points on the lips and around them, to `MOUTH_MARGIN`."""
+    outline = neutral[list(L.LIPS_OUTER), :2].astype(np.float32)
+    margin = MOUTH_MARGIN * float(np.ptp(outline[:, 0]))
+    return np.array([cv2.pointPolygonTest(outline, (float(x), float(y)), True) >= -margin
+                     for x, y in neutral[: L.N_MESH, :2]])
 
 
 def plain_points(skin: np.ndarray, uv: np.ndarray) -> np.ndarray:
@@ -43,6 +52,7 @@ class Shader:
 
     def reset(self) -> None:
         self._light: np.ndarray | None = None
+        self._mouth: tuple[int, np.ndarray] | None = None
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
                  ids: np.ndarray, target: Face, drawn: Face, neutral: np.ndarray,
@@ -59,6 +69,12 @@ class Shader:
         # catch the light, not the target's (whose shading read as the target's identity)
         normals = vertex_normals(procrustes(drawn.points, neutral).to_image(neutral))
         shade = shading(normals, light, plain * (normals[:, 2] < FACING)) ** STRENGTH
+        # the mouth keeps the texture's light: shaded from above, the lower lip's edge and
+        # the fold under it darkened into a gap dlib read as an open mouth (d3 into d12:
+        # 1.1 -> 2.7 % of closed frames; 2.2 % with the lips alone left unshaded)
+        if self._mouth is None or self._mouth[0] != id(neutral):
+            self._mouth = (id(neutral), _mouth_points(neutral))
+        shade[self._mouth[1]] = 1.0
         return pixels * spread(shade, drawn.xy, ids, region)[..., None]
 
     def _fit(self, frame_window: np.ndarray, region: Region, target: Face, plain: np.ndarray,
