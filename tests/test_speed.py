@@ -14,8 +14,8 @@ from clips import MEDIA, needs_media
 from threadpoolctl import threadpool_info
 
 FACECAST = Path(sys.executable).with_name("facecast")
-STAGES = {"mesh", "scene", "wait", "track", "occlusion", "warp", "render", "mouth", "light", "tone",
-          "detail", "plate", "blend", "looks", "write"}
+STAGES = {"mesh", "scene", "wait", "track", "occlusion", "warp", "render", "mouth", "shade",
+          "light", "tone", "detail", "plate", "blend", "looks", "write"}
 
 
 def facecast(*args: object) -> subprocess.CompletedProcess[str]:
