@@ -10,12 +10,15 @@ import sys
 from pathlib import Path
 
 import cv2
+import pytest
 from clips import MEDIA, needs_media
 from threadpoolctl import threadpool_info
 
 FACECAST = Path(sys.executable).with_name("facecast")
-STAGES = {"mesh", "scene", "wait", "track", "occlusion", "warp", "render", "mouth", "shade",
-          "light", "tone", "detail", "plate", "blend", "looks", "write"}
+STAGES = {"mesh", "scene", "wait", "wait compose", "track", "occlusion", "warp", "render",
+          "mouth", "shade", "light", "tone", "detail", "plate", "blend", "looks", "write"}
+DRAWN = {"track", "occlusion", "warp", "render", "mouth", "shade", "light"}  # stream's thread
+COMPOSED = {"tone", "detail", "plate", "blend", "looks"}  # on the compose thread
 
 
 def facecast(*args: object) -> subprocess.CompletedProcess[str]:
@@ -37,6 +40,59 @@ def test_swap_writes_each_stages_milliseconds_per_frame(identity, tmp_path: Path
         assert ms["wall_ms"] >= 0 and ms["cpu_ms"] >= 0, stage
     # the face was swapped in every frame: the render stages took time
     assert all(report["stages"][s]["wall_ms"] > 0.1 for s in ("render", "detail", "blend"))
+    # a frame is drawn on one thread and composed on another, each half always on its own
+    threads = {stage: ms["thread"] for stage, ms in report["stages"].items()}
+    assert len({threads[s] for s in DRAWN}) == len({threads[s] for s in COMPOSED}) == 1
+    assert threads["render"] != threads["detail"]
+    assert threads["mesh"] not in (threads["render"], threads["detail"])
+
+
+def test_two_threads_keep_the_order_and_overlap() -> None:
+    """`pipeline._in_two_threads`: each item's second half on one other thread, in the
+    items' order however long each takes, while the next items' first halves run."""
+    import random
+    import threading
+    import time
+
+    from facecast.pipeline import COMPOSE_AHEAD, _in_two_threads
+    from facecast.timing import StageClock
+
+    random.seed(0)
+    firsts: list[int] = []
+    seconds: list[tuple[int, str, int]] = []
+
+    def first(i: int) -> int:
+        firsts.append(i)
+        return i
+
+    def second(i: int) -> int:
+        seconds.append((i, threading.current_thread().name, len(firsts)))
+        time.sleep(random.random() * 0.01)
+        return 10 * i
+
+    out = list(_in_two_threads(range(20), first, second, StageClock()))
+    assert out == [10 * i for i in range(20)]
+    assert [i for i, _, _ in seconds] == list(range(20))
+    assert {name for _, name, _ in seconds} != {threading.current_thread().name}
+    assert len({name for _, name, _ in seconds}) == 1
+    # the first halves ran ahead of the second ones, never more than COMPOSE_AHEAD + 1
+    assert 2 <= max(drawn - i for i, _, drawn in seconds) <= COMPOSE_AHEAD + 1
+
+
+def test_an_error_in_the_second_thread_reaches_the_caller() -> None:
+    from facecast.pipeline import _in_two_threads
+    from facecast.timing import StageClock
+
+    def second(i: int) -> int:
+        if i == 3:
+            raise ValueError("frame 3 is damaged")
+        return i
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="frame 3"):
+        for i in _in_two_threads(range(10), lambda i: i, second, StageClock()):
+            got.append(i)
+    assert got == [0, 1, 2]
 
 
 @needs_media

@@ -6,7 +6,7 @@ them for the same cores: OpenBLAS's idle worker spun on `sched_yield` some 4,000
 frame of s18 (and a 3 x 3 inverse took 0.8 ms, waiting for it), and an OpenCV call split over
 two cores waits for whichever of them another stage holds.
 
-The thread that renders is the one the stream waits for; the helpers around it (decoding,
+The threads that swap are the ones the stream waits for; the helpers around them (decoding,
 meshing the next frame, encoding) have queues that let them run a frame or two ahead or
 behind. So helpers run at a lower priority: when they and the render thread want the same
 core, the render thread gets it, and the helpers take the time it leaves.

@@ -6,18 +6,20 @@ job workers all call `swap_file`; none re-implements a step.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from facecast import credentials
 from facecast.casting.face_list import FaceList
 from facecast.casting.selection import Cast
-from facecast.compose import blend, shift_skin
+from facecast.compose import Occluded, blend, shift_skin
 from facecast.compose.mouth import mouth_inside
 from facecast.compose.plate import clean_plate
 from facecast.compose.shade import plain_points
@@ -43,7 +45,7 @@ from facecast.media import (
 from facecast.media.sheet import ContactSheet
 from facecast.params import SwapParams
 from facecast.swap import Enhancer, MaskSource, check, engine_for
-from facecast.swap.base import Engine
+from facecast.swap.base import Engine, Rendered
 from facecast.swap.masks import merge
 from facecast.swap.shape import warp_around
 from facecast.swap.track import FaceTrack
@@ -55,6 +57,7 @@ partly the user's complexion, which the whites of the eyes do not share, and par
 their selfies were exposed, which they do. Left out whole, the eyes glowed white on a
 darker face and flickered with every blink (d3 into d12: flicker 1.04 -> 1.11)."""
 PHOTO_SHEET_H = 720  # px: a photo's sheet is one pair, large enough to see a group's faces
+A, B, C = TypeVar("A"), TypeVar("B"), TypeVar("C")
 
 @dataclass
 class SwapResult(EditResult):
@@ -65,8 +68,9 @@ class SwapResult(EditResult):
     """The blend weight of each frame (0 where no face was swapped): fades show here."""
     faces: dict[int, int] = field(default_factory=dict)
     """Frames each face was swapped in, by face id (0 for the largest face)."""
-    stages: dict[str, dict[str, float]] = field(default_factory=dict)
-    """Milliseconds per frame of each stage, wall clock and CPU (`timing.StageClock`)."""
+    stages: dict[str, dict[str, float | str]] = field(default_factory=dict)
+    """Milliseconds per frame of each stage, wall clock and CPU, and the thread that ran it
+    (`timing.StageClock`)."""
 
 
 class FaceSwapper:
@@ -123,18 +127,34 @@ class FaceSwapper:
               ) -> tuple[bool, float]:
         """Swap in place, given what `look` found in this frame. Returns (a chosen face
         found, the largest blend weight used)."""
+        return self.compose(self.draw(rgb, t, faces, scene))
+
+    def draw(self, rgb: np.ndarray, t: float, faces: list[Face], scene: Scene | None = None
+             ) -> Drawing:
+        """The first half of a frame's swap: each chosen face tracked, its occluders found,
+        the frame warped under it, its face rendered and relit. `compose` finishes it; a
+        video's frame N+1 is drawn while frame N is composed (`_composed`)."""
         cast = self.cast(t, faces)
-        self.seen = faces
-        self.weights = {}
-        self.chosen = sorted(cast.values(), key=lambda f: f.size, reverse=True)
         for fid, track in self.tracks.items():
             if fid not in cast:
                 track.lose()
         # far (small) faces first, so a nearer face overlapping one is painted over it
-        for fid, face in sorted(cast.items(), key=lambda item: item[1].size):
-            self.weights[fid] = self.swap_face(rgb, t, face, self.tracks[fid], self.roles[fid],
-                                               scene)
-        return bool(cast), max(self.weights.values(), default=0.0)
+        ordered = sorted(cast.items(), key=lambda item: item[1].size)
+        return Drawing(rgb, faces, scene, bool(cast),
+                       sorted(cast.values(), key=lambda f: f.size, reverse=True),
+                       [(fid, self.draw_face(rgb, t, face, self.tracks[fid], self.roles[fid],
+                                             scene)) for fid, face in ordered])
+
+    def compose(self, drawing: Drawing) -> tuple[bool, float]:
+        """The second half: each drawn face toned, given the footage's detail, the target's
+        features painted out under it and blended, in place. Returns (a chosen face found,
+        the largest blend weight used)."""
+        self.seen, self.chosen = drawing.faces, drawing.chosen
+        self.weights = {}
+        for fid, drawn in drawing.drawn:
+            self.weights[fid] = drawn if isinstance(drawn, float) else self.compose_face(
+                drawing.rgb, drawn, self.tracks[fid], drawing.scene, drawing.faces)
+        return drawing.found, max(self.weights.values(), default=0.0)
 
     def cast(self, t: float, faces: list[Face]) -> dict[int, Face]:
         """This frame's faces that have a role, by face id."""
@@ -143,9 +163,10 @@ class FaceSwapper:
         labels = self.faces.label(t, [f.box for f in faces])
         return {fid: face for fid, face in zip(labels, faces, strict=True) if fid in self.roles}
 
-    def swap_face(self, rgb: np.ndarray, t: float, face: Face, track: FaceTrack,
-                  identity: Identity, scene: Scene | None = None) -> float:
-        """Swap one face in place; returns the blend weight used."""
+    def draw_face(self, rgb: np.ndarray, t: float, face: Face, track: FaceTrack,
+                  identity: Identity, scene: Scene | None = None) -> Drawn | float:
+        """One face rendered into a window of `rgb` (warped in place under it), or its
+        blend weight (0) when nothing is drawn."""
         clock = self.clock
         found = face
         with clock("track"):
@@ -194,6 +215,15 @@ class FaceSwapper:
                                      keep[0] if keep else None)
         with clock("light"):
             pixels = track.light(rgb[region.slices], region, pixels, skin, face.xy, face.size)
+        return Drawn(found, before, face, weight, landed, unwarped[region.slices], rendered,
+                     pixels, alpha, holes, inside, occluded, keep, track.light.tone)
+
+    def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack,
+                     scene: Scene | None, seen: list[Face]) -> float:
+        """Finish one drawn face in place; returns the blend weight used."""
+        clock = self.clock
+        face, region, weight, landed = drawn.face, drawn.rendered.region, drawn.weight, drawn.landed
+        inside, occluded, keep = drawn.inside, drawn.occluded, drawn.keep
         with clock("tone"):
             # the target's own eyes and teeth, where they landed, take only part of the tone
             # (`OPENINGS_KEEP`): in full it turned them grey and beige
@@ -202,21 +232,67 @@ class FaceSwapper:
             own = own * OPENINGS_KEEP
             unshifted = (region, own) if not occluded else (
                 occluded.region, np.maximum(occluded.low, occluded.region.take(region, own)))
-            shift_skin(rgb, face, track.light.tone ** weight, scene.person if scene else None,
-                       unshifted, [f for f in self.seen if f is not found])
+            shift_skin(rgb, face, drawn.tone ** weight, scene.person if scene else None,
+                       unshifted, [f for f in seen if f is not drawn.found])
         with clock("detail"):
-            pixels = track.detail(unwarped[region.slices], region, pixels, rendered.covered,
-                                  (before.xy, face.xy), face.size)
+            pixels = track.detail(drawn.unwarped, region, drawn.pixels,
+                                  drawn.rendered.covered, (drawn.before.xy, face.xy), face.size)
         with clock("plate"):
-            alpha = clean_plate(rgb, region, landed, alpha, rendered.covered, holes,
-                                keep[0] if keep else None, face.size, weight)
+            alpha = clean_plate(rgb, region, landed, drawn.alpha, drawn.rendered.covered,
+                                drawn.holes, keep[0] if keep else None, face.size, weight)
         with clock("blend"):
-            blend(rgb, region, pixels, alpha * weight, rendered.covered, face.size, keep,
-                  holes)
+            blend(rgb, region, pixels, alpha * weight, drawn.rendered.covered, face.size, keep,
+                  drawn.holes)
         if self.enhancer:
             with clock("enhance"):
                 self.enhancer(rgb, face, weight)
         return weight
+
+
+@dataclass
+class Drawn:
+    """One face drawn (`FaceSwapper.draw_face`), what its composition needs: the face as
+    found, smoothed (`before`) and shaped (`face`), where the target's points landed after
+    the warp, the frame's window before the warp (`unwarped`: its grain), the render, its
+    relit pixels, alpha and openings, the occlusion, and the relighter's tone for this
+    frame (the track's own moves on with the next frame's drawing)."""
+
+    found: Face
+    before: Face
+    face: Face
+    weight: float
+    landed: np.ndarray
+    unwarped: np.ndarray
+    rendered: Rendered
+    pixels: np.ndarray
+    alpha: np.ndarray
+    holes: np.ndarray | None
+    inside: np.ndarray | None
+    occluded: Occluded | None
+    keep: tuple[np.ndarray, np.ndarray] | None
+    tone: np.ndarray
+
+
+@dataclass
+class Drawing:
+    """A frame between `FaceSwapper.draw` and `compose`: the frame (warped, not yet
+    composed), every face seen, the chosen ones largest first, and each chosen face's
+    `Drawn` (or its weight, 0, when none was drawn), far faces first."""
+
+    rgb: np.ndarray
+    faces: list[Face]
+    scene: Scene | None
+    found: bool
+    chosen: list[Face]
+    drawn: list[tuple[int, Drawn | float]]
+
+
+_FrameDrawn = tuple[Frame, np.ndarray | None, np.ndarray | None, Drawing]
+"""A video frame drawn: the frame, its copies before the swap (for the contact sheet, for the
+looks), its `Drawing`."""
+_FrameDone = tuple[Frame, np.ndarray | None, bool, float, dict[int, float]]
+"""A video frame composed: the frame, its copy for the contact sheet, a face found, the
+largest weight and each face's."""
 
 
 def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list[Face], Scene]]
@@ -240,6 +316,41 @@ def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list
             current = following
 
 
+COMPOSE_AHEAD = 2
+"""Frames drawn ahead of the one being composed: room for one frame's stages to run long
+without stopping the other thread."""
+
+
+def _in_two_threads(items: Iterable[A], first: Callable[[A], B], second: Callable[[B], C],
+                    clock: StageClock) -> Iterator[C]:
+    """`second(first(item))` for each item, in order: `first` on the calling thread, `second`
+    on a thread of its own up to `COMPOSE_AHEAD` items behind.
+
+    A swap's frame is two halves of similar cost (`FaceSwapper.draw`, `compose` and the
+    looks), each of them mostly OpenCV and numpy calls that release the GIL: on two cores
+    both run at once, and the decoder, the mesh thread and the encoder fill the gaps. Each
+    half keeps its own per-face state (tracking, occlusion and light in the first, detail
+    and the looks in the second), so each sees the frames in order.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="facecast-compose") as pool:
+        queued: deque[Future[C]] = deque()
+        it = iter(items)
+        while True:
+            with clock("wait"):  # for the decoder and the mesh thread
+                item = next(it, None)
+            if item is None:
+                break
+            queued.append(pool.submit(second, first(item)))
+            if len(queued) > COMPOSE_AHEAD:
+                with clock("wait compose"):
+                    done = queued.popleft().result()
+                yield done
+        while queued:
+            with clock("wait compose"):
+                done = queued.popleft().result()
+            yield done
+
+
 def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, params: SwapParams,
                progress: Progress | None = None, sheet: str | Path | None = None,
                write_from: float | None = None) -> SwapResult:
@@ -256,24 +367,30 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
         swapper = FaceSwapper(who, params, video=True)
         looks = Looks(params, video=True, size=(reader.info.width, reader.info.height))
         encoding = finish.encoder(params.adjustments.quality)
+        clock = swapper.clock
+
+        def draw(item: tuple[Frame, list[Face], Scene]) -> _FrameDrawn:
+            frame, faces, scene = item
+            before = frame.image.copy() if contact and contact.wants(frame.index) else None
+            original = frame.image.copy() if looks.wants_original else None
+            return frame, before, original, swapper.draw(frame.image, frame.time, faces, scene)
+
+        def compose(drawn: _FrameDrawn) -> _FrameDone:
+            frame, before, original, drawing = drawn
+            found, weight = swapper.compose(drawing)
+            with clock("looks"):
+                frame.image = looks(frame.image, frame.time, swapper.chosen, original)
+            return frame, before, found, weight, dict(swapper.weights)
+
         try:
-            # the frames are closed first: the mesh thread finishes the frame it is looking at
-            # before the swapper's models close (closed under it, MediaPipe crashed the process)
+            # the frames are closed first: the compose thread finishes its frames and the
+            # mesh thread the frame it is looking at before the swapper's models close
+            # (closed under it, MediaPipe crashed the process)
             with VideoWriter(output, reader, size=looks.out_size, audio=write_from is None,
                              **encoding) as writer, \
-                    closing(_with_faces(reader, swapper.look)) as frames:
-                clock = swapper.clock
-                while True:
-                    with clock("wait"):  # for the decoder and the mesh thread
-                        item = next(frames, None)
-                    if item is None:
-                        break
-                    frame, faces, scene = item
-                    before = frame.image.copy() if contact and contact.wants(frame.index) else None
-                    original = frame.image.copy() if looks.wants_original else None
-                    found, weight = swapper.apply(frame.image, frame.time, faces, scene)
-                    with clock("looks"):
-                        frame.image = looks(frame.image, frame.time, swapper.chosen, original)
+                    closing(_with_faces(reader, swapper.look)) as frames, \
+                    closing(_in_two_threads(frames, draw, compose, clock)) as swapped:
+                for frame, before, found, weight, weights in swapped:
                     if write_from is not None and frame.time < write_from:
                         if progress:
                             progress(frame.index + 1, max(total, frame.index + 1))
@@ -283,7 +400,7 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
                     result.face_frames += found
                     result.swapped_frames += weight > 0
                     result.weights.append(round(weight, 4))
-                    _count(result, swapper)
+                    _count(result, weights)
                     if before is not None:
                         contact.add(frame.index, before, frame.image)
                     with clock("write"):  # for the encoder's queue
@@ -315,7 +432,7 @@ def swap_image(who: Identity | Cast, source: str | Path, output: str | Path, par
     rgb = looks(image.rgb, 0.0, swapper.chosen, before)
     result = SwapResult(output=str(output), kind="image", frames=1, face_frames=int(found),
                         swapped_frames=int(weight > 0), weights=[round(weight, 4)])
-    _count(result, swapper)
+    _count(result, swapper.weights)
     result.warnings.extend(swapper.warnings)
     if not found:
         result.warnings.append("no face was found in the photo: it was copied unchanged")
@@ -330,8 +447,8 @@ def swap_image(who: Identity | Cast, source: str | Path, output: str | Path, par
     return result
 
 
-def _count(result: SwapResult, swapper: FaceSwapper) -> None:
-    for fid, weight in swapper.weights.items():
+def _count(result: SwapResult, weights: dict[int, float]) -> None:
+    for fid, weight in weights.items():
         result.faces[fid] = result.faces.get(fid, 0) + (weight > 0)
 
 
