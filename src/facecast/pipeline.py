@@ -27,7 +27,7 @@ from facecast.cores import as_helper, own_threads_only, reuse_freed_memory
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
-from facecast.faces.raster import openings
+from facecast.faces.raster import Region, openings
 from facecast.faces.scene import Scene, SceneReader
 from facecast.identity.model import Identity
 from facecast.looks import finish
@@ -56,6 +56,9 @@ OPENINGS_KEEP = 0.5
 partly the user's complexion, which the whites of the eyes do not share, and partly how
 their selfies were exposed, which they do. Left out whole, the eyes glowed white on a
 darker face and flickered with every blink (d3 into d12: flicker 1.04 -> 1.11)."""
+UNWARPED_MARGIN = 0.05
+"""Of the face's extent: how far past the meshes before and after the warp the frame's
+unwarped pixels are kept (the render's window reaches 0.02 past the mesh it draws)."""
 PHOTO_SHEET_H = 720  # px: a photo's sheet is one pair, large enough to see a group's faces
 A, B, C = TypeVar("A"), TypeVar("B"), TypeVar("C")
 
@@ -179,13 +182,16 @@ class FaceSwapper:
         if weight <= 0.0:
             return 0.0
         before = face
-        unwarped = rgb
+        unwarped: tuple[Region, np.ndarray] | None = None
         landed = face.xy
         if self.params.shape_strength > 0:
             # the warp's bilinear resampling softens the frame's grain (to about 2/3): the
-            # detail the face takes on comes from the frame as it was
+            # detail the face takes on comes from the frame as it was, kept where the face
+            # can be drawn (around the mesh before and after the warp), not the whole frame
             with clock("warp"):
-                unwarped = rgb.copy()
+                kept = Region.around(np.vstack([face.xy[: L.N_MESH], shaped[: L.N_MESH, :2]]),
+                                     rgb.shape[:2], margin=UNWARPED_MARGIN)
+                unwarped = kept, rgb[kept.slices].copy()
                 pinned = (occluded.region, occluded.pinned) if occluded else None
                 landed = warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
             face = Face(shaped)
@@ -206,17 +212,18 @@ class FaceSwapper:
             keep = (region.take(occluded.region, occluded.covered),
                     region.take(occluded.region, occluded.low))
             skin = skin * (1.0 - keep[1])
+        grain = rgb[region.slices] if unwarped is None else region.take(*unwarped)
         pixels = rendered.pixels
         if rendered.ids is not None:
             with clock("shade"):
-                pixels = track.shade(unwarped[region.slices], region, pixels, rendered.ids,
+                pixels = track.shade(grain, region, pixels, rendered.ids,
                                      before, face, identity.neutral,
                                      plain_points(identity.skin, identity.uv),
                                      keep[0] if keep else None)
         with clock("light"):
             pixels = track.light(rgb[region.slices], region, pixels, skin, face.xy, face.size)
-        return Drawn(found, before, face, weight, landed, unwarped[region.slices], rendered,
-                     pixels, alpha, holes, inside, occluded, keep, track.light.tone)
+        return Drawn(found, before, face, weight, landed, grain, rendered, pixels, alpha, holes,
+                     inside, occluded, keep, track.light.tone)
 
     def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack,
                      scene: Scene | None, seen: list[Face]) -> float:
