@@ -136,7 +136,7 @@ class FaceSwapper:
              ) -> Drawing:
         """The first half of a frame's swap: each chosen face tracked, its occluders found,
         the frame warped under it, its face rendered and relit. `compose` finishes it; a
-        video's frame N+1 is drawn while frame N is composed (`_composed`)."""
+        video's frame N+1 is drawn while frame N is composed (`_in_two_threads`)."""
         cast = self.cast(t, faces)
         for fid, track in self.tracks.items():
             if fid not in cast:
