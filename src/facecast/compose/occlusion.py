@@ -169,15 +169,14 @@ class Occlusion:
                   ) -> list[np.ndarray | None]:
         """UV masks laid onto the face in `region` (soft-edged), None for an empty one.
 
-        One warp for all that are not empty (on s18 only hair and glasses are, every frame),
-        at half the frame's resolution when a texel spans more than a pixel (the masks are
-        soft, and this warp was a third of a frame's occlusion cost).
+        One warp for all, at half the frame's resolution when a texel spans more than a
+        pixel (the masks are soft, and this warp was a third of a frame's occlusion cost).
         """
-        present = [i for i, t in enumerate(texels) if t.any()]
-        if not present:
+        present = [t.any() for t in texels]
+        if not any(present):
             return [None] * len(texels)
-        soft = np.dstack([np.maximum(cv2.GaussianBlur(texels[i].astype(np.float32), (0, 0),
-                                                      1.0), texels[i]) for i in present])
+        soft = np.dstack([np.maximum(cv2.GaussianBlur(t.astype(np.float32), (0, 0), 1.0), t)
+                          for t in texels])
         scale = 0.5 if face.size > UV_SIZE else 1.0
         small = Region(0, 0, max(round(region.w * scale), 1), max(round(region.h * scale), 1))
         xy = (face.xy - (region.x0, region.y0)) * scale
@@ -190,11 +189,8 @@ class Occlusion:
         out = cv2.GaussianBlur(cv2.dilate(out, grow), (0, 0), texel)
         if scale != 1.0:
             out = cv2.resize(out, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
-        out = out.reshape(region.h, region.w, len(present))
-        masks: list[np.ndarray | None] = [None] * len(texels)
-        for k, i in enumerate(present):
-            masks[i] = out[..., k]
-        return masks
+        out = out.reshape(region.h, region.w, len(texels))
+        return [out[..., i] if here else None for i, here in enumerate(present)]
 
 
 def _skin_zones(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
