@@ -19,6 +19,7 @@ from facecast.faces.mesh import Face
 from facecast.faces.raster import Region
 from facecast.faces.shading import fit_light, shading, spread, vertex_normals
 from facecast.faces.shape import procrustes
+from facecast.imaging import channels
 
 _DOWN = 4
 STRENGTH = 0.6
@@ -80,7 +81,7 @@ class Shader:
         # fine detail down on s0); smoothed by a fortieth of the face it is only light
         spread_shade = cv2.GaussianBlur(spread(shade, drawn.xy, ids, region), (0, 0),
                                         max(drawn.size / 40, 1.0))
-        return pixels * spread_shade[..., None]
+        return pixels * channels(spread_shade)
 
     def _fit(self, frame_window: np.ndarray, region: Region, target: Face, plain: np.ndarray,
              hidden: np.ndarray | None) -> np.ndarray | None:
