@@ -49,6 +49,14 @@ def _swapped(identity, clip: str, start: float, end: float
 
 
 @pytest.fixture(scope="module")
+def d3(identity):
+    """d3's selfies: deep-set eyes with dark lashes and socket shade."""
+    from facecast.identity.build import build_identity
+
+    return build_identity([MEDIA / "identities" / "d3"], "d3")
+
+
+@pytest.fixture(scope="module")
 def d14(identity):
     """A second identity (the `identity` fixture set FACECAST_HOME), with smooth skin."""
     from facecast.identity.build import build_identity
@@ -165,3 +173,19 @@ def test_the_footage_light_shades_the_drawn_face(d14) -> None:
             assert np.dot(la, lb) > 0  # the same direction
             shares.append(np.linalg.norm(lb) / np.linalg.norm(la))
     assert len(shares) >= 2 and np.median(shares) > 0.55, shares
+
+
+@needs_media
+def test_a_blink_in_the_footage_closes_the_swapped_eyes(d3) -> None:
+    """d12 blinks at 1.96 s: the swapped eyes must read as closed too. The texture's open
+    eyes, folded onto the closed lids, drew a dark band of lashes and socket shade that read
+    as half open (here 0.14 against the original's 0.07; 0.08 with `swap.lids`)."""
+    from facecast.quality.measures import eye_openness
+
+    original, swapped = _swapped(d3, "d12", 1.2, 2.2)
+    with FaceMesher(video=False) as mesher:
+        read = [[eye_openness(mesher.detect(img)[0].points) for img in frames[-8:]]
+                for frames in (original, swapped)]
+    assert min(read[0]) < 0.08  # the blink
+    assert min(read[1]) < min(read[0]) + 0.05, read
+    assert max(read[1]) > 0.2  # and the eyes open again around it

@@ -2,7 +2,13 @@
 
 Front-facing triangles are drawn back to front (painter's order by depth), so a nose hides
 the far cheek on a turned head; back-facing ones are dropped. The mesh has holes at the
-eyes and the inner lips, so the target's own eyeballs, teeth and tongue stay visible.
+eyes and the inner lips, so the target's own eyeballs, teeth and tongue stay visible; as the
+target's eyes close, the texture's eyes turn into lid skin (`swap.lids`).
+
+A face smaller in the frame than in the texture samples it sparsely: bilinear lookups two
+or more texels apart alias its lashes, creases and pores into grain that shimmers as the
+face moves by fractions of a pixel (s13's far shot draws the texture at a quarter of its
+size). The texture is first blurred for the face's size, as a mipmap would (`_prefilter`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ from facecast.faces.raster import (
 )
 from facecast.identity.model import Identity
 from facecast.swap.base import Rendered
+from facecast.swap.lids import ClosedLids, closed_lids, closing
+
+PREFILTER = 0.4
+"""Gaussian sigma, in texels, per texel a pixel spans beyond one (sqrt(span^2 - 1))."""
 
 
 class MeshEngine:
@@ -30,15 +40,39 @@ class MeshEngine:
     def __init__(self) -> None:
         self.warnings: list[str] = []
         self._tris = L.triangles()
-        self._cache: tuple[int, tuple[np.ndarray, np.ndarray]] | None = None
+        self._cache: tuple[int, tuple[np.ndarray, np.ndarray, ClosedLids]] | None = None
+        self._filtered: dict[float, np.ndarray] = {}
 
-    def _texture(self, identity: Identity) -> tuple[np.ndarray, np.ndarray]:
-        """RGB (uint8: remaps twice as fast as float) and (alpha, skin) packed as float32,
-        prepared once per identity, not per frame."""
+    def _texture(self, identity: Identity) -> tuple[np.ndarray, np.ndarray, ClosedLids]:
+        """RGB (uint8: remaps twice as fast as float), (alpha, skin) packed as float32 and
+        the eyes shut, prepared once per identity, not per frame."""
         if self._cache is None or self._cache[0] != id(identity):
             masks = np.dstack([identity.alpha, identity.skin]).astype(np.float32)
-            self._cache = (id(identity), (np.ascontiguousarray(identity.texture), masks))
+            rgb = np.ascontiguousarray(identity.texture)
+            self._cache = (id(identity), (rgb, masks, closed_lids(rgb, identity.uv)))
+            self._filtered = {}
         return self._cache[1]
+
+    def _prefilter(self, texture: np.ndarray, identity: Identity, xy: np.ndarray,
+                   shared: bool) -> np.ndarray:
+        """`texture` blurred for how many texels a pixel of this face spans (by the eyes'
+        outer corners), in quarter octaves; `shared`: the identity's own texture, whose
+        blurred versions are kept."""
+        corners = [L.RIGHT_EYE_OUTER, L.LEFT_EYE_OUTER]
+        span = float(np.linalg.norm(np.subtract(*identity.uv[corners])))
+        across = float(np.linalg.norm(np.subtract(*xy[corners, :2])))
+        if across <= 0 or span <= across:
+            return texture
+        octaves = round(4 * np.log2(span / across)) / 4
+        if octaves <= 0:
+            return texture
+        if shared and octaves in self._filtered:
+            return self._filtered[octaves]
+        sigma = PREFILTER * np.sqrt(4.0**octaves - 1.0)
+        blurred = cv2.GaussianBlur(texture, (0, 0), sigma)
+        if shared:
+            self._filtered[octaves] = blurred
+        return blurred
 
     def render(self, frame: np.ndarray, face: Face, identity: Identity) -> Rendered | None:
         tris = self._tris
@@ -51,7 +85,9 @@ class MeshEngine:
             return None
         map_x, map_y = source_coords(ids, affine_maps(xy, identity.uv, tris), region)
         packed = self._texture(identity)
-        rgb = cv2.remap(packed[0], map_x, map_y, cv2.INTER_LINEAR,
+        texture = packed[2].on(packed[0], closing(face.points))
+        texture = self._prefilter(texture, identity, xy, texture is packed[0])
+        rgb = cv2.remap(texture, map_x, map_y, cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_REPLICATE)
         masks = cv2.remap(packed[1], map_x, map_y, cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
