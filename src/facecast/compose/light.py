@@ -45,6 +45,7 @@ from facecast.faces.raster import Region
 from facecast.imaging import channels, masked_blur, skin_likeness
 
 _DOWN = 4
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 LIGHT_SCALE = 6.0  # the gain's blur is face size / LIGHT_SCALE
 TONE_KEEP = 0.4
 """Share of the user's own skin tone (lightness and hue, against the target's) the swapped
@@ -67,6 +68,11 @@ SKIN_COLOUR_CALM = 0.5
 """Share of the texture's colour variations over plain skin drawn back to the skin's mean
 colour: a selfie set's dark circles and shadows are greyer than its lit skin, and in a
 scene of another hue they read as bruises; lips, brows and eyes keep theirs."""
+LIPS_KEEP = 0.5
+"""Share of the skins' colour difference (the Lab shift) the lips are spared: it is mostly
+complexion, and lips are not skin (d3's orange skin into s18's pink scene turned her red
+lips lilac: hue 39 -> 5 degrees, the original's 17), both by the white balance (a gain
+per channel) and the shift; half of each keeps them red."""
 FOLLOW = 0.3  # per frame: a new shadow is 90 % in place after 6 frames (0.2 s)
 FRAME_SHADOW_DARKER = 0.35
 """How much darker-than-typical frame pixels count as not-skin. A shadowed cheek is 20 L
@@ -122,6 +128,11 @@ class Relighter:
         r_low = masked_blur(r * balance, m, sigma)
         gain = self._carried(_light_and_colour(masked_blur(f, m, sigma), r_low), region,
                              face_xy, small)
+        # the lips are spared part of the skins' colour difference, white balance and shift
+        lips = LIPS_KEEP * _lips(face_xy, region, small)[..., None]
+        gain[..., 1:] *= 1.0 - lips
+        grey = np.float32(np.dot(balance, _LUMA) / _LUMA.sum())
+        balance_map = balance + lips * (grey - balance)
         # the colour of the lit render's low band: the skin's own colour, toward which its
         # texture's colour variations (blotches, shadows, dark circles) are drawn
         colour = cv2.cvtColor(np.clip(r_low * (gain[..., :1] / 255.0), 0.0, 1.0),
@@ -134,7 +145,7 @@ class Relighter:
         # what varies slowly is worked out on the small grid and resized: the gain with the
         # balance, the shift and the skin's colour (a, b each), the tone kept; and the full
         # size work is done on whole planes (a slice of Lab's last axis ran 3 times slower)
-        lit = _resized((w, h), channels(gain[..., 0]) * (balance / 255.0))
+        lit = _resized((w, h), channels(gain[..., 0]) * (balance_map / 255.0))
         shift_a, shift_b, colour_a, colour_b = cv2.split(
             _resized((w, h), np.dstack([gain[..., 1:], colour])))
         lightness, a, b = cv2.split(cv2.cvtColor(np.clip(pixels * lit, 0.0, 1.0),
@@ -164,6 +175,15 @@ class Relighter:
         return gain
 
 
+def _lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.ndarray:
+    """0..1 on the small grid: the lips, softened by a cell."""
+    scale = np.array([small[0] / region.w, small[1] / region.h])
+    outline = np.round((face_xy[list(L.LIPS_OUTER)] - (region.x0, region.y0)) * scale * 4)
+    mask = np.zeros(small[::-1], np.float32)
+    cv2.fillPoly(mask, [outline.astype(np.int32)], 1.0, cv2.LINE_AA, shift=2)
+    return cv2.GaussianBlur(mask, (0, 0), 1.0)
+
+
 def _resized(size: tuple[int, int], small: np.ndarray) -> np.ndarray:
     return cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
 
@@ -178,8 +198,7 @@ def _light_and_colour(frame_low: np.ndarray, render_low: np.ndarray) -> np.ndarr
     """Per pixel of the low bands: the gain on the render's luminance, and the shift of its
     Lab colour (a, b) that then gives it the frame's colour (a shift, not a gain per
     channel, which amplified the texture's shadows into bruises)."""
-    luma = np.array([0.299, 0.587, 0.114], np.float32)
-    gain = np.clip((frame_low @ luma) / np.maximum(render_low @ luma, 1.0), 0.25, 4.0)
+    gain = np.clip((frame_low @ _LUMA) / np.maximum(render_low @ _LUMA, 1.0), 0.25, 4.0)
     lit = np.clip(render_low * (gain[..., None] / 255.0), 0.0, 1.0)
     target = np.clip(frame_low / 255.0, 0.0, 1.0)
     shift = (cv2.cvtColor(target.astype(np.float32), cv2.COLOR_RGB2LAB)
