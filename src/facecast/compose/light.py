@@ -69,10 +69,10 @@ SKIN_COLOUR_CALM = 0.5
 colour: a selfie set's dark circles and shadows are greyer than its lit skin, and in a
 scene of another hue they read as bruises; lips, brows and eyes keep theirs."""
 LIPS_KEEP = 0.5
-"""Share of the skins' colour difference (the Lab shift) the lips are spared: it is mostly
-complexion, and lips are not skin (d3's orange skin into s18's pink scene turned her red
-lips lilac: hue 39 -> 5 degrees, the original's 17), both by the white balance (a gain
-per channel) and the shift; half of each keeps them red."""
+"""Share of the skins' colour difference, the white balance's gain per channel and the Lab
+shift alike, that the lips are spared: it is mostly complexion, and lips are not skin
+(d3's orange skin into s18's pink scene turned her red lips lilac: hue 39 -> 5 degrees,
+the original's 17; 27 with half of each)."""
 FOLLOW = 0.3  # per frame: a new shadow is 90 % in place after 6 frames (0.2 s)
 FRAME_SHADOW_DARKER = 0.35
 """How much darker-than-typical frame pixels count as not-skin. A shadowed cheek is 20 L
