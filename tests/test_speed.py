@@ -202,9 +202,10 @@ def test_a_weight_repeated_per_channel_gives_the_broadcasts_numbers() -> None:
 def test_a_swap_starts_without_what_only_other_commands_need() -> None:
     """Start-up is part of every swap's time: the command and the pipeline load neither the
     web app's and job store's libraries nor the neural engines' runtime, nor SciPy's
-    optimisers (only a swap of several faces matches them, 0.3 s of start-up)."""
+    optimisers (only a swap of several faces matches them, 0.3 s of start-up), nor the
+    matplotlib that MediaPipe's drawing helpers import (0.6 s)."""
     heavy = ("scipy.optimize", "fastapi", "uvicorn", "sqlalchemy", "celery", "redis",
-             "onnxruntime")
+             "onnxruntime", "matplotlib")
     code = ("import sys, facecast.cli.main, facecast.pipeline\n"
             f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
