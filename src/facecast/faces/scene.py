@@ -18,15 +18,20 @@ from facecast.faces.raster import Region
 
 FINGER_WIDTH = 0.22  # of the hand's size (wrist to middle fingertip): how far past the
 # landmarks the hand's own skin reaches (landmarks run along the bones)
-HANDS_IDLE_EVERY = 3
-"""In a video with no hand in sight, hands are looked for on every third frame only: the
-palm detector costs 16 ms a 720p frame, twice the face mesh, and a hand that comes in is
-caught within 2 frames (it reaches the face from its edge, where the swap fades anyway)."""
-SEGMENT_EVERY = 2
-"""In a video the person is segmented on every second frame; between, the last mask is
-moved by the whole pixels the face moved (`SceneReader.read`'s `anchor`). The model costs
-7.7 ms a 720p frame; the mask it gives is the frame enlarged from 256 x 256, softer than a
-frame's motion."""
+HANDS_IDLE_EVERY = 5
+"""In a video with no hand in sight, hands are looked for on every fifth frame only: the
+palm detector costs 9-16 ms a 720p frame, twice the face mesh, and a hand that comes in is
+seen within 4 frames (0.13 s at 30 fps), then on every frame; it reaches the face from its
+edge, where the swap fades anyway."""
+SEGMENT_EVERY = 3
+"""In a video the person is segmented on every third frame while the head is calm; between,
+the last mask is moved by the whole pixels the face moved (`SceneReader.read`'s `anchor`).
+The model costs 7.7 ms a 720p frame; the mask it gives is the frame enlarged from 256 x 256,
+softer than a calm head's motion."""
+SEGMENT_MOTION_PX = 3.0
+"""Past this distance moved since its mask was made, the head is not calm: it is segmented
+on every second frame (a moving head turns and bends too, which a shifted mask does not
+follow: d12's fast moves, 3-5 px a frame, left the carried mask off along the cheek)."""
 HANDS_KEEP = 15  # frames after a hand was last seen during which every frame is read
 HANDS_CONFIRM = 3
 """In a video a hand counts from the third frame in a row it is seen: the hand model reads
@@ -83,7 +88,8 @@ class SceneReader:
 
         self._video = video
         self._frame = 0
-        self._person: tuple[np.ndarray, np.ndarray] | None = None  # last mask, its anchor
+        self._person: tuple[np.ndarray, np.ndarray, int] | None = None
+        """The last mask made, its anchor and its frame."""
         self._last_hand: int | None = None
         self._streak = 0  # frames in a row with a hand
 
@@ -106,7 +112,8 @@ class SceneReader:
             person = self._carried(anchor, (h, w))
             if person is None:
                 person = self._segment.process(rgb).segmentation_mask
-                self._person = (person, anchor) if self._video and anchor is not None else None
+                self._person = ((person, anchor, self._frame)
+                                if self._video and anchor is not None else None)
             found = self._hands.process(rgb).multi_hand_landmarks if self._wants_hands() else None
         self._frame += 1
         self._streak = self._streak + 1 if found else 0
@@ -120,12 +127,14 @@ class SceneReader:
 
     def _carried(self, anchor: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray | None:
         """The last mask moved to `anchor`, on the frames between segmentations; else None."""
-        if self._person is None or anchor is None or self._frame % SEGMENT_EVERY == 0:
+        if self._person is None or anchor is None:
             return None
-        last, was = self._person
-        if last.shape != shape:
+        last, was, made = self._person
+        moved = anchor - was
+        if (last.shape != shape or self._frame - made >= SEGMENT_EVERY
+                or (self._frame - made > 1 and float(np.hypot(*moved)) > SEGMENT_MOTION_PX)):
             return None
-        dx, dy = (int(v) for v in np.round(anchor - was))
+        dx, dy = (int(v) for v in np.round(moved))
         h, w = shape
         if abs(dx) >= w or abs(dy) >= h:
             return None
