@@ -53,3 +53,19 @@ def test_filter_follows_a_fast_head_shake() -> None:
         out = f(_face(offset, rng, 0.5), i / 30)
         lag.append(offset - (out[:, 0].mean() - 200))
     assert lag[-1] < 12.0  # within about half a frame's motion once moving
+
+
+def test_rasterised_triangles_cover_in_the_order_given() -> None:
+    """Each pixel takes the id of the last triangle drawn over it (all, in index order, when
+    no order is given); -1 where none is."""
+    from facecast.faces.raster import Region, rasterize_ids
+
+    points = np.array([[2, 2], [18, 2], [2, 18], [4, 4], [16, 4], [4, 16]], np.float32)
+    tris = np.array([[0, 1, 2], [3, 4, 5]])
+    region = Region(0, 0, 20, 20)
+    inner = (7, 7)
+    assert rasterize_ids(points, tris, region)[inner] == 1
+    assert rasterize_ids(points, tris, region, np.array([1, 0]))[inner] == 0
+    only = rasterize_ids(points, tris, region, np.array([1]))
+    assert only[inner] == 1 and only[3, 3] == -1 and (only != 0).all()
+    assert rasterize_ids(points, tris, region)[19, 19] == -1
