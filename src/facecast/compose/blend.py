@@ -22,11 +22,16 @@ _DOWN = 4
 def _low(img: np.ndarray, mask: np.ndarray | None, sigma: float) -> np.ndarray:
     """Low band (over `mask` only, if given) at a quarter of the size, back at full size."""
     h, w = img.shape[:2]
+    return cv2.resize(_low_small(img, mask, sigma), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _low_small(img: np.ndarray, mask: np.ndarray | None, sigma: float) -> np.ndarray:
+    """Low band (over `mask` only, if given) at a quarter of the size."""
+    h, w = img.shape[:2]
     small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
     img = cv2.resize(img, small, interpolation=cv2.INTER_AREA)
-    low = (cv2.GaussianBlur(img, (0, 0), sigma / _DOWN) if mask is None else
-           masked_blur(img, cv2.resize(mask, small, interpolation=cv2.INTER_AREA), sigma / _DOWN))
-    return cv2.resize(low, (w, h), interpolation=cv2.INTER_LINEAR)
+    return (cv2.GaussianBlur(img, (0, 0), sigma / _DOWN) if mask is None else
+            masked_blur(img, cv2.resize(mask, small, interpolation=cv2.INTER_AREA), sigma / _DOWN))
 
 
 def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarray,
@@ -45,7 +50,9 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     window = frame[region.slices]
     f = window.astype(np.float32)
     sigma = max(face_size / 30, 2.0)
-    low_shift = _low(pixels, covered * alpha, sigma) - _low(f, None, sigma)
+    # the two low bands' difference enlarged once (enlarging is linear)
+    low_shift = cv2.resize(_low_small(pixels, covered * alpha, sigma) - _low_small(f, None, sigma),
+                           (region.w, region.h), interpolation=cv2.INTER_LINEAR)
     a = alpha
     a_low = np.minimum(_low(alpha, None, sigma) * 1.3, 1.0)
     if holes is not None:
