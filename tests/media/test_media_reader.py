@@ -53,6 +53,24 @@ def test_colours_match_an_independent_conversion(videos: Path) -> None:
     assert np.abs(image - expected).mean() < 1.5
 
 
+def test_frames_are_the_accurate_packed_conversion_bit_for_bit(make_clip: MakeClip) -> None:
+    """Converted through planar RGB, a frame is exactly swscale's accurate conversion into
+    packed RGB, also where a row's planes are padded (202 px wide)."""
+    from facecast.media.reader import _TO_RGB
+
+    rng = np.random.default_rng(3)
+    images = [cv2.GaussianBlur(rng.integers(0, 256, (150, 202, 3), np.uint8), (0, 0), 2)
+              for _ in range(3)]
+    path = make_clip("padded.mp4", images, [0, 1, 2])
+    with av.open(str(path)) as container:
+        packed = [f.reformat(format="rgb24", interpolation=_TO_RGB).to_ndarray()
+                  for f in container.decode(video=0)]
+    with VideoReader(path) as reader:
+        read = [f.image for f in reader]
+    assert len(read) == 3
+    assert all(np.array_equal(a, b) for a, b in zip(read, packed, strict=True))
+
+
 def test_rotation_tag_gives_upright_frames(make_clip: MakeClip) -> None:
     upright = np.zeros((64, 32, 3), np.uint8)
     upright[:16, :16] = (255, 0, 0)  # red top-left corner of a portrait frame
