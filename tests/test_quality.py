@@ -58,6 +58,23 @@ def test_eval_of_a_swap_against_the_original_itself(identity, short_swap: Path,
     assert same.delta_e_excess is None or abs(same.delta_e_excess) < 0.5
 
 
+def test_a_neck_under_a_collar_is_not_compared_with_the_face() -> None:
+    """The face-to-neck colour figure needs a neck: s18's shows under her chin; painted
+    over by a green collar but for a strip at its top, what is left is a sliver of chin
+    and shadow, not a neck to compare with."""
+    from facecast.quality.measures import cheek_neck_delta_e, face_width
+
+    rgb = decoded(S18)[10]
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(rgb)[0]
+    assert cheek_neck_delta_e(rgb, rgb, face.points) is not None
+    collar = rgb.copy()
+    chin = face.xy[L.CHIN]
+    top = int(chin[1] + 0.14 * face_width(face.points))
+    collar[top:, :] = (40, 90, 60)
+    assert cheek_neck_delta_e(collar, collar, face.points) is None
+
+
 def test_eval_refuses_a_video_that_is_not_the_swap(identity, short_swap: Path) -> None:
     with pytest.raises(MediaError, match="--start/--end"):
         evaluate(S18, short_swap, identity.embedding, end=1.0)

@@ -169,6 +169,12 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
 
 
+NECK_SHOWN = 0.25
+"""Share of the box below the chin that must be skin for the neck to be compared: under a
+collar (d12's sweater: 3 % of it) the few pixels left were a sliver of chin or shadow, and
+the figure swung from -3 to 11 with a jaw a few pixels shorter."""
+
+
 def cheek_neck_delta_e(original: np.ndarray, swapped: np.ndarray, points: np.ndarray
                        ) -> tuple[float, float] | None:
     """CIE76 ΔE between the cheeks and the neck below the chin: (original, swapped).
@@ -177,7 +183,7 @@ def cheek_neck_delta_e(original: np.ndarray, swapped: np.ndarray, points: np.nda
     the original is a face of another tone than its neck (the swap shifts the neck to the
     user's tone too, so each video's cheeks are compared with its own neck). Neck pixels
     count only where the original's colour is close to its own cheeks' (not a beard, collar
-    or background); None when too few are left.
+    or background); None when too few are left (`NECK_SHOWN`).
     """
     h, w = original.shape[:2]
     width = face_width(points)
@@ -200,7 +206,7 @@ def cheek_neck_delta_e(original: np.ndarray, swapped: np.ndarray, points: np.nda
     cheek_o = np.median(lab_o[cheek_mask > 0], axis=0)
     neck_pixels = lab_o[neck_mask > 0]
     skin = np.linalg.norm(neck_pixels - cheek_o, axis=1) < 25.0
-    if skin.sum() < 30:
+    if skin.sum() < max(30, NECK_SHOWN * len(skin)):
         return None
     neck_o = np.median(neck_pixels[skin], axis=0)
     neck_s = np.median(lab_s[neck_mask > 0][skin], axis=0)

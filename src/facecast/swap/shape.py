@@ -5,6 +5,13 @@ over its track) is added to every frame's mesh in the canonical frame, so expres
 the target's while proportions become the user's. The frame around the face is warped by
 the same displacement, spread smoothly and fading to zero at a margin around the face, so
 the jaw line moves with the face: no holes, no doubled jaw.
+
+The target's neutral is the mean of its frames, but around the mouth only of its resting
+ones: a target who smiles through most of a clip has a smiling mean, and the difference
+to it took every smile off the swapped face and turned the rest into a frown (d3 on d12:
+the lip corners 0.088 eye distances lower than the original's, its biggest smiles drawn
+flat). Resting is read as the selfies are read (`identity.expression`): corners no higher
+than the lower quartile of what the track has shown.
 """
 
 from __future__ import annotations
@@ -21,6 +28,18 @@ _GRID = 8  # pixels per cell of the displacement grid
 _LIP_PAIRS = ((13, 14), (82, 87), (81, 178), (80, 88), (312, 317), (311, 402), (310, 318))
 """Upper and lower inner-lip points facing each other: how open a mouth is."""
 _MOUTH_CORNERS = (L.MOUTH_LEFT, L.MOUTH_RIGHT)
+RESTING = (0.15, 0.35)
+"""Frames whose lip corners sit (against the lips' middle) at most at the first quantile of
+the track's are resting, from the second not, softly between: about the lower quartile the
+selfies' smiles are read against. Of them, only those whose mouth is as wide as usual (the
+middle half of the track's widths, softly) count: the lowest corners are also those of
+lips pursed for an "oo", whose narrow mouth widened every swapped one (d3 on d12: width
+0.57 -> 0.65 eye distances)."""
+MOUTH_REACH = (0.5, 1.0)
+"""Mouth widths from the lips' outline: points nearer than the first take their neutral
+from the resting frames alone, farther than the second from all frames; between, a mix
+(a smile lifts the cheeks beside the mouth too)."""
+KEPT = 600  # frames' shapes kept for the resting mean; past it every other one is dropped
 
 
 class ShapeTransfer:
@@ -31,16 +50,23 @@ class ShapeTransfer:
         self._sum: np.ndarray | None = None
         self._n = 0
         self._jaw = _jaw_weight(self._identity)
+        # the lower lip and all below it move with the jaw: their neutral comes from the same
+        # frames as the lips', whose opening is what `_opening` takes off below
+        self._mouth = np.maximum(_mouth_weight(self._identity), self._jaw)
+        self._kept = np.zeros((KEPT, len(identity_neutral), 3), np.float32)
+        self._mouths = np.zeros((KEPT, 2))  # per kept frame: `_smile`, `_width`
+        self._count = 0  # frames kept
+        self._step = 1  # every how many frames one is kept
 
     def reshape(self, points: np.ndarray, strength: float) -> np.ndarray:
         """The mesh moved toward the identity's shape by `strength` (0..1)."""
         sim = procrustes(points, self._identity)
         canonical = sim.to_canonical(points).astype(np.float64)
-        self._sum = canonical if self._sum is None else self._sum + canonical
-        self._n += 1
+        self._learn(canonical)
         if strength <= 0:
             return points
         mean = self._sum / self._n
+        mean += self._mouth[:, None] * (self._resting() - mean)
         delta = self._identity - mean
         delta[L.N_MESH :] = 0.0
         # a mouth open in the identity's selfies is expression too: its lower lip and chin
@@ -56,6 +82,59 @@ class ShapeTransfer:
         delta[list(L.RIGHT_IRIS)] = delta[list(L.RIGHT_EYE)].mean(axis=0)
         delta[list(L.LEFT_IRIS)] = delta[list(L.LEFT_EYE)].mean(axis=0)
         return sim.to_image(canonical + strength * delta)
+
+    def _learn(self, canonical: np.ndarray) -> None:
+        """Adds a frame's shape to the running mean and, one in `_step`, to those kept for
+        the resting mean (at most `KEPT`: memory stays flat however long the video)."""
+        self._sum = canonical if self._sum is None else self._sum + canonical
+        self._n += 1
+        if (self._n - 1) % self._step:
+            return
+        if self._count == KEPT:
+            half = KEPT // 2
+            self._kept[:half], self._mouths[:half] = self._kept[::2], self._mouths[::2]
+            self._count, self._step = half, self._step * 2
+        self._kept[self._count] = canonical
+        self._mouths[self._count] = _smile(canonical), _width(canonical)
+        self._count += 1
+
+    def _resting(self) -> np.ndarray:
+        """The mean of the kept frames, each weighted by how resting its mouth is
+        (`RESTING`); soft weights, so it drifts as the track goes on and never jumps."""
+        smiles, widths = self._mouths[: self._count].T
+        low, high = np.quantile(smiles, RESTING)
+        weights = 1.0 - smoothstep((smiles - low) / max(high - low, 1e-9))
+        q1, q3 = np.quantile(widths, (0.25, 0.75))
+        off = np.maximum(np.maximum(q1 - widths, widths - q3), 0.0) / max(q3 - q1, 1e-9)
+        weights = weights * (1.0 - smoothstep(off))
+        if weights.sum() <= 1e-6:
+            weights = np.ones(self._count)
+        kept = self._kept[: self._count].reshape(self._count, -1)
+        return (weights @ kept / weights.sum()).reshape(self._kept.shape[1:]).astype(np.float64)
+
+
+def _smile(shape: np.ndarray) -> float:
+    """How high the lip corners sit above the lips' middle (canonical units)."""
+    middle = (shape[L.LIP_INNER_TOP, 1] + shape[L.LIP_INNER_BOTTOM, 1]) / 2
+    return float(middle - shape[list(_MOUTH_CORNERS), 1].mean())
+
+
+def _width(shape: np.ndarray) -> float:
+    """How far apart the lip corners are (canonical units)."""
+    return float(np.linalg.norm(shape[L.MOUTH_LEFT, :2] - shape[L.MOUTH_RIGHT, :2]))
+
+
+def _mouth_weight(neutral: np.ndarray) -> np.ndarray:
+    """1 for the points on and around the lips, to `MOUTH_REACH[0]` mouth widths; 0 from
+    `MOUTH_REACH[1]`; smooth between (0 for the irises)."""
+    outline = neutral[list(L.LIPS_OUTER), :2].astype(np.float32)
+    width = float(np.ptp(outline[:, 0]))
+    inside = np.array([cv2.pointPolygonTest(outline, (float(x), float(y)), True)
+                       for x, y in neutral[: L.N_MESH, :2]])
+    near, far = MOUTH_REACH
+    weight = np.zeros(len(neutral))
+    weight[: L.N_MESH] = 1.0 - smoothstep((-inside / width - near) / (far - near))
+    return weight
 
 
 def _opening(shape: np.ndarray) -> float:
