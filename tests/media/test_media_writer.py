@@ -195,3 +195,15 @@ def test_wrong_frame_size_is_refused(videos: Path, tmp_path: Path) -> None:
             writer.write(frame)
     assert list(tmp_path.iterdir()) == []
 
+
+
+@pytest.mark.parametrize("width", [202, 1280])  # 606 bytes a row (padded by FFmpeg), 3840
+def test_frames_reach_the_encoder_with_the_callers_pixels(width: int) -> None:
+    from facecast.media.writer import _rgb_frame
+
+    image = np.random.default_rng(width).integers(0, 256, (36, width, 3), np.uint8)
+    frame = _rgb_frame(image)
+    image[:] = 0  # the frame holds a copy
+    assert np.array_equal(frame.to_ndarray(), np.random.default_rng(width).integers(
+        0, 256, (36, width, 3), np.uint8))
+    assert frame.format.name == "rgb24"
