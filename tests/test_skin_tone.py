@@ -79,6 +79,33 @@ def test_the_skin_around_the_face_takes_the_same_shift() -> None:
     assert np.abs(out[corner].astype(int) - rgb[corner]).max() <= 1
 
 
+def test_what_passes_in_front_keeps_its_colour_and_the_rest_shifts_as_without_it() -> None:
+    """`keep` reaches over part of the shifted window (and past its edge): under a full
+    keep the frame stays as it was, under none it shifts as if there were no keep."""
+    from facecast.faces.raster import Region
+
+    rgb = frames("d3", 1)[0]
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(rgb)[0]
+    tone = np.array([1.1, 0.95, 0.9], np.float32)
+    free = rgb.copy()
+    shift_skin(free, face, tone)
+    x, y = (int(v) for v in face.xy[L.NOSE_TIP])
+    kept = Region(x - 40, y - 30, rgb.shape[1], 60)  # past the frame's right edge
+    share = np.zeros((kept.h, kept.w), np.float32)
+    share[:, :20] = 1.0  # kept in full on its first 20 columns, half on the next 20
+    share[:, 20:40] = 0.5
+    out = rgb.copy()
+    shift_skin(out, face, tone, keep=(kept, share))
+    assert np.array_equal(out[y - 30: y + 30, x - 40: x - 20], rgb[y - 30: y + 30, x - 40: x - 20])
+    half = out[y - 30: y + 30, x - 20: x].astype(int)
+    assert not np.array_equal(half, rgb[y - 30: y + 30, x - 20: x])
+    assert not np.array_equal(half, free[y - 30: y + 30, x - 20: x])
+    assert np.array_equal(out[y - 30: y + 30, x:], free[y - 30: y + 30, x:])
+    assert np.array_equal(out[: y - 30], free[: y - 30])
+    assert np.array_equal(out[y + 30:], free[y + 30:])
+
+
 def test_a_texture_shadow_keeps_the_skin_hue_in_a_scene_of_another_hue() -> None:
     """d3's orange skin into s18's pink scene took 2.4 x on blue and 1.25 x on red: a gain
     per channel turned every darker, greyer patch of the texture (a shadow, a dark circle)

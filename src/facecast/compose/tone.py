@@ -69,8 +69,10 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
     gain = cv2.resize(gain, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
     if others:
         _scale_shift(gain, _own(face, others, region))
-    if keep is not None:
-        _scale_shift(gain, 1.0 - region.take(*keep))
+    if keep is not None:  # only where it reaches: elsewhere the shift is scaled by 1
+        shared = region.overlap(keep[0])
+        if shared is not None:
+            _scale_shift(gain[shared[0]], 1.0 - keep[1][shared[1]])
     cv2.multiply(window, gain, dst=window, dtype=cv2.CV_8U)
 
 

@@ -48,13 +48,21 @@ class Region:
     def take(self, other: Region, values: np.ndarray) -> np.ndarray:
         """`values` (laid over `other`) cut to this region; zero where they do not reach."""
         out = np.zeros((self.h, self.w, *values.shape[2:]), values.dtype)
+        shared = self.overlap(other)
+        if shared is not None:
+            out[shared[0]] = values[shared[1]]
+        return out
+
+    def overlap(self, other: Region) -> tuple[tuple[slice, slice], tuple[slice, slice]] | None:
+        """Where this region and `other` meet, as slices into an array over each (this
+        one's, then other's); None when they do not."""
         x0, y0 = max(self.x0, other.x0), max(self.y0, other.y0)
         x1 = min(self.x0 + self.w, other.x0 + other.w)
         y1 = min(self.y0 + self.h, other.y0 + other.h)
-        if x1 > x0 and y1 > y0:
-            out[y0 - self.y0 : y1 - self.y0, x0 - self.x0 : x1 - self.x0] = values[
-                y0 - other.y0 : y1 - other.y0, x0 - other.x0 : x1 - other.x0]
-        return out
+        if x1 <= x0 or y1 <= y0:
+            return None
+        return ((slice(y0 - self.y0, y1 - self.y0), slice(x0 - self.x0, x1 - self.x0)),
+                (slice(y0 - other.y0, y1 - other.y0), slice(x0 - other.x0, x1 - other.x0)))
 
 
 def draw_order(points3d: np.ndarray, tris: np.ndarray) -> np.ndarray:
