@@ -42,3 +42,28 @@ def test_a_small_face_is_drawn_without_aliasing(identity) -> None:
     inside = cv2.erode(small.covered.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     ratio = _fine(small.pixels, inside) / _fine(reference, inside)
     assert 0.85 < ratio < 1.07, ratio
+
+
+@needs_media
+def test_each_identity_of_a_cast_is_prepared_once(identity, monkeypatch) -> None:
+    """Two identities drawn in turn, as a cast of two draws them into each frame: each
+    one's texture (its eyes shut for blinks, half a second) is made once, not at every
+    change of identity."""
+    import dataclasses
+
+    from facecast.swap import mesh_engine
+
+    made = []
+    real = mesh_engine.closed_lids
+    monkeypatch.setattr(mesh_engine, "closed_lids",
+                        lambda rgb, uv: made.append(1) or real(rgb, uv))
+    other = dataclasses.replace(identity)
+    photo = read_image(sorted((MEDIA / "identities" / "d10").iterdir())[0]).rgb
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(photo)[0]
+    engine = MeshEngine()
+    engine.prepare(identity)
+    for _ in range(3):
+        for who in (identity, other):
+            assert engine.render(photo.copy(), face, who) is not None
+    assert len(made) == 2

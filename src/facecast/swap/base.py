@@ -37,6 +37,11 @@ class Engine(Protocol):
     warnings: list[str]
     """Sentences every result of this engine carries (an unverified model file)."""
 
+    def prepare(self, identity: Identity) -> None:
+        """Make now what `render` needs of `identity` once (a swap calls it on a helper
+        thread while the face models load, so the first frame does not wait for it)."""
+        ...
+
     def render(self, frame: np.ndarray, face: Face, identity: Identity) -> Rendered | None:
         """Draw `identity` onto `face` of `frame`; None when nothing visible is drawn."""
         ...

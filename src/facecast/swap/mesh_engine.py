@@ -45,18 +45,25 @@ class MeshEngine:
     def __init__(self) -> None:
         self.warnings: list[str] = []
         self._tris = L.triangles()
-        self._cache: tuple[int, tuple[np.ndarray, np.ndarray, ClosedLids]] | None = None
-        self._filtered: dict[float, np.ndarray] = {}
+        self._prepared: dict[int, tuple[Identity, tuple[np.ndarray, np.ndarray, ClosedLids]]] = {}
+        """Each identity's texture as `_texture` makes it, by the identity's id (a cast
+        draws several identities into one frame: one slot remade the eyes each face)."""
+        self._filtered: dict[tuple[int, float], np.ndarray] = {}
+
+    def prepare(self, identity: Identity) -> None:
+        self._texture(identity)
 
     def _texture(self, identity: Identity) -> tuple[np.ndarray, np.ndarray, ClosedLids]:
         """RGB (uint8: remaps twice as fast as float), (alpha, skin) packed as float32 and
         the eyes shut, prepared once per identity, not per frame."""
-        if self._cache is None or self._cache[0] != id(identity):
+        kept = self._prepared.get(id(identity))
+        if kept is None or kept[0] is not identity:
             masks = np.dstack([identity.alpha, identity.skin]).astype(np.float32)
             rgb = np.ascontiguousarray(identity.texture)
-            self._cache = (id(identity), (rgb, masks, closed_lids(rgb, identity.uv)))
-            self._filtered = {}
-        return self._cache[1]
+            kept = identity, (rgb, masks, closed_lids(rgb, identity.uv))
+            self._prepared[id(identity)] = kept
+            self._filtered = {k: v for k, v in self._filtered.items() if k[0] != id(identity)}
+        return kept[1]
 
     def _prefilter(self, texture: np.ndarray, identity: Identity, xy: np.ndarray,
                    shared: bool) -> np.ndarray:
@@ -69,12 +76,13 @@ class MeshEngine:
         if across <= 0 or span <= ALIAS_FROM * across:
             return texture
         octaves = round(4 * np.log2(span / across)) / 4
-        if shared and octaves in self._filtered:
-            return self._filtered[octaves]
+        key = (id(identity), octaves)
+        if shared and key in self._filtered:
+            return self._filtered[key]
         sigma = PREFILTER * np.sqrt(max(4.0**octaves - ALIAS_FROM**2, 0.0))
         blurred = cv2.GaussianBlur(texture, (0, 0), sigma) if sigma >= 0.1 else texture
         if shared:
-            self._filtered[octaves] = blurred
+            self._filtered[key] = blurred
         return blurred
 
     def render(self, frame: np.ndarray, face: Face, identity: Identity) -> Rendered | None:

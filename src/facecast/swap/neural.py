@@ -126,6 +126,9 @@ class NeuralEngine:
             self._latent = (identity, e.astype(np.float32))
         return self._latent[1]
 
+    def prepare(self, identity: Identity) -> None:
+        self.latent(identity)
+
     def render(self, frame: np.ndarray, face: Face, identity: Identity) -> Rendered | None:
         answer = infer(self.model, self.recipe, frame, face, self.latent(identity))
         return None if answer is None else paste_back(frame.shape, face, *answer)
