@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from clips import MEDIA, needs_media
 from threadpoolctl import threadpool_info
@@ -211,3 +212,32 @@ def test_a_swap_starts_without_what_only_other_commands_need() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.split() == []
+
+
+@needs_media
+def test_the_identitys_texture_is_made_while_the_face_models_load(identity) -> None:
+    """OpenCV's Lab tables and the texture with its eyes shut (0.7-1.4 s together) are made
+    on a thread of their own as the swapper starts, not by the first frame's render."""
+    import threading
+
+    from facecast.params import SwapParams
+    from facecast.pipeline import FaceSwapper
+    from facecast.swap.mesh_engine import MeshEngine
+
+    class Recording(MeshEngine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.prepared: list[tuple[str, str]] = []
+
+        def prepare(self, who) -> None:
+            self.prepared.append((who.name, threading.current_thread().name))
+            super().prepare(who)
+
+    engine = Recording()
+    swapper = FaceSwapper(identity, SwapParams(), video=True, engine=engine)
+    try:
+        swapper.draw(np.zeros((64, 64, 3), np.uint8), 0.0, [])  # waits for the warm-up
+        [(name, thread)] = engine.prepared
+        assert name == identity.name and thread.startswith("facecast-warm-up")
+    finally:
+        swapper.close()

@@ -16,6 +16,12 @@ def channels(weight: np.ndarray, n: int = 3) -> np.ndarray:
     return cv2.merge([weight] * n)
 
 
+def fill_colour_tables() -> None:
+    """Have OpenCV build its tables for float RGB -> Lab now: it does on the first such
+    conversion, which took 0.3-0.5 s (a swap's first frame waited for it)."""
+    cv2.cvtColor(np.zeros((1, 1, 3), np.float32), cv2.COLOR_RGB2LAB)
+
+
 def masked_blur(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian blur that ignores pixels outside `mask` (normalised convolution).
 

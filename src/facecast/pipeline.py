@@ -30,6 +30,7 @@ from facecast.faces.mesh import Face, FaceMesher
 from facecast.faces.raster import Region, openings
 from facecast.faces.scene import Scene, SceneReader
 from facecast.identity.model import Identity
+from facecast.imaging import fill_colour_tables
 from facecast.looks import finish
 from facecast.looks.edit import EditResult, Progress
 from facecast.looks.stage import Looks
@@ -97,6 +98,13 @@ class FaceSwapper:
             self.roles = {0: next(iter(who.roles.values()))}
         else:
             self.roles, self.faces = dict(who.roles), who.faces
+        # what the first frame would wait for, made on the other core while the face models
+        # load: the identities' textures (eyes shut for blinks) and OpenCV's Lab tables,
+        # 0.7-1.4 s of a swap's start together
+        pool = ThreadPoolExecutor(1, thread_name_prefix="facecast-warm-up")
+        self._warming = pool.submit(_warm_up, self.engine,
+                                    list({id(i): i for i in self.roles.values()}.values()))
+        pool.shutdown(wait=False)  # the thread ends with its one task
         most = 1 if self.faces is None else self.faces.max_faces
         self.mesher = FaceMesher(video=video, max_faces=most)
         self.scene = SceneReader(video=video, max_hands=2 * most)
@@ -137,6 +145,7 @@ class FaceSwapper:
         """The first half of a frame's swap: each chosen face tracked, its occluders found,
         the frame warped under it, its face rendered and relit. `compose` finishes it; a
         video's frame N+1 is drawn while frame N is composed (`_in_two_threads`)."""
+        self._warming.result()
         cast = self.cast(t, faces)
         for fid, track in self.tracks.items():
             if fid not in cast:
@@ -254,6 +263,12 @@ class FaceSwapper:
             with clock("enhance"):
                 self.enhancer(rgb, face, weight)
         return weight
+
+
+def _warm_up(engine: Engine, identities: list[Identity]) -> None:
+    for identity in identities:
+        engine.prepare(identity)
+    fill_colour_tables()
 
 
 @dataclass
