@@ -60,6 +60,13 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     if keep is not None:
         a = a * (1.0 - keep[0])
         a_low = a_low * (1.0 - keep[1])
-    # low band mixed by a_low, the rest by a:  f + a (pixels - f) + (a_low - a) low_shift
-    f += channels(a) * (pixels - f) + channels(np.maximum(a_low, a) - a) * low_shift
-    window[...] = np.clip(f + 0.5, 0, 255).astype(np.uint8)
+    # low band mixed by a_low, the rest by a:  f + a (pixels - f) + (a_low - a) low_shift,
+    # worked in place (the same numbers, a window's worth of temporaries fewer)
+    mix = pixels - f
+    mix *= channels(a)
+    low = channels(np.maximum(a_low, a) - a)
+    low *= low_shift
+    mix += low
+    f += mix
+    f += 0.5
+    window[...] = np.clip(f, 0, 255, out=f)  # truncated on assignment, as astype does

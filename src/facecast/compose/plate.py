@@ -94,8 +94,11 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
         mask *= 1.0 - keep[box]
     mask *= strength
     part = window[box]
-    mixed = part + channels(mask) * (fill - part)
-    part[...] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+    mixed = fill - part  # part + mask (fill - part), in place: the same numbers
+    mixed *= channels(mask)
+    mixed += part
+    mixed += 0.5
+    part[...] = np.clip(mixed, 0, 255, out=mixed)  # truncated on assignment, as astype does
     lids = _above((opened & lashes).astype(np.uint8), LASH_GROW * face_size)
     cover = cv2.GaussianBlur((lids & ~opened & lashes).astype(np.float32), (0, 0), soft)
     cover *= _away(opened, rim) * mask * covered[box]
