@@ -69,3 +69,27 @@ def test_rasterised_triangles_cover_in_the_order_given() -> None:
     only = rasterize_ids(points, tris, region, np.array([1]))
     assert only[inner] == 1 and only[3, 3] == -1 and (only != 0).all()
     assert rasterize_ids(points, tris, region)[19, 19] == -1
+
+
+def test_landmarks_read_from_their_bytes_are_those_read_field_by_field() -> None:
+    """The mesh's points come from the landmark list's serialised bytes at once; a list
+    whose bytes differ from x, y, z only (a coordinate of exactly 0 is left out of them,
+    a visibility adds one) is read field by field, and both give the same numbers."""
+    from mediapipe.framework.formats import landmark_pb2
+
+    from facecast.faces.mesh import _pixels
+
+    rng = np.random.default_rng(3)
+    landmarks = landmark_pb2.NormalizedLandmarkList()
+    for x, y, z in rng.uniform(-0.2, 1.2, (478, 3)):
+        landmarks.landmark.add(x=x, y=y, z=z)
+
+    def by_field(lm: landmark_pb2.NormalizedLandmarkList) -> np.ndarray:
+        return np.array([(p.x * 1280, p.y * 720, p.z * 1280) for p in lm.landmark], np.float32)
+
+    assert np.array_equal(_pixels(landmarks, 1280, 720), by_field(landmarks))
+    landmarks.landmark[7].z = 0.0
+    assert np.array_equal(_pixels(landmarks, 1280, 720), by_field(landmarks))
+    landmarks.landmark[7].z = 0.5
+    landmarks.landmark[9].visibility = 0.9
+    assert np.array_equal(_pixels(landmarks, 1280, 720), by_field(landmarks))
