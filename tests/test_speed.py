@@ -216,8 +216,8 @@ def test_a_swap_starts_without_what_only_other_commands_need() -> None:
 
 @needs_media
 def test_the_identitys_texture_is_made_while_the_face_models_load(identity) -> None:
-    """OpenCV's Lab tables and the texture with its eyes shut (0.7-1.4 s together) are made
-    on a thread of their own as the swapper starts, not by the first frame's render."""
+    """OpenCV's Lab tables and the texture with its eyes shut (0.3 s of CPU together) are
+    made on a thread of their own as the swapper starts, not by the first frame's render."""
     import threading
 
     from facecast.params import SwapParams

@@ -100,7 +100,7 @@ class FaceSwapper:
             self.roles, self.faces = dict(who.roles), who.faces
         # what the first frame would wait for, made on the other core while the face models
         # load: the identities' textures (eyes shut for blinks) and OpenCV's Lab tables,
-        # 0.7-1.4 s of a swap's start together
+        # 0.3 s of CPU on a quiet machine (0.5-1.4 s of wall clock on a loaded one)
         pool = ThreadPoolExecutor(1, thread_name_prefix="facecast-warm-up")
         self._warming = pool.submit(_warm_up, self.engine,
                                     list({id(i): i for i in self.roles.values()}.values()))
