@@ -70,7 +70,7 @@ def test_smiles_stay_smiles_and_a_resting_mouth_rests(d3) -> None:
     mouth must be the user's resting one (d3's corners sit a little low), neither a frown
     nor a smile; and it smiles when d12 does. A neutral learnt as the mean of every frame
     was a smile: the difference to it drew d3 frowning on every resting frame and flat on
-    the broadest smiles (corners 0.05 eye distances under her own resting ones)."""
+    the broadest smiles (corners 0.07 eye distances under her own resting ones)."""
     from facecast.faces.mesh import Face
     from facecast.identity.expression import measure
     from facecast.swap.shape import ShapeTransfer
