@@ -13,9 +13,9 @@ import pytest
 from clips import MEDIA, decoded, needs_media, write_clip
 
 from facecast.compose.tone import AROUND
-from facecast.errors import FacecastError, MediaError
+from facecast.errors import FacecastError, MediaError, ParamError
 from facecast.faces import FaceMesher
-from facecast.media import probe_video, read_image, write_image
+from facecast.media import VideoReader, probe_video, read_image, write_image
 from facecast.params import SwapParams
 from facecast.pipeline import swap_file
 
@@ -168,3 +168,12 @@ def test_a_stopped_swap_lets_the_mesh_thread_finish_before_closing_its_models(
     with pytest.raises(RuntimeError, match="stopped"):
         swap_file(identity, MEDIA / "videos" / "s18.mp4", tmp_path / "o.mp4", progress=stop)
     assert closed_while_looking == [False]
+
+
+def test_a_start_past_the_end_is_refused_without_the_file_path() -> None:
+    """On a server the path is the store's own: an error sentence must not carry it (the
+    API's fuzz test saw it in a failed job, a bit-flipped clip stamped past its length)."""
+    source = MEDIA / "videos" / "s18.mp4"
+    with pytest.raises(ParamError, match="at or after the end of the video") as refused:
+        VideoReader(source, start=999.0)
+    assert str(source) not in str(refused.value) and source.name not in str(refused.value)

@@ -65,8 +65,10 @@ class VideoReader:
         self.details: StreamDetails
         self.info, self.details = inspect_video(self.path)
         if start is not None and start >= self.info.duration:
+            # no path: on a server it is the store's, and a damaged file's frames may be
+            # stamped past its probed length without the user asking for any start
             raise ParamError(
-                f"start ({start} s) is at or after the end of {self.path} "
+                f"start ({start} s) is at or after the end of the video "
                 f"({self.info.duration:.2f} s)"
             )
         self.time_base: Fraction = self.details.time_base
