@@ -18,7 +18,7 @@ from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region
 from facecast.faces.shading import fit_light, shading, spread, vertex_normals
-from facecast.faces.shape import procrustes
+from facecast.faces.shape import mouth_distance, procrustes
 from facecast.imaging import channels
 
 _DOWN = 4
@@ -32,10 +32,7 @@ fit: the mesh's depth is least sure there, and the frame's pixels mix face and b
 
 def _mouth_points(neutral: np.ndarray) -> np.ndarray:
     """True for the mesh points on the lips and around them, to `MOUTH_MARGIN`."""
-    outline = neutral[list(L.LIPS_OUTER), :2].astype(np.float32)
-    margin = MOUTH_MARGIN * float(np.ptp(outline[:, 0]))
-    return np.array([cv2.pointPolygonTest(outline, (float(x), float(y)), True) >= -margin
-                     for x, y in neutral[: L.N_MESH, :2]])
+    return mouth_distance(neutral) <= MOUTH_MARGIN
 
 
 def plain_points(skin: np.ndarray, uv: np.ndarray) -> np.ndarray:

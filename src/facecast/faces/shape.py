@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
@@ -77,3 +78,19 @@ def mean_shape(meshes: list[np.ndarray], use: np.ndarray | None = None,
                else np.nanmedian(np.where(use, aligned, np.nan), axis=0))
         ref = axes_alignment(ref).to_canonical(ref)
     return ref.astype(np.float32)
+
+
+def corner_lift(points: np.ndarray) -> float:
+    """How high the lip corners sit above the lips' middle (y grows downward; in `points`'
+    own units): a smile raises it, a sad mouth lowers it."""
+    middle = (points[L.LIP_INNER_TOP, 1] + points[L.LIP_INNER_BOTTOM, 1]) / 2
+    return float(middle - (points[L.MOUTH_LEFT, 1] + points[L.MOUTH_RIGHT, 1]) / 2)
+
+
+def mouth_distance(points: np.ndarray) -> np.ndarray:
+    """Per mesh point (the first `N_MESH`), how far outside the lips' outline it lies, in
+    mouth widths (the outline's horizontal extent); 0 or less on and inside the lips."""
+    outline = points[list(L.LIPS_OUTER), :2].astype(np.float32)
+    width = max(float(np.ptp(outline[:, 0])), 1e-9)
+    return np.array([-cv2.pointPolygonTest(outline, (float(x), float(y)), True) / width
+                     for x, y in points[: L.N_MESH, :2]])

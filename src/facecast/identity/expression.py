@@ -22,7 +22,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
-from facecast.faces.shape import axes_alignment
+from facecast.faces.shape import axes_alignment, corner_lift
 
 ZONES = ("lips", "eyes", "brows", "cheeks", "forehead")
 """The texture's zones that an expression changes; the rest (temples, jaw, the sides toward
@@ -111,8 +111,7 @@ def measure(face: Face) -> Measures:
         return float(np.linalg.norm(c[a] - c[b]))
 
     gap = dist(L.LIP_INNER_TOP, L.LIP_INNER_BOTTOM)
-    middle = (c[L.LIP_INNER_TOP, 1] + c[L.LIP_INNER_BOTTOM, 1]) / 2
-    smile = float(middle - (c[L.MOUTH_LEFT, 1] + c[L.MOUTH_RIGHT, 1]) / 2)
+    smile = corner_lift(c)
     lips = dist(L.LIP_OUTER_TOP, L.LIP_OUTER_BOTTOM) - gap
     brow = float((c[L.RIGHT_EYE_INNER, 1] - c[L.BROW_INNER[0], 1]
                   + c[L.LEFT_EYE_INNER, 1] - c[L.BROW_INNER[1], 1]) / 2)

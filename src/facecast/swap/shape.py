@@ -21,7 +21,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.faces.shape import procrustes
+from facecast.faces.shape import corner_lift, mouth_distance, procrustes
 from facecast.imaging import channels, smoothstep
 
 _GRID = 8  # pixels per cell of the displacement grid
@@ -54,7 +54,7 @@ class ShapeTransfer:
         # frames as the lips', whose opening is what `_opening` takes off below
         self._mouth = np.maximum(_mouth_weight(self._identity), self._jaw)
         self._kept = np.zeros((KEPT, len(identity_neutral), 3), np.float32)
-        self._mouths = np.zeros((KEPT, 2))  # per kept frame: `_smile`, `_width`
+        self._mouths = np.zeros((KEPT, 2))  # per kept frame: `corner_lift`, `_width`
         self._count = 0  # frames kept
         self._step = 1  # every how many frames one is kept
 
@@ -95,7 +95,7 @@ class ShapeTransfer:
             self._kept[:half], self._mouths[:half] = self._kept[::2], self._mouths[::2]
             self._count, self._step = half, self._step * 2
         self._kept[self._count] = canonical
-        self._mouths[self._count] = _smile(canonical), _width(canonical)
+        self._mouths[self._count] = corner_lift(canonical), _width(canonical)
         self._count += 1
 
     def _resting(self) -> np.ndarray:
@@ -113,12 +113,6 @@ class ShapeTransfer:
         return (weights @ kept / weights.sum()).reshape(self._kept.shape[1:]).astype(np.float64)
 
 
-def _smile(shape: np.ndarray) -> float:
-    """How high the lip corners sit above the lips' middle (canonical units)."""
-    middle = (shape[L.LIP_INNER_TOP, 1] + shape[L.LIP_INNER_BOTTOM, 1]) / 2
-    return float(middle - shape[list(_MOUTH_CORNERS), 1].mean())
-
-
 def _width(shape: np.ndarray) -> float:
     """How far apart the lip corners are (canonical units)."""
     return float(np.linalg.norm(shape[L.MOUTH_LEFT, :2] - shape[L.MOUTH_RIGHT, :2]))
@@ -127,13 +121,9 @@ def _width(shape: np.ndarray) -> float:
 def _mouth_weight(neutral: np.ndarray) -> np.ndarray:
     """1 for the points on and around the lips, to `MOUTH_REACH[0]` mouth widths; 0 from
     `MOUTH_REACH[1]`; smooth between (0 for the irises)."""
-    outline = neutral[list(L.LIPS_OUTER), :2].astype(np.float32)
-    width = float(np.ptp(outline[:, 0]))
-    inside = np.array([cv2.pointPolygonTest(outline, (float(x), float(y)), True)
-                       for x, y in neutral[: L.N_MESH, :2]])
     near, far = MOUTH_REACH
     weight = np.zeros(len(neutral))
-    weight[: L.N_MESH] = 1.0 - smoothstep((-inside / width - near) / (far - near))
+    weight[: L.N_MESH] = 1.0 - smoothstep((mouth_distance(neutral) - near) / (far - near))
     return weight
 
 
