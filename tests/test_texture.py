@@ -114,7 +114,7 @@ def _draw_glasses(bgr: np.ndarray, face) -> None:
 
 
 def test_glasses_are_told_apart_from_bare_faces() -> None:
-    from facecast.identity.glasses import wears_glasses
+    from facecast.faces.glasses import wears_glasses
 
     for who, least, most in (("d9", 10, 12), ("d0", 0, 0), ("d3", 0, 0), ("d10", 0, 0),
                              ("d14", 0, 0)):

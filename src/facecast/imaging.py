@@ -66,6 +66,16 @@ def multiband_merge(images: list[np.ndarray], weights: list[np.ndarray],
     return out
 
 
+def mask_box(mask: np.ndarray, margin: float = 0.0) -> tuple[slice, slice] | None:
+    """The rows and columns around `mask`'s pixels, `margin` wider; None if it is empty."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return None
+    m = int(margin) + 1 if margin > 0 else 0
+    return (slice(max(rows[0] - m, 0), rows[-1] + m + 1),
+            slice(max(cols[0] - m, 0), cols[-1] + m + 1))
+
+
 def smoothstep(x: np.ndarray | float) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)

@@ -184,7 +184,8 @@ class FaceSwapper:
         with clock("track"):
             face, weight = track.observe(face, t)
         with clock("occlusion"):
-            occluded = merge(track.occlusion.mask(rgb, face, scene), self.masks, rgb, face)
+            occluded = merge(track.occlusion.mask(rgb, face, scene), [*self.masks, track.rims],
+                             rgb, face)
         weight *= self.params.identity_strength
         with clock("track"):
             shaped = track.shape.reshape(face.points, self.params.shape_strength * weight)

@@ -8,7 +8,8 @@ treated apart, each in the frame's own terms:
 - the finest (up to `FINE_PX`): on plain skin it *is* the frame's, taken from the same
   pixels: the target's grain, pores, stubble and compression, as steady in time as the
   original because it is the original. On features (brows, lashes, lip lines) the user's own,
-  scaled by how much sharper or softer the footage is than the texture;
+  scaled by how much sharper or softer the footage is than the texture, and on the brows
+  the whole render blurred until they are as soft as the footage's (`BrowBlur`);
 - the middle (to `MID_PX`): the user's folds and creases; on skin turned down to the energy
   the footage has at that place, so a soft clip gets no crease it lacks, and where the
   texture is smoother than the footage, the footage's own band (stubble, pores) makes up
@@ -27,13 +28,17 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels
+from facecast.imaging import channels, mask_box
 
 FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
 FOLLOW = 0.1  # per frame: the sharpness ratio is a property of the clip, it moves slowly
 OUTLINE_BAND = 0.04  # of the face size, each side of the target's outline: no frame detail
 SHARPNESS_RANGE = (0.3, 1.0)  # the texture's fine band is never made sharper than it is
+BLUR_TRIES = (0.0, 0.4, 0.7, 1.0, 1.3, 1.6, 2.0)  # px: the first frame's search
+BLUR_GAIN = 2.0  # px of blur per unit of the sharpness ratio's error, per measurement
+BLUR_MAX = 2.5
+MEASURE_EVERY = 5  # frames: the blur is measured and corrected this often
 HALF_MID_FROM = 200.0
 """Face size (px) from which the middle band's lower edge (a blur of `MID_PX`) is worked out
 at half the size: what it keeps is smooth, and its two blurs at full size were a third of
@@ -54,6 +59,7 @@ class DetailMatcher:
 
     def reset(self) -> None:
         self._sharpness: float | None = None
+        self._blur = BrowBlur()
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
                  covered: np.ndarray, meshes: tuple[np.ndarray, ...], face_size: float
@@ -75,8 +81,10 @@ class DetailMatcher:
 
         features = _features(meshes, region, face_size)
         skin = covered.astype(np.float32) * (1.0 - features)
-        self._follow(_sharpness(_energy(f_fine), ef_mid, features),
+        ef_fine = _energy(f_fine)
+        self._follow(_sharpness(ef_fine, ef_mid, features),
                      _sharpness(_energy(r_fine), er_mid, features))
+        brows = _brows(meshes, region, face_size)
 
         # on skin the middle band has the footage's energy at each place: the texture's
         # turned down where it has more, the footage's own making up what it lacks
@@ -85,18 +93,75 @@ class DetailMatcher:
         share = np.minimum(e_f / np.maximum(e_r, 1e-3), 1.0)
         missing = np.maximum(1.0 - e_r / np.maximum(e_f, 1e-3), 0.0)
         # r_low2 + mid + fine, with mid = r_mid (1 - s + s sqrt(share)) + f_mid s sqrt(missing)
-        # and fine = s f_fine + (1 - s) sharpness r_fine, each product formed once
+        # and fine = s f_fine + the features': the texture's scaled by the sharpness ratio,
+        # on the brows the softened render's (its fine and middle bands, r_mid taken out)
         out = r_low2 + r_mid
         out += r_mid * channels(skin * (np.sqrt(share) - 1.0))
         out += f_mid * channels(skin * np.sqrt(missing))
         out += f_fine * channels(skin)
-        out += r_fine * channels((1.0 - skin) * self._sharpness)
+        out += r_fine * channels((1.0 - skin) * (1.0 - brows) * self._sharpness)
+        # the brows' box, with room for the blur's reach
+        box = mask_box(brows > 0.01, 3 * BLUR_MAX)
+        if box is None:
+            return out
+        on_brows = (1.0 - skin[box]) * brows[box]
+        softened = self._blur(pixels[box], _sharpness(ef_fine[box], ef_mid[box], brows[box]),
+                              brows[box])
+        if softened is None:
+            out[box] += r_fine[box] * channels(on_brows * self._sharpness)
+        else:
+            softened -= r_low1[box]
+            out[box] += softened * channels(on_brows)
         return out
 
     def _follow(self, footage: float, texture: float) -> None:
         ratio = float(np.clip(footage / max(texture, 1e-6), *SHARPNESS_RANGE))
         self._sharpness = (ratio if self._sharpness is None else
                            self._sharpness + FOLLOW * (ratio - self._sharpness))
+
+
+class BrowBlur:
+    """How much to blur the rendered brows so that they are as soft as the footage's.
+
+    A texture merged from sharp selfies draws crisp brows into soft footage, hard-edged
+    hair that reads as painted on. The footage's softness is read as its brows'
+    fine-to-middle energy ratio (`_sharpness`); the render is blurred by the Gaussian that
+    gives it the same ratio, found by a search on a track's first frame and corrected every
+    `MEASURE_EVERY` frames. Only the brows: blurred, a closed eye's lash line read as open
+    to MediaPipe (d3 into d12 lost one of two blinks), and blurred lips moved dlib's
+    reading of the mouth (its correlation with the original's 0.946 -> 0.929 on d12-d3);
+    the viewer of the look test found the lips blurry already."""
+
+    def __init__(self) -> None:
+        self.sigma: float | None = None
+        self._frames = 0
+
+    def __call__(self, pixels: np.ndarray, footage: float, brows: np.ndarray
+                 ) -> np.ndarray | None:
+        """`pixels` blurred (a new array), or None when no blur is due. `footage`: the
+        footage's brows' sharpness, `brows`: where they are (0..1 over `pixels`)."""
+        if self.sigma is None:
+            self.sigma = min(BLUR_TRIES, key=lambda s: abs(_ratio_blurred(pixels, s, brows)
+                                                         - footage))
+        elif self._frames % MEASURE_EVERY == 0:
+            error = _ratio_blurred(pixels, self.sigma, brows) - footage
+            self.sigma = float(np.clip(self.sigma + BLUR_GAIN * error, 0.0, BLUR_MAX))
+        self._frames += 1
+        if self.sigma < 0.1:
+            return None
+        return cv2.GaussianBlur(pixels, (0, 0), self.sigma)
+
+
+def _ratio_blurred(pixels: np.ndarray, sigma: float, features: np.ndarray) -> float:
+    """`_sharpness` of `pixels` blurred by `sigma`, on `features` (blurs compose: the
+    bands' edges are each `sigma` wider)."""
+    def blur(s: float) -> np.ndarray:
+        return pixels if s < 0.05 else cv2.GaussianBlur(pixels, (0, 0), s)
+
+    low0 = blur(sigma)
+    low1 = blur(np.hypot(sigma, FINE_PX))
+    low2 = blur(np.hypot(sigma, MID_PX))
+    return _sharpness(_energy(low0 - low1), _energy(low1 - low2), features)
 
 
 def _energy(band: np.ndarray) -> np.ndarray:
@@ -129,20 +194,34 @@ def _sharpness(fine: np.ndarray, mid: np.ndarray, mask: np.ndarray) -> float:
                          / max(float(np.dot(mid.ravel(), mask.ravel())), 1e-6)))
 
 
+def _brows(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) -> np.ndarray:
+    """0..1 over `region`: the brows of every mesh, grown by their hair and softened."""
+    mask, grow = _grown(meshes, region, face_size, (L.RIGHT_BROW, L.LEFT_BROW))
+    return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4)
+
+
 def _features(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) -> np.ndarray:
     """0..1 over `region`: brows, eyes, lips and nostrils of every mesh, grown by their
     lashes and hair and softened."""
-    mask = np.zeros((region.h, region.w), np.uint8)
-    grow = max(int(face_size * 0.03), 1) * 2 + 1
-    hulls = [cv2.convexHull(np.round(xy[list(group)] - (region.x0, region.y0)).astype(np.int32))
-             for xy in meshes for group in _FEATURES]
-    # grown by drawing thick outlines (a disc swept along each edge), not by dilating: the
-    # same shapes at a fraction of the cost
-    for hull in hulls:  # one by one: fillPoly would leave where the two meshes overlap empty
-        cv2.fillConvexPoly(mask, hull, 1)
-    cv2.polylines(mask, hulls, True, 1, grow - 1)
+    mask, grow = _grown(meshes, region, face_size, _FEATURES)
     # the target's own outline (its jaw's edge and shadow) is a feature too: where the drawn
     # face reaches past it, the frame's detail there drew a second jaw line inside the face
     outline = np.round(meshes[0][list(L.FACE_OVAL)] - (region.x0, region.y0)).astype(np.int32)
     cv2.polylines(mask, [outline], True, 1, int(face_size * OUTLINE_BAND) * 2 + 1)
     return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4)
+
+
+def _grown(meshes: tuple[np.ndarray, ...], region: Region, face_size: float,
+           groups: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, int]:
+    """uint8 over `region`: the hulls of `groups` of every mesh, grown by 3 % of the face
+    (and that growth's width in pixels)."""
+    mask = np.zeros((region.h, region.w), np.uint8)
+    grow = max(int(face_size * 0.03), 1) * 2 + 1
+    hulls = [cv2.convexHull(np.round(xy[list(group)] - (region.x0, region.y0)).astype(np.int32))
+             for xy in meshes for group in groups]
+    # grown by drawing thick outlines (a disc swept along each edge), not by dilating: the
+    # same shapes at a fraction of the cost
+    for hull in hulls:  # one by one: fillPoly would leave where the two meshes overlap empty
+        cv2.fillConvexPoly(mask, hull, 1)
+    cv2.polylines(mask, hulls, True, 1, grow - 1)
+    return mask, grow

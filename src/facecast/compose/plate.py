@@ -22,7 +22,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels, masked_blur, smoothstep
+from facecast.imaging import channels, mask_box, masked_blur, smoothstep
 
 FULL_FROM = 0.5  # blend weight from which the features are wholly painted out: a profile fade
 # brings them back with the target's face, instead of popping in when the swap stops
@@ -63,7 +63,7 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
         return alpha
     local = np.round((landed[: L.N_MESH] - (region.x0, region.y0)) * _SUB).astype(np.int32)
     marks = _Marks(local, (region.h, region.w), face_size)
-    box = _box(marks.features, 3 * max(face_size * LASH_GROW, 2.0))
+    box = mask_box(marks.features, 3 * max(face_size * LASH_GROW, 2.0))
     if box is None:
         return alpha
     window = frame[region.slices]
@@ -105,16 +105,6 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     alpha = alpha.copy()
     alpha[box] = np.maximum(alpha[box], cover)
     return alpha
-
-
-def _box(mask: np.ndarray, margin: float) -> tuple[slice, slice] | None:
-    """The window's rows and columns around `mask`'s pixels, `margin` wider; None if empty."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if not len(rows):
-        return None
-    m = int(margin) + 1
-    return (slice(max(rows[0] - m, 0), rows[-1] + m + 1),
-            slice(max(cols[0] - m, 0), cols[-1] + m + 1))
 
 
 def _away(mask: np.ndarray, rim: float) -> np.ndarray:

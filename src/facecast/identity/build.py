@@ -12,12 +12,12 @@ from facecast.errors import FacecastError, IdentityError
 from facecast.faces import arcface, recognizer
 from facecast.faces import landmarks as L
 from facecast.faces.embedding import SAME_PERSON, distance, embed
+from facecast.faces.glasses import wears_glasses
 from facecast.faces.mesh import Face, FaceDetector, FaceMesher
 from facecast.faces.shape import mean_shape
 from facecast.identity.checks import SIMILAR_FACE_AREA, PhotoReport, check_face, check_sharpness
 from facecast.identity.enhance import enhance, needs_enhancing
 from facecast.identity.expression import ASK_FOR, ZONES_OF, Reading, missing_zones, read_set
-from facecast.identity.glasses import wears_glasses
 from facecast.identity.model import Identity, check_name, save
 from facecast.identity.texture import build_texture
 from facecast.identity.uv import point_zones, uv_layout, uv_masks, zone_masks

@@ -9,6 +9,9 @@ lips: glasses, hair, hats and hands are not). Outside the network's crop nothing
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 import cv2
 import numpy as np
 
@@ -71,9 +74,16 @@ class MaskSource:
         return np.maximum(cv2.GaussianBlur(back, (0, 0), SOFT), back)
 
 
-def merge(occluded: Occluded | None, sources: list[MaskSource], rgb: np.ndarray, face: Face
+class NotFace(Protocol):
+    """Something that tells, over a window, what of a face must stay as the frame has it: a
+    mask model (`MaskSource`), the target's glasses (`compose.rims.GlassesRims`)."""
+
+    def not_face(self, rgb: np.ndarray, face: Face, region: Region) -> np.ndarray | None: ...
+
+
+def merge(occluded: Occluded | None, sources: Sequence[NotFace], rgb: np.ndarray, face: Face
           ) -> Occluded | None:
-    """`occluded` (what compose.occlusion found, or None) with what the models do not see as
+    """`occluded` (what compose.occlusion found, or None) with what `sources` do not see as
     face added to what the swap keeps (`covered`, `low`); nothing of it pins the warp."""
     if not sources:
         return occluded

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from facecast.compose import DetailMatcher, Occlusion, Relighter
+from facecast.compose.rims import GlassesRims
 from facecast.compose.shade import Shader
 from facecast.faces.mesh import Face
 from facecast.faces.smoothing import MeshFilter
@@ -37,6 +38,7 @@ class FaceTrack:
     shade: Shader = field(default_factory=Shader)
     light: Relighter = field(default_factory=Relighter)
     detail: DetailMatcher = field(default_factory=DetailMatcher)
+    rims: GlassesRims = field(default_factory=GlassesRims)
     weight: float | None = None
     missed: int = 0
 
@@ -52,6 +54,7 @@ class FaceTrack:
             self.shade.reset()
             self.light.reset()
             self.detail.reset()
+            self.rims.reset()
             self.weight = None
         self.missed = 0
         smoothed = Face(self.smoother(face.points, t))
