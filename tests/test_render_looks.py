@@ -279,7 +279,7 @@ def d9_on_d12(identity) -> tuple[list[np.ndarray], list[np.ndarray]]:
 def test_brows_take_the_hue_of_the_footages_hair(d9_on_d12) -> None:
     """d9's selfies give him blue-black brows; d12's warm room gives its hair and brows a
     warm brown. Drawn in the selfies' hue the brows read as painted on: 11.6 from the
-    original brows' a, b (8-bit Lab), 5.6 now."""
+    original brows' a, b (8-bit Lab), 6.5 now."""
     with FaceMesher(video=False) as mesher:
         hues = [[_brow_hue(img, mesher.detect(img)[0].xy) for img in frames[4::5]]
                 for frames in d9_on_d12]
