@@ -28,7 +28,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels, mask_box
+from facecast.imaging import channels
 
 FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
@@ -84,7 +84,6 @@ class DetailMatcher:
         ef_fine = _energy(f_fine)
         self._follow(_sharpness(ef_fine, ef_mid, features),
                      _sharpness(_energy(r_fine), er_mid, features))
-        brows = _brows(meshes, region, face_size)
 
         # on skin the middle band has the footage's energy at each place: the texture's
         # turned down where it has more, the footage's own making up what it lacks
@@ -99,19 +98,16 @@ class DetailMatcher:
         out += r_mid * channels(skin * (np.sqrt(share) - 1.0))
         out += f_mid * channels(skin * np.sqrt(missing))
         out += f_fine * channels(skin)
-        out += r_fine * channels((1.0 - skin) * (1.0 - brows) * self._sharpness)
-        # the brows' box, with room for the blur's reach
-        box = mask_box(brows > 0.01, 3 * BLUR_MAX)
+        out += r_fine * channels((1.0 - skin) * self._sharpness)
+        # on the brows' box: the softened render's bands for the texture's scaled fine one
+        brows, box = _brows(meshes, region, face_size)
         if box is None:
             return out
-        on_brows = (1.0 - skin[box]) * brows[box]
-        softened = self._blur(pixels[box], _sharpness(ef_fine[box], ef_mid[box], brows[box]),
-                              brows[box])
-        if softened is None:
-            out[box] += r_fine[box] * channels(on_brows * self._sharpness)
-        else:
+        softened = self._blur(pixels[box], _sharpness(ef_fine[box], ef_mid[box], brows), brows)
+        if softened is not None:
             softened -= r_low1[box]
-            out[box] += softened * channels(on_brows)
+            softened -= r_fine[box] * self._sharpness
+            out[box] += softened * channels((1.0 - skin[box]) * brows)
         return out
 
     def _follow(self, footage: float, texture: float) -> None:
@@ -194,10 +190,23 @@ def _sharpness(fine: np.ndarray, mid: np.ndarray, mask: np.ndarray) -> float:
                          / max(float(np.dot(mid.ravel(), mask.ravel())), 1e-6)))
 
 
-def _brows(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) -> np.ndarray:
-    """0..1 over `region`: the brows of every mesh, grown by their hair and softened."""
-    mask, grow = _grown(meshes, region, face_size, (L.RIGHT_BROW, L.LEFT_BROW))
-    return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4)
+def _brows(meshes: tuple[np.ndarray, ...], region: Region, face_size: float
+           ) -> tuple[np.ndarray, tuple[slice, slice] | None]:
+    """0..1: the brows of every mesh, grown by their hair and softened, over a box of
+    `region` with room for `BrowBlur`'s reach (and that box; None when off the region)."""
+    points = np.vstack([xy[list(L.RIGHT_BROW + L.LEFT_BROW)] for xy in meshes])
+    pad = int(face_size * 0.1 + 3 * BLUR_MAX) + 2  # the hair grown, its blur, the blur's
+    x0, y0 = np.floor(points.min(axis=0)).astype(int) - pad
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + pad
+    x0, y0 = max(x0, region.x0), max(y0, region.y0)
+    x1, y1 = min(x1, region.x0 + region.w), min(y1, region.y0 + region.h)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return np.zeros((0, 0), np.float32), None
+    box = Region(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+    mask, grow = _grown(meshes, box, face_size, (L.RIGHT_BROW, L.LEFT_BROW))
+    inside = (slice(box.y0 - region.y0, box.y0 - region.y0 + box.h),
+              slice(box.x0 - region.x0, box.x0 - region.x0 + box.w))
+    return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4), inside
 
 
 def _features(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) -> np.ndarray:

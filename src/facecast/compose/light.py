@@ -42,7 +42,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels, mask_box, masked_blur, skin_likeness, smoothstep
+from facecast.imaging import channels, masked_blur, skin_likeness, smoothstep
 
 _DOWN = 4
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -179,17 +179,21 @@ class Relighter:
         `BROW_HUE`, steady in time. Both are read on the darker half of the brows' pixels:
         the hair, not the skin between it."""
         grow = max(int(face_size * BROW_REACH), 1)
-        mask = np.zeros((region.h, region.w), np.float32)
-        hulls = [cv2.convexHull(np.round(face_xy[list(brow)] - (region.x0, region.y0))
+        local = face_xy[list(L.RIGHT_BROW + L.LEFT_BROW)] - (region.x0, region.y0)
+        x0, y0 = np.maximum(np.floor(local.min(axis=0)).astype(int) - 4 * grow, 0)
+        x1, y1 = np.ceil(local.max(axis=0)).astype(int) + 4 * grow + 1
+        box = (slice(y0, min(y1, region.h)), slice(x0, min(x1, region.w)))
+        mask = np.zeros((box[0].stop - box[0].start, box[1].stop - box[1].start), np.float32)
+        if mask.shape[0] < 4 or mask.shape[1] < 4:
+            return
+        hulls = [cv2.convexHull(np.round(face_xy[list(brow)] - (region.x0 + x0, region.y0 + y0))
                                 .astype(np.int32)) for brow in (L.RIGHT_BROW, L.LEFT_BROW)]
         for hull in hulls:
             cv2.fillConvexPoly(mask, hull, 1.0)
         hair = mask > 0
-        cv2.polylines(mask, hulls, True, 1.0, grow * 2 + 1)
-        box = mask_box(mask > 0, 2 * grow)
-        if box is None or hair.sum() < 16:
+        if hair.sum() < 16:
             return
-        hair = hair[box]
+        cv2.polylines(mask, hulls, True, 1.0, grow * 2 + 1)
         drawn = lightness[box][hair]
         dark = drawn <= np.median(drawn)
         own = np.array([a[box][hair][dark].mean(), b[box][hair][dark].mean()], np.float32)
@@ -204,9 +208,9 @@ class Relighter:
         self._brow_shift = shift
         # hair takes it, by its darkness: the skin between and around the hairs stays
         here = lightness[box]
-        skin = float(np.median(here[mask[box] == 0]))
+        skin = float(np.median(here[mask == 0]))
         hair_l = float(drawn[dark].mean())
-        soft = cv2.GaussianBlur(mask[box], (0, 0), grow)
+        soft = cv2.GaussianBlur(mask, (0, 0), grow)
         soft *= np.clip((skin - here) / max(skin - hair_l, 1.0), 0.0, 1.0)
         a[box] += soft * shift[0]
         b[box] += soft * shift[1]
