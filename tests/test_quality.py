@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from clips import MEDIA, decoded, needs_media, write_clip
 
-from facecast.compose.occlusion import UV_SIZE, Occlusion
+from facecast.compose.occlusion import UV_SIZE, Occlusion, _to_frame
 from facecast.errors import MediaError
 from facecast.faces import FaceMesher
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
-from facecast.faces.raster import Region, draw_order
+from facecast.faces.raster import Region
 from facecast.faces.scene import Scene, SceneReader
 from facecast.params import SwapParams
 from facecast.pipeline import FaceSwapper, swap_file
@@ -198,11 +198,33 @@ def test_kept_strands_have_soft_edges_where_texels_span_pixels(identity) -> None
     strands = np.zeros((UV_SIZE, UV_SIZE), bool)
     strands[30:100:7] = True
     region = Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=0.1)
-    (kept,) = occlusion._to_frame(strands, face=face, region=region,
-                                  order=draw_order(face.points, L.triangles()))
+    visible, at = occlusion.texels_in(face)
+    (kept,) = _to_frame(strands, at=at, visible=visible, size=face.size, region=region)
     steps = max(np.abs(np.diff(kept, axis=0)).max(), np.abs(np.diff(kept, axis=1)).max())
     assert steps < 0.3, f"a step of {steps:.2f} between neighbouring pixels"
     assert kept.max() > 0.85
+
+
+def test_occlusion_lays_its_masks_on_the_frame_without_rasterising_it(
+        identity, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The UV square's raster is made once per track; each frame's masks go back onto the
+    frame along the unwrap's own sampling map (a second rasterisation of the mesh over the
+    frame was a third of the occlusion's cost). s18's hair along the cheeks is kept from the
+    third frame on, so its masks are laid on the frame."""
+    from facecast.compose import occlusion as module
+    from facecast.faces import raster
+
+    occlusion = Occlusion(identity.uv)
+    drawn = []
+    for owner in (raster, module):
+        real = owner.rasterize_ids
+        monkeypatch.setattr(owner, "rasterize_ids",
+                            lambda *a, real=real, **k: drawn.append(1) or real(*a, **k))
+    with FaceMesher(video=True) as mesher:
+        masks = [occlusion.mask(f, mesher.detect(f)[0]) for f in itertools.islice(
+            decoded(S18), 5)]
+    assert masks[-1] is not None and masks[-1].covered.max() > 0.5
+    assert not drawn
 
 
 def test_the_swap_never_paints_past_the_person(identity, tmp_path: Path) -> None:

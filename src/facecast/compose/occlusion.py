@@ -25,8 +25,9 @@ import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
+from facecast.faces.landmarks import front_facing
 from facecast.faces.mesh import Face
-from facecast.faces.raster import Region, draw_order, rasterize_ids, warp_mesh
+from facecast.faces.raster import Region, affine_maps, rasterize_ids, source_coords
 from facecast.faces.scene import Scene
 from facecast.imaging import SHADOW_L, SHADOW_WEIGHT, skin_distance
 
@@ -69,7 +70,8 @@ class Occlusion:
         self._uv = ((uv - uv[: L.N_MESH].min(axis=0)) * (UV_SIZE - 2) / span + 1).astype(
             np.float32)
         self._tris = L.triangles()
-        self._uv_ids = rasterize_ids(self._uv, self._tris, Region(0, 0, UV_SIZE, UV_SIZE))
+        self._square = Region(0, 0, UV_SIZE, UV_SIZE)
+        self._uv_ids = rasterize_ids(self._uv, self._tris, self._square)
         self._plain, self._skin = _skin_zones(self._uv)
         self.reset()
 
@@ -86,22 +88,17 @@ class Occlusion:
 
         Call once per frame, in order, before the frame is changed.
         """
-        order = draw_order(face.points, self._tris)
-        # the layout's raster is fixed; this frame sees the texels of its front faces
-        front = np.zeros(len(self._tris) + 1, bool)
-        front[order] = True  # index -1 (no triangle) stays False
-        ids = np.where(front[self._uv_ids], self._uv_ids, -1)
-        tex, _ = warp_mesh(frame, face.xy, self._uv, self._tris, Region(0, 0, UV_SIZE, UV_SIZE),
-                           ids=ids)
+        visible, at = self.texels_in(face)
+        tex = cv2.remap(frame, *at, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
         lab = cv2.cvtColor(tex.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
         texels_per_px = UV_SIZE / max(face.size, 1.0)
         if texels_per_px > 1.0:  # a small face: texels between pixels only carry resampling
             lab = cv2.GaussianBlur(lab, (0, 0), texels_per_px / 2)
-        visible = ids >= 0
         sudden = self._sudden(lab, visible, texels_per_px)
         foreign = self._foreign_structure(lab, visible) & ~sudden
         region = Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=PIN_REACH + 0.05)
-        in_front, kept = self._to_frame(sudden, foreign, face=face, region=region, order=order)
+        in_front, kept = _to_frame(sudden, foreign, at=at, visible=visible, size=face.size,
+                                   region=region)
         if scene is not None:
             hands = scene.hand_cover(region, face.xy[list(L.FACE_OVAL)])
             if hands is not None:
@@ -123,6 +120,15 @@ class Occlusion:
             pinned = np.maximum(cv2.GaussianBlur(pinned, (0, 0), reach / 4), in_front)
         covered = np.maximum(in_front, kept)
         return Occluded(region, covered, pinned, np.maximum(pinned, kept))
+
+    def texels_in(self, face: Face) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Which texels of the layout `face` shows (those of its front faces: the layout's
+        raster is fixed) and where each lies in the frame (x and y maps for `cv2.remap`;
+        -1 where hidden): the unwrap's sampling map, and the way back to the frame."""
+        front = np.append(front_facing(face.points[:, :2], self._tris), False)  # -1: none
+        ids = np.where(front[self._uv_ids], self._uv_ids, -1)
+        return ids >= 0, source_coords(ids, affine_maps(self._uv, face.xy, self._tris),
+                                       self._square)
 
     def _sudden(self, lab: np.ndarray, visible: np.ndarray, texels_per_px: float
                 ) -> np.ndarray:
@@ -165,32 +171,49 @@ class Occlusion:
         foreign = ((self._foreign > 0.5) & self._plain).astype(np.uint8)
         return cv2.dilate(foreign, np.ones((5, 5), np.uint8)) > 0
 
-    def _to_frame(self, *texels: np.ndarray, face: Face, region: Region, order: np.ndarray
-                  ) -> list[np.ndarray | None]:
-        """UV masks laid onto the face in `region` (soft-edged), None for an empty one.
 
-        One warp for all, at half the frame's resolution when a texel spans more than a
-        pixel (the masks are soft, and this warp was a third of a frame's occlusion cost).
-        """
-        present = [t.any() for t in texels]
-        if not any(present):
-            return [None] * len(texels)
-        soft = np.dstack([np.maximum(cv2.GaussianBlur(t.astype(np.float32), (0, 0), 1.0), t)
-                          for t in texels])
-        scale = 0.5 if face.size > UV_SIZE else 1.0
-        small = Region(0, 0, max(round(region.w * scale), 1), max(round(region.h * scale), 1))
-        xy = (face.xy - (region.x0, region.y0)) * scale
-        out, _ = warp_mesh(soft, self._uv, xy, self._tris, small, order)
-        # a texel the face's curve turns from the camera spans several pixels: grown and
-        # blurred by one texel's mean width, the masks' edges are not its blocks (dark
-        # stair-steps of kept hair along a turned cheek), and a thin rim is still kept whole
-        texel = max(face.size * scale / UV_SIZE, 0.5)
-        grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(texel) + 1,) * 2)
-        out = cv2.GaussianBlur(cv2.dilate(out, grow), (0, 0), texel)
-        if scale != 1.0:
-            out = cv2.resize(out, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
-        out = out.reshape(region.h, region.w, len(texels))
-        return [out[..., i] if here else None for i, here in enumerate(present)]
+def _to_frame(*texels: np.ndarray, at: tuple[np.ndarray, np.ndarray], visible: np.ndarray,
+              size: float, region: Region) -> list[np.ndarray | None]:
+    """UV masks laid onto the face in `region` (soft-edged), None for an empty one.
+
+    Each visible texel is spread bilinearly onto the four pixels around where the unwrap
+    sampled it (`at`), each pixel the weighted mean of what reached it: no second
+    rasterisation of the mesh, which was a third of the occlusion's cost. A texel hidden
+    behind the nose of a turned head sampled the nose, so it lands where its evidence came
+    from. At half the frame's resolution when a texel spans more than a pixel (the masks
+    are soft).
+    """
+    present = [t.any() for t in texels]
+    if not any(present):
+        return [None] * len(texels)
+    scale = 0.5 if size > UV_SIZE else 1.0
+    h, w = max(round(region.h * scale), 1), max(round(region.w * scale), 1)
+    x = (at[0][visible] - region.x0) * scale
+    y = (at[1][visible] - region.y0) * scale
+    inside = (x >= 0) & (x < w - 1) & (y >= 0) & (y < h - 1)  # all but past the frame's edge
+    x, y = x[inside], y[inside]
+    cols, rows = x.astype(np.int32), y.astype(np.int32)
+    fx, fy = x - cols, y - rows
+    corner = rows * w + cols
+    index = np.concatenate([corner, corner + 1, corner + w, corner + w + 1])
+    weight = np.concatenate([(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy])
+    reached = np.maximum(np.bincount(index, weight, h * w), 1e-6)
+    out = np.empty((h, w, len(texels)), np.float32)
+    for i, t in enumerate(texels):
+        soft = np.maximum(cv2.GaussianBlur(t.astype(np.float32), (0, 0), 1.0), t)
+        spread = np.bincount(index, weight * np.tile(soft[visible][inside], 4), h * w)
+        out[..., i] = (spread / reached).reshape(h, w)
+    # a texel the face's curve turns from the camera spans several pixels: grown and
+    # blurred by one texel's mean width, the masks' edges are not its blocks (dark
+    # stair-steps of kept hair along a turned cheek), the pixels between texels spread
+    # wider apart are filled, and a thin rim is still kept whole
+    texel = max(size * scale / UV_SIZE, 0.5)
+    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(texel) + 1,) * 2)
+    out = cv2.GaussianBlur(cv2.dilate(out, grow), (0, 0), texel)
+    if scale != 1.0:
+        out = cv2.resize(out, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+    out = out.reshape(region.h, region.w, len(texels))
+    return [out[..., i] if here else None for i, here in enumerate(present)]
 
 
 def _skin_zones(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
