@@ -200,6 +200,28 @@ def test_a_weight_repeated_per_channel_gives_the_broadcasts_numbers() -> None:
         assert np.array_equal(image * repeated, image * weight[..., None])
 
 
+def test_quarter_size_maps_are_whole_blocks_and_come_back_in_place() -> None:
+    """`imaging.shrink` (the tone's, blend's, shade's and detail's quarter-size maps) is the
+    mean of whole 4 x 4 blocks, the rows and columns past the last block left out, and
+    `enlarge` puts a map made from it back where it was: a ramp comes back as itself over
+    the whole blocks, the rest repeats the last; any size, even one under a block."""
+    from facecast.imaging import enlarge, shrink
+
+    rng = np.random.default_rng(0)
+    for h, w in ((363, 327), (40, 41), (3, 9), (2, 2)):
+        image = rng.random((h, w, 3), dtype=np.float32)
+        small = shrink(image, 4)
+        assert small.shape == (max(h // 4, 1), max(w // 4, 1), 3)
+        if h >= 4 and w >= 4:
+            blocks = image[: h // 4 * 4, : w // 4 * 4].reshape(h // 4, 4, w // 4, 4, 3)
+            assert np.allclose(small, blocks.mean(axis=(1, 3)), atol=1e-6)
+        assert enlarge(small, 4, (w, h)).shape == (h, w, 3)
+    ramp = np.tile(np.arange(327, dtype=np.float32), (363, 1))
+    back = enlarge(shrink(ramp, 4), 4, (327, 363))
+    assert np.abs(back[:, 2:322] - ramp[:, 2:322]).max() < 1e-3  # inside the whole blocks
+    assert (back[:, 324:] == back[:, 323:324]).all()
+
+
 def test_a_swap_starts_without_what_only_other_commands_need() -> None:
     """Start-up is part of every swap's time: the command and the pipeline load neither the
     web app's and job store's libraries nor the neural engines' runtime, nor SciPy's

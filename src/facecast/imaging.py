@@ -16,6 +16,33 @@ def channels(weight: np.ndarray, n: int = 3) -> np.ndarray:
     return cv2.merge([weight] * n)
 
 
+def shrink(img: np.ndarray, down: int) -> np.ndarray:
+    """`img` at 1 / `down` of its size (w // down x h // down), each pixel the mean of a
+    whole `down` x `down` block: the last rows and columns that make no whole block are left
+    out. An exact factor takes OpenCV's fast area path, 2-10 times faster than a size that
+    is not (a 327 px window made 81 px: 4.04 pixels a pixel); `enlarge` undoes its
+    geometry."""
+    h, w = img.shape[:2]
+    size = (max(w // down, 1), max(h // down, 1))
+    if w >= down and h >= down:
+        img = img[: size[1] * down, : size[0] * down]
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+
+def enlarge(small: np.ndarray, down: int, size: tuple[int, int]) -> np.ndarray:
+    """A `shrink`ed image (or a map made from one) back at `size` (w, h): bilinear over the
+    whole blocks, the rows and columns past them repeating the last."""
+    w, h = size
+    bw, bh = small.shape[1] * down, small.shape[0] * down
+    if bw > w or bh > h:
+        return cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
+    out = np.empty((h, w, *small.shape[2:]), small.dtype)
+    cv2.resize(small, (bw, bh), dst=out[:bh, :bw], interpolation=cv2.INTER_LINEAR)
+    out[bh:, :bw] = out[bh - 1 : bh, :bw]
+    out[:, bw:] = out[:, bw - 1 : bw]
+    return out
+
+
 def fill_colour_tables() -> None:
     """Have OpenCV build its tables for float RGB -> Lab now: it does on the first such
     conversion, 0.11 s of CPU (0.3-0.5 s of wall clock on a loaded machine), which a

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from facecast.faces.raster import Region
-from facecast.imaging import channels, masked_blur
+from facecast.imaging import channels, enlarge, masked_blur, shrink
 
 _DOWN = 4
 
@@ -22,16 +22,14 @@ _DOWN = 4
 def _low(img: np.ndarray, mask: np.ndarray | None, sigma: float) -> np.ndarray:
     """Low band (over `mask` only, if given) at a quarter of the size, back at full size."""
     h, w = img.shape[:2]
-    return cv2.resize(_low_small(img, mask, sigma), (w, h), interpolation=cv2.INTER_LINEAR)
+    return enlarge(_low_small(img, mask, sigma), _DOWN, (w, h))
 
 
 def _low_small(img: np.ndarray, mask: np.ndarray | None, sigma: float) -> np.ndarray:
     """Low band (over `mask` only, if given) at a quarter of the size."""
-    h, w = img.shape[:2]
-    small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
-    img = cv2.resize(img, small, interpolation=cv2.INTER_AREA)
+    img = shrink(img, _DOWN)
     return (cv2.GaussianBlur(img, (0, 0), sigma / _DOWN) if mask is None else
-            masked_blur(img, cv2.resize(mask, small, interpolation=cv2.INTER_AREA), sigma / _DOWN))
+            masked_blur(img, shrink(mask, _DOWN), sigma / _DOWN))
 
 
 def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarray,
@@ -51,8 +49,8 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     f = window.astype(np.float32)
     sigma = max(face_size / 30, 2.0)
     # the two low bands' difference enlarged once (enlarging is linear)
-    low_shift = cv2.resize(_low_small(pixels, covered * alpha, sigma) - _low_small(f, None, sigma),
-                           (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+    low_shift = enlarge(_low_small(pixels, covered * alpha, sigma) - _low_small(f, None, sigma),
+                        _DOWN, (region.w, region.h))
     a = alpha
     a_low = np.minimum(_low(alpha, None, sigma) * 1.3, 1.0)
     if holes is not None:

@@ -28,7 +28,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels
+from facecast.imaging import channels, enlarge, shrink
 
 FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
@@ -178,9 +178,8 @@ def _smaller_blur(img: np.ndarray, sigma: float, down: int) -> np.ndarray:
     h, w = img.shape[:2]
     if down == 1 or min(h, w) < 4 * down:
         return cv2.GaussianBlur(img, (0, 0), sigma)
-    small = cv2.resize(img, (w // down, h // down), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), sigma / down)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    small = cv2.GaussianBlur(shrink(img, down), (0, 0), sigma / down)
+    return enlarge(small, down, (w, h))
 
 
 def _sharpness(fine: np.ndarray, mid: np.ndarray, mask: np.ndarray) -> float:

@@ -19,7 +19,7 @@ from facecast.faces.mesh import Face
 from facecast.faces.raster import Region
 from facecast.faces.shading import fit_light, shading, spread, vertex_normals
 from facecast.faces.shape import mouth_distance, procrustes
-from facecast.imaging import channels
+from facecast.imaging import channels, shrink
 
 _DOWN = 4
 STRENGTH = 0.6
@@ -83,9 +83,8 @@ class Shader:
     def _fit(self, frame_window: np.ndarray, region: Region, target: Face, plain: np.ndarray,
              hidden: np.ndarray | None) -> np.ndarray | None:
         h, w = frame_window.shape[:2]
-        small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
-        grey = cv2.cvtColor(cv2.resize(frame_window, small, interpolation=cv2.INTER_AREA),
-                            cv2.COLOR_RGB2GRAY).astype(np.float32)
+        grey = cv2.cvtColor(shrink(frame_window, _DOWN), cv2.COLOR_RGB2GRAY).astype(np.float32)
+        small = (grey.shape[1], grey.shape[0])
         grey = cv2.GaussianBlur(grey, (0, 0), max(target.size / 64 / _DOWN, 0.7))
         at = (target.xy[: L.N_MESH] - (region.x0, region.y0)) / _DOWN
         ix = np.round(at).astype(int)

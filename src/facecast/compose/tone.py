@@ -17,7 +17,7 @@ import numpy as np
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region
-from facecast.imaging import channels, skin_likeness, smoothstep
+from facecast.imaging import channels, enlarge, shrink, skin_likeness, smoothstep
 
 _DOWN = 4
 AROUND = (0.15, 0.5, 1.6)
@@ -47,8 +47,8 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
     if region.w < 8 or region.h < 8:
         return
     window = frame[region.slices]
-    small = (max(region.w // _DOWN, 1), max(region.h // _DOWN, 1))
-    rgb = cv2.resize(window, small, interpolation=cv2.INTER_AREA).astype(np.float32)
+    rgb = shrink(window, _DOWN).astype(np.float32)
+    small = (rgb.shape[1], rgb.shape[0])
     oval = np.zeros((small[1], small[0]), np.uint8)
     local = (face.xy[list(L.FACE_OVAL)] - (region.x0, region.y0)) / _DOWN
     cv2.fillPoly(oval, [np.round(local).astype(np.int32)], 1)
@@ -57,8 +57,7 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
         return
     weight = skin_likeness(rgb, oval, tolerance=TOLERANCE, darker=SHADOW_DARKER, shadow=np.inf)
     if person is not None:
-        weight *= cv2.resize(person[region.slices].astype(np.float32), small,
-                             interpolation=cv2.INTER_AREA)
+        weight *= shrink(person[region.slices].astype(np.float32, copy=False), _DOWN)
     weight *= _edge_fade(small, (region.x0 > 0, region.y0 > 0, region.x0 + region.w < fw,
                                  region.y0 + region.h < fh))
     weight = cv2.GaussianBlur(weight, (0, 0), 1.5)
@@ -66,7 +65,7 @@ def shift_skin(frame: np.ndarray, face: Face, tone: np.ndarray,
     # take, the two differ by under 5 % of the shift, and this is a fifth of the cost. Being
     # affine in the weight, it is formed at the small size and enlarged as one image.
     gain = cv2.merge([1.0 + weight * float(t - 1.0) for t in tone])
-    gain = cv2.resize(gain, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+    gain = enlarge(gain, _DOWN, (region.w, region.h))
     if others:
         _scale_shift(gain, _own(face, others, region))
     if keep is not None:  # only where it reaches: elsewhere the shift is scaled by 1
