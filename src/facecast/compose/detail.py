@@ -193,19 +193,14 @@ def _brows(meshes: tuple[np.ndarray, ...], region: Region, face_size: float
            ) -> tuple[np.ndarray, tuple[slice, slice] | None]:
     """0..1: the brows of every mesh, grown by their hair and softened, over a box of
     `region` with room for `BrowBlur`'s reach (and that box; None when off the region)."""
-    points = np.vstack([xy[list(L.RIGHT_BROW + L.LEFT_BROW)] for xy in meshes])
-    pad = int(face_size * 0.1 + 3 * BLUR_MAX) + 2  # the hair grown, its blur, the blur's
-    x0, y0 = np.floor(points.min(axis=0)).astype(int) - pad
-    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + pad
-    x0, y0 = max(x0, region.x0), max(y0, region.y0)
-    x1, y1 = min(x1, region.x0 + region.w), min(y1, region.y0 + region.h)
-    if x1 - x0 < 4 or y1 - y0 < 4:
+    local = tuple(xy - (region.x0, region.y0) for xy in meshes)
+    points = np.vstack([xy[list(L.RIGHT_BROW + L.LEFT_BROW)] for xy in local])
+    # room for the hair grown, its blur, and the blur's reach
+    box = Region.around(points, (region.h, region.w), pixels=face_size * 0.1 + 3 * BLUR_MAX + 2)
+    if box.w < 4 or box.h < 4:
         return np.zeros((0, 0), np.float32), None
-    box = Region(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
-    mask, grow = _grown(meshes, box, face_size, (L.RIGHT_BROW, L.LEFT_BROW))
-    inside = (slice(box.y0 - region.y0, box.y0 - region.y0 + box.h),
-              slice(box.x0 - region.x0, box.x0 - region.x0 + box.w))
-    return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4), inside
+    mask, grow = _grown(local, box, face_size, (L.RIGHT_BROW, L.LEFT_BROW))
+    return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4), box.slices
 
 
 def _features(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) -> np.ndarray:

@@ -179,14 +179,14 @@ class Relighter:
         `BROW_HUE`, steady in time. Both are read on the darker half of the brows' pixels:
         the hair, not the skin between it."""
         grow = max(int(face_size * BROW_REACH), 1)
-        local = face_xy[list(L.RIGHT_BROW + L.LEFT_BROW)] - (region.x0, region.y0)
-        x0, y0 = np.maximum(np.floor(local.min(axis=0)).astype(int) - 4 * grow, 0)
-        x1, y1 = np.ceil(local.max(axis=0)).astype(int) + 4 * grow + 1
-        box = (slice(y0, min(y1, region.h)), slice(x0, min(x1, region.w)))
-        mask = np.zeros((box[0].stop - box[0].start, box[1].stop - box[1].start), np.float32)
-        if mask.shape[0] < 4 or mask.shape[1] < 4:
+        local = face_xy - (region.x0, region.y0)
+        around = Region.around(local[list(L.RIGHT_BROW + L.LEFT_BROW)], (region.h, region.w),
+                               pixels=4 * grow)
+        if around.w < 4 or around.h < 4:
             return
-        hulls = [cv2.convexHull(np.round(face_xy[list(brow)] - (region.x0 + x0, region.y0 + y0))
+        box = around.slices
+        mask = np.zeros((around.h, around.w), np.float32)
+        hulls = [cv2.convexHull(np.round(local[list(brow)] - (around.x0, around.y0))
                                 .astype(np.int32)) for brow in (L.RIGHT_BROW, L.LEFT_BROW)]
         for hull in hulls:
             cv2.fillConvexPoly(mask, hull, 1.0)

@@ -34,11 +34,13 @@ class Region:
         return slice(self.y0, self.y0 + self.h), slice(self.x0, self.x0 + self.w)
 
     @staticmethod
-    def around(points2d: np.ndarray, shape: tuple[int, int], margin: float = 0.0) -> Region:
-        """The bounding box of points grown by `margin` of its size, clipped to the image."""
+    def around(points2d: np.ndarray, shape: tuple[int, int], margin: float = 0.0,
+               pixels: float = 0.0) -> Region:
+        """The bounding box of points grown by `margin` of its size and by `pixels`, clipped
+        to the image."""
         lo = points2d.min(axis=0)
         hi = points2d.max(axis=0)
-        pad = (hi - lo) * margin
+        pad = (hi - lo) * margin + pixels
         x0, y0 = np.floor(lo - pad).astype(int)
         x1, y1 = np.ceil(hi + pad).astype(int) + 1
         x0, y0 = max(x0, 0), max(y0, 0)
