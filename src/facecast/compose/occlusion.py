@@ -40,6 +40,12 @@ ACCEPT_AFTER = 60  # frames (~2 s) an occluder may stay before it counts as the 
 PIN_REACH = 0.15  # of the face's size: how far past the face an occluder is kept from warping
 FOREIGN_DELTA = 24.0  # Lab units from the face's median skin: farther is not skin
 FOREIGN_FOLLOW = 0.3  # per frame: hair or a rim must be there for 2-3 frames to count
+EDGE_RING = 0.06
+"""Of the face's size, in the frame: the face's outer ring, where the mesh's edge often lies
+over the hair beside the face. Hair found only there, below the brows, is not kept: a face
+drawn wider than the target's (shape transfer) showed it as a dark spot on its cheek, cut
+off from the rest of the hair (d10 into s18). Hair that reaches further in (a strand across
+a cheek), a fringe over the forehead and rims are kept whole."""
 BACKGROUND_FROM = 0.4  # segmentation's "not the person": kept from 0.4, wholly from 0.8 (its
 # soft edge straddles the cheek's outline, where the swap's own alpha has faded already)
 
@@ -73,6 +79,8 @@ class Occlusion:
         self._square = Region(0, 0, UV_SIZE, UV_SIZE)
         self._uv_ids = rasterize_ids(self._uv, self._tris, self._square)
         self._plain, self._skin = _skin_zones(self._uv)
+        self._forehead = np.arange(UV_SIZE)[:, None] < self._uv[list(L.RIGHT_BROW
+                                                                   + L.LEFT_BROW), 1].min()
         self.reset()
 
     def reset(self) -> None:
@@ -95,7 +103,7 @@ class Occlusion:
         if texels_per_px > 1.0:  # a small face: texels between pixels only carry resampling
             lab = cv2.GaussianBlur(lab, (0, 0), texels_per_px / 2)
         sudden = self._sudden(lab, visible, texels_per_px)
-        foreign = self._foreign_structure(lab, visible) & ~sudden
+        foreign = self._foreign_structure(lab, visible, at, face) & ~sudden
         region = Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=PIN_REACH + 0.05)
         in_front, kept = _to_frame(sudden, foreign, at=at, visible=visible, size=face.size,
                                    region=region)
@@ -159,9 +167,11 @@ class Occlusion:
         self._seen |= visible
         return covered
 
-    def _foreign_structure(self, lab: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    def _foreign_structure(self, lab: np.ndarray, visible: np.ndarray,
+                           at: tuple[np.ndarray, np.ndarray], face: Face) -> np.ndarray:
         """Texels of the plain-skin zone that have looked unlike the face's skin for a few
-        frames: hair over the forehead or temples, the frames of glasses."""
+        frames: hair over the forehead or temples, the frames of glasses; not the hair that
+        only the mesh's edge overlaps (`EDGE_RING`)."""
         skin = visible & self._skin
         if skin.sum() < 32:
             return np.zeros_like(visible)
@@ -169,6 +179,9 @@ class Occlusion:
                   > FOREIGN_DELTA) & visible
         self._foreign += FOREIGN_FOLLOW * (unlike - self._foreign)
         foreign = ((self._foreign > 0.5) & self._plain).astype(np.uint8)
+        count, labels = cv2.connectedComponents(foreign, connectivity=8)
+        if count > 1:
+            foreign = _reaching_in(labels, count, at, face, self._forehead).astype(np.uint8)
         return cv2.dilate(foreign, np.ones((5, 5), np.uint8)) > 0
 
 
@@ -214,6 +227,29 @@ def _to_frame(*texels: np.ndarray, at: tuple[np.ndarray, np.ndarray], visible: n
         out = cv2.resize(out, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
     out = out.reshape(region.h, region.w, len(texels))
     return [out[..., i] if here else None for i, here in enumerate(present)]
+
+
+def _reaching_in(labels: np.ndarray, count: int, at: tuple[np.ndarray, np.ndarray],
+                 face: Face, forehead: np.ndarray) -> np.ndarray:
+    """The texels of the labelled components (1..count-1) that reach the forehead above the
+    brows, or further inside the face's outline in the frame than `EDGE_RING`."""
+    ys, xs = np.nonzero((labels > 0) & ~forehead)
+    inward = np.zeros(count, bool)
+    inward[np.unique(labels[forehead & (labels > 0)])] = True
+    if len(ys):
+        # depth inside the outline on a grid of about 64 cells across the face
+        outline = face.xy[list(L.FACE_OVAL)]
+        origin = outline.min(axis=0)
+        cell = max(face.size / 64, 1.0)
+        w, h = (np.ptp(outline, axis=0) / cell).astype(int) + 2
+        inside = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(inside, [np.round((outline - origin) / cell).astype(np.int32)], 1)
+        depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3) * cell
+        gx = np.clip(((at[0][ys, xs] - origin[0]) / cell).round().astype(int), 0, w - 1)
+        gy = np.clip(((at[1][ys, xs] - origin[1]) / cell).round().astype(int), 0, h - 1)
+        inward[labels[ys, xs][depth[gy, gx] >= EDGE_RING * face.size]] = True
+    inward[0] = False
+    return inward[labels]
 
 
 def _skin_zones(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
