@@ -46,6 +46,7 @@ over the hair beside the face. Hair found only there, below the brows, is not ke
 drawn wider than the target's (shape transfer) showed it as a dark spot on its cheek, cut
 off from the rest of the hair (d10 into s18). Hair that reaches further in (a strand across
 a cheek), a fringe over the forehead and rims are kept whole."""
+RIM_LENGTH = 16  # texels: a spot this long (or wide) inside the face may be a rim
 BACKGROUND_FROM = 0.4  # segmentation's "not the person": kept from 0.4, wholly from 0.8 (its
 # soft edge straddles the cheek's outline, where the swap's own alpha has faded already)
 
@@ -170,8 +171,7 @@ class Occlusion:
     def _foreign_structure(self, lab: np.ndarray, visible: np.ndarray,
                            at: tuple[np.ndarray, np.ndarray], face: Face) -> np.ndarray:
         """Texels of the plain-skin zone that have looked unlike the face's skin for a few
-        frames: hair over the forehead or temples, the frames of glasses; not the hair that
-        only the mesh's edge overlaps (`EDGE_RING`)."""
+        frames: hair over the forehead or temples, the frames of glasses (`_hair_or_rims`)."""
         skin = visible & self._skin
         if skin.sum() < 32:
             return np.zeros_like(visible)
@@ -179,9 +179,7 @@ class Occlusion:
                   > FOREIGN_DELTA) & visible
         self._foreign += FOREIGN_FOLLOW * (unlike - self._foreign)
         foreign = ((self._foreign > 0.5) & self._plain).astype(np.uint8)
-        count, labels = cv2.connectedComponents(foreign, connectivity=8)
-        if count > 1:
-            foreign = _reaching_in(labels, count, at, face, self._forehead).astype(np.uint8)
+        foreign = _hair_or_rims(foreign, at, face, self._forehead)
         return cv2.dilate(foreign, np.ones((5, 5), np.uint8)) > 0
 
 
@@ -229,13 +227,20 @@ def _to_frame(*texels: np.ndarray, at: tuple[np.ndarray, np.ndarray], visible: n
     return [out[..., i] if here else None for i, here in enumerate(present)]
 
 
-def _reaching_in(labels: np.ndarray, count: int, at: tuple[np.ndarray, np.ndarray],
-                 face: Face, forehead: np.ndarray) -> np.ndarray:
-    """The texels of the labelled components (1..count-1) that reach the forehead above the
-    brows, or further inside the face's outline in the frame than `EDGE_RING`."""
+def _hair_or_rims(foreign: np.ndarray, at: tuple[np.ndarray, np.ndarray], face: Face,
+                  forehead: np.ndarray) -> np.ndarray:
+    """The parts of `foreign` (uint8 UV mask) that can be hair or rims: what reaches the
+    forehead above the brows (a fringe), and below it what reaches further inside the face's
+    outline in the frame than `EDGE_RING` and either comes in from that ring (hair grows
+    from outside the face) or is long (`RIM_LENGTH`: a rim). Not hair only the mesh's edge
+    overlaps, nor a small spot in the middle of the face: an upper lid's crease darkened by
+    a glance aside was kept, a dark blot on the swapped lid for a frame (d14 into d3)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(foreign, connectivity=8)
+    if count < 2:
+        return foreign
+    keep = np.zeros(count, bool)
+    keep[np.unique(labels[forehead & (labels > 0)])] = True
     ys, xs = np.nonzero((labels > 0) & ~forehead)
-    inward = np.zeros(count, bool)
-    inward[np.unique(labels[forehead & (labels > 0)])] = True
     if len(ys):
         # depth inside the outline on a grid of about 64 cells across the face
         outline = face.xy[list(L.FACE_OVAL)]
@@ -244,12 +249,17 @@ def _reaching_in(labels: np.ndarray, count: int, at: tuple[np.ndarray, np.ndarra
         w, h = (np.ptp(outline, axis=0) / cell).astype(int) + 2
         inside = np.zeros((h, w), np.uint8)
         cv2.fillPoly(inside, [np.round((outline - origin) / cell).astype(np.int32)], 1)
-        depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3) * cell
+        grid = cv2.distanceTransform(inside, cv2.DIST_L2, 3) * cell
         gx = np.clip(((at[0][ys, xs] - origin[0]) / cell).round().astype(int), 0, w - 1)
         gy = np.clip(((at[1][ys, xs] - origin[1]) / cell).round().astype(int), 0, h - 1)
-        inward[labels[ys, xs][depth[gy, gx] >= EDGE_RING * face.size]] = True
-    inward[0] = False
-    return inward[labels]
+        deep = grid[gy, gx] >= EDGE_RING * face.size
+        label = labels[ys, xs]
+        reaches = np.bincount(label[deep], minlength=count) > 0
+        from_edge = np.bincount(label[~deep], minlength=count) > 0
+        long = stats[:, cv2.CC_STAT_WIDTH:cv2.CC_STAT_HEIGHT + 1].max(axis=1) >= RIM_LENGTH
+        keep |= reaches & (from_edge | long)
+    keep[0] = False
+    return keep[labels].astype(np.uint8)
 
 
 def _skin_zones(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
