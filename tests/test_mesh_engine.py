@@ -67,3 +67,40 @@ def test_each_identity_of_a_cast_is_prepared_once(identity, monkeypatch) -> None
         for who in (identity, other):
             assert engine.render(photo.copy(), face, who) is not None
     assert len(made) == 2
+
+
+@needs_media
+def test_a_triangle_seen_edge_on_draws_only_its_own_texels(identity) -> None:
+    """A triangle seen edge-on (beside the nose of a turned head) is a sliver whose pixels
+    all lie on its edges, where its affine map extrapolates: some 50 pixels a frame of a
+    swapped face sampled the texture more than 2 texels outside their triangle, a few
+    thousands of texels away (sparks of eye, brow or border colour on the skin). Drawn with
+    a texture that holds each texel's own position, every pixel of a face with a fifth of
+    its triangles squeezed into slivers shows a texel of its own triangle's box."""
+    import dataclasses
+
+    from facecast.faces import landmarks as L
+    from facecast.faces.raster import draw_order, rasterize_ids
+
+    size = identity.texture.shape[0]
+    ramp = np.arange(size, dtype=np.float32) * (255.0 / (size - 1))
+    coords = np.dstack([np.tile(ramp, (size, 1)), np.tile(ramp[:, None], (1, size)),
+                        np.zeros((size, size), np.float32)]).astype(np.uint8)
+    probe = dataclasses.replace(identity, texture=coords)
+    photo = read_image(sorted((MEDIA / "identities" / "d10").iterdir())[0]).rgb
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(photo)[0]
+    points = face.points.copy()
+    tris = L.triangles()
+    for a, b, c in tris[::5]:
+        points[c, :2] = (points[a, :2] + points[b, :2]) / 2 + 0.05
+    bent = Face(points)
+    drawn = MeshEngine().render(photo, bent, probe)
+    assert drawn is not None
+    region = drawn.region
+    ids = rasterize_ids(bent.xy, tris, region, draw_order(bent.points, tris))
+    uv = identity.uv[tris] * (255.0 / (size - 1))
+    shown = drawn.pixels[..., :2][ids >= 0]
+    lo, hi = uv.min(axis=1)[ids[ids >= 0]], uv.max(axis=1)[ids[ids >= 0]]
+    outside = np.maximum(lo - shown, 0) + np.maximum(shown - hi, 0)
+    assert (outside.max(axis=1) > 2.5).mean() < 1e-3, (outside.max(axis=1) > 2.5).sum()

@@ -114,11 +114,15 @@ def affine_maps(dst2d: np.ndarray, src2d: np.ndarray, tris: np.ndarray) -> np.nd
     return np.concatenate([M, t[:, :, None]], axis=2)
 
 
-def source_coords(ids: np.ndarray, maps: np.ndarray, region: Region
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def source_coords(ids: np.ndarray, maps: np.ndarray, region: Region,
+                  corners: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For every pixel of `region`, the source coordinates (float32 maps for cv2.remap).
 
     Pixels with no triangle get -1 (outside any source image, so remap leaves them black).
+    With `corners` (each triangle's three source points), a pixel's source stays within its
+    triangle's source box: a triangle seen edge-on is a sliver whose pixels all lie on its
+    edges, where its map extrapolates; unclamped, some 50 pixels a frame of a swapped face
+    sampled the texture more than 2 texels outside their triangle, some thousands away.
     """
     # each coefficient looked up per pixel from a table whose last row (index -1: no
     # triangle) maps every pixel to -1: no search for covered pixels, no scatter
@@ -131,6 +135,12 @@ def source_coords(ids: np.ndarray, maps: np.ndarray, region: Region
     for row in table.transpose(1, 2, 0):  # x then y: (a, b, c) with a gx + b gy + c
         a, b, c = (np.take(k, ids) for k in row)
         coords.append(a * gx + b * gy + c)
+    if corners is not None:
+        box = np.full((len(maps) + 1, 2, 2), -1.0, np.float32)  # (lo, hi) x (x, y)
+        box[:-1, 0], box[:-1, 1] = corners.min(axis=1), corners.max(axis=1)
+        for k in (0, 1):
+            np.clip(coords[k], np.take(box[:, 0, k], ids), np.take(box[:, 1, k], ids),
+                    out=coords[k])
     return coords[0], coords[1]
 
 

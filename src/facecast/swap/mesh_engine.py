@@ -94,7 +94,8 @@ class MeshEngine:
         ids = rasterize_ids(xy, tris, region, draw_order(face.points, tris))
         if not (ids >= 0).any():
             return None
-        map_x, map_y = source_coords(ids, affine_maps(xy, identity.uv, tris), region)
+        map_x, map_y = source_coords(ids, affine_maps(xy, identity.uv, tris), region,
+                                     identity.uv[tris])
         packed = self._texture(identity)
         texture = packed[2].on(packed[0], closing(face.points))
         texture = self._prefilter(texture, identity, xy, texture is packed[0])
