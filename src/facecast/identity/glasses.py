@@ -21,8 +21,9 @@ def rim_mask(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     (more than half an eye's width) and around the eyes: from the brows down to the upper
     cheeks, and out to the temples. A top-hat of both signs finds thin structures; a line
     is kept if it is long and parts of it stand out clearly (hysteresis), which leaves
-    pores, stubble and a crease alone. The eyes (with their lashes) and the brows are never
-    marked, but for a brow's edge: there the features win. Only used on photos that `wears_glasses`.
+    pores, stubble and a crease alone. The eyes (with their lashes) are never marked, nor
+    the brows, but for a brow's edge and a light line through one that continues a rim
+    found outside it. Only used on photos that `wears_glasses`.
     """
     size = texture.shape[0]
     lightness = cv2.cvtColor(texture, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * (100 / 255)
@@ -36,6 +37,15 @@ def rim_mask(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     rims = (np.maximum(stats[:, 2], stats[:, 3]) > 0.5 * eye_w) & (sure >= RIM_SEEDS)
     rims[0] = False
     mask = rims[labels].astype(np.uint8)
+    # where a rim crosses a brow it is a light line through the dark hair (metal catches the
+    # light): kept when it continues a rim found outside the brow (d9's upper rims)
+    across = (lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, kernel)) * _brows(uv, size)
+    n, labels = cv2.connectedComponents((across > RIM_FROM).astype(np.uint8), connectivity=8)
+    near = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))) > 0
+    crossing = np.zeros(n, bool)
+    crossing[labels[near & (labels > 0)]] = True
+    crossing[0] = False
+    mask = np.maximum(mask, crossing[labels].astype(np.uint8))
     return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(np.float32)
 
 
@@ -55,10 +65,16 @@ def _glasses_zone(uv: np.ndarray, size: int) -> np.ndarray:
         m = np.zeros_like(keep)
         cv2.fillConvexPoly(m, cv2.convexHull(np.round(uv[list(eye)]).astype(np.int32)), 1)
         keep |= cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (lashes, lashes)))
-    brows = np.zeros_like(keep)
-    for brow in (L.RIGHT_BROW, L.LEFT_BROW):
-        cv2.fillConvexPoly(brows, cv2.convexHull(np.round(uv[list(brow)]).astype(np.int32)), 1)
     # a rim along a brow's lower edge is still marked; the brow's body is not
     edge = int(0.08 * eye_w) * 2 + 1
-    keep |= cv2.erode(brows, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (edge, edge)))
+    keep |= cv2.erode(_brows(uv, size).astype(np.uint8),
+                      cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (edge, edge)))
     return (band & (oval > 0) & (keep == 0)).astype(np.float32)
+
+
+def _brows(uv: np.ndarray, size: int) -> np.ndarray:
+    """0/1 float32: the brows' hulls in texture space."""
+    brows = np.zeros((size, size), np.uint8)
+    for brow in (L.RIGHT_BROW, L.LEFT_BROW):
+        cv2.fillConvexPoly(brows, cv2.convexHull(np.round(uv[list(brow)]).astype(np.int32)), 1)
+    return brows.astype(np.float32)
