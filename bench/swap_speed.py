@@ -62,7 +62,7 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
 
     The peak is the command's own (`VmHWM`, read as it runs): the rusage of a child started
     by a big parent reports the parent's high-water mark from before the child's exec (this
-    script's, after it made the clips and transcoded: 1052 MB where the swap peaked at 520)."""
+    script's, after it made the clips and transcoded: 1052 MB where the swap peaked at 508)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0.0
