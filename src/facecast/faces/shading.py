@@ -75,11 +75,13 @@ def spread(values: np.ndarray, points2d: np.ndarray, ids: np.ndarray, region: Re
     """Per-point `values` interpolated linearly over the mesh's triangles into the pixels of
     `region` whose triangle-id map is `ids`; `outside` where no triangle is.
 
-    Within the values' own range: a triangle seen edge-on (a sliver by the nose of a turned
-    head) has an affine map that extrapolates wildly at pixels rasterised just outside it
-    (1.56 where its corners held 0.9-1.1: a bright spot by d3's nose for a frame)."""
+    Each pixel within its triangle's corners' values (`source_coords`' clamp): a triangle
+    seen edge-on (a sliver by the nose of a turned head) has an affine map that extrapolates
+    wildly at pixels rasterised just outside it (1.56 where its corners held 0.9-1.1: a
+    bright spot by d3's nose for a frame)."""
     attribute = np.zeros((len(points2d), 2), np.float64)
     attribute[: len(values), 0] = values
-    drawn, _ = source_coords(ids, affine_maps(points2d, attribute, L.triangles()), region)
-    drawn = np.clip(drawn, float(np.min(values)), float(np.max(values)))
+    tris = L.triangles()
+    drawn, _ = source_coords(ids, affine_maps(points2d, attribute, tris), region,
+                             attribute[tris])
     return np.where(ids >= 0, drawn, np.float32(outside)).astype(np.float32)

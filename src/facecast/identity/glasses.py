@@ -28,8 +28,8 @@ def rim_mask(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     size = texture.shape[0]
     lightness = cv2.cvtColor(texture, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * (100 / 255)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (RIM_SCALE, RIM_SCALE))
-    thin = np.maximum(lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, kernel),
-                      cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, kernel) - lightness)
+    lighter = lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, kernel)
+    thin = np.maximum(lighter, cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, kernel) - lightness)
     thin *= _glasses_zone(uv, size)
     n, labels, stats, _ = cv2.connectedComponentsWithStats((thin > RIM_FROM).astype(np.uint8), 8)
     eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
@@ -39,8 +39,8 @@ def rim_mask(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     mask = rims[labels].astype(np.uint8)
     # where a rim crosses a brow it is a light line through the dark hair (metal catches the
     # light): kept when it continues a rim found outside the brow (d9's upper rims)
-    across = (lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, kernel)) * _brows(uv, size)
-    n, labels = cv2.connectedComponents((across > RIM_FROM).astype(np.uint8), connectivity=8)
+    across = (lighter * _brows(uv, size) > RIM_FROM).astype(np.uint8)
+    n, labels = cv2.connectedComponents(across, connectivity=8)
     near = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))) > 0
     crossing = np.zeros(n, bool)
     crossing[labels[near & (labels > 0)]] = True
