@@ -14,9 +14,8 @@ more like an unedited face; answers as JSON {"ab_00.png": "A", ...} (or {"ab_00.
 
 Why twice: viewers often lean to one side (three of five fresh viewers picked A in 23 of 28,
 39 of 56 and 42 of 56 images where the two swaps hardly differed), and a lean alone reads as
-a preference. A pair
-counts only when the viewer picked the same swap both ways round; the score says how many
-did and which swap they chose, next to the share of A answers.
+a preference. A pair counts only when the viewer picked the same swap both ways round; the
+score says how many did and which swap they chose, next to the share of A answers.
 """
 
 from __future__ import annotations
