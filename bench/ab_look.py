@@ -36,13 +36,13 @@ GAP = 12  # px of white between crops
 def make(out: Path, triples: list[tuple[Path, Path, Path]], per: int, seed: int,
          keyfile: Path) -> int:
     from facecast.faces import FaceMesher
-    from facecast.media import VideoReader
+    from facecast.media import VideoReader, probe_video
     from facecast.quality.sheet import close_up
 
     shown = []
     with FaceMesher(video=False) as mesher:
         for original, new, old in triples:
-            total = min(VideoReader(p).info.frames for p in (original, new, old))
+            total = min(probe_video(p).frames for p in (original, new, old))
             wanted = {round(i) for i in np.linspace(0, max(total - 1, 0), per + 2)[1:-1]}
             with VideoReader(original) as a, VideoReader(new) as b, VideoReader(old) as c:
                 for index, frames in enumerate(zip(a, b, c, strict=False)):
