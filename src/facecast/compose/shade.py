@@ -66,8 +66,7 @@ class Shader:
         # the face as drawn: the user's shape (its brow ridge, nose and cheeks catch the
         # light, not the target's, whose shading read as the target's identity) with this
         # frame's expression; cast on the user's neutral shape instead, a smile's raised
-        # cheeks took the resting face's light (ArcFace-style distance to the user, d3 into
-        # d12 0.612 -> 0.583, d14 into d3 0.726 -> 0.673, d0 into s32 0.812 -> 0.804)
+        # cheeks took the resting face's light
         normals = vertex_normals(drawn.points)
         shade = shading(normals, light, plain * (normals[:, 2] < FACING)) ** STRENGTH
         # the mouth keeps the texture's light: shaded from above, the lower lip's edge and
