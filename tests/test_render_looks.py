@@ -110,10 +110,9 @@ def test_smooth_texture_takes_the_footage_grain(d14) -> None:
 
 @needs_media
 def test_target_eyes_and_teeth_keep_their_colour(d14) -> None:
-    """d14's skin tone goes onto d12's face and neck, and only half of it onto his eyes and
-    teeth, which show through the rendered face (`pipeline.OPENINGS_KEEP`): the tone shift
-    once tinted a smile's teeth beige and the whites of the eyes grey in full (median Lab
-    difference per frame 30 and 30; 13 and 16 now)."""
+    """d12's own eyes and teeth show through the face drawn from d14's selfies: a tone
+    shift once tinted a smile's teeth beige and the whites of the eyes grey (median Lab
+    difference per frame 30 and 30; 13 and 16 with half the shift)."""
     original, swapped = _swapped(d14, "d12", 1.0, 1.5)
     differences: dict[str, list[float]] = {"mouth": [], "eyes": []}
     with FaceMesher(video=True) as mesher:

@@ -1,10 +1,9 @@
-"""The swapped face takes part of the user's complexion, not their selfies' light, and the
-target's neck and ears follow it.
+"""The swapped face takes the footage's skin colour, not the user's selfies' light.
 
 The ratio of the two skins is as much the selfies' exposure and white balance as the
 person: kept at 0.9, d3's dim, warm selfies drew a dark brown face into d12's pale scene,
-the look test's first giveaway. A face lighter or warmer than its own neck gives itself
-away too, so the skin around the face moves with it.
+and kept at 0.4 (within 0.9-1.1) still a face a step darker than its own neck and ears,
+the look test's first giveaway.
 """
 
 from __future__ import annotations
@@ -16,10 +15,8 @@ import cv2
 import numpy as np
 from clips import MEDIA, needs_media
 
-from facecast.compose import shift_skin
 from facecast.faces import FaceMesher
 from facecast.faces import landmarks as L
-from facecast.faces.scene import SceneReader
 from facecast.identity.build import build_identity
 from facecast.params import SwapParams
 from facecast.pipeline import FaceSwapper
@@ -37,8 +34,8 @@ def frames(clip: str, count: int) -> list[np.ndarray]:
     return out
 
 
-def test_dim_selfies_do_not_draw_a_dark_face_into_a_pale_scene(tmp_path: Path,
-                                                                monkeypatch) -> None:
+def test_dim_selfies_do_not_draw_a_darker_face_into_a_pale_scene(tmp_path: Path,
+                                                                   monkeypatch) -> None:
     monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
     identity = build_identity([MEDIA / "identities" / "d3"], "d3")
     swapper = FaceSwapper(identity, SwapParams(), video=True)
@@ -59,51 +56,10 @@ def test_dim_selfies_do_not_draw_a_dark_face_into_a_pale_scene(tmp_path: Path,
                           / rgb[cheeks].astype(float).mean(axis=0))
     swapper.close()
     assert len(ratios) >= 5
-    darkest = np.median(ratios, axis=0).min()
-    assert darkest > 0.75, f"the face is {darkest:.2f} of the original in its darkest channel"
-
-
-def test_the_skin_around_the_face_takes_the_same_shift() -> None:
-    rgb = frames("d3", 1)[0]
-    with FaceMesher(video=False) as mesher, SceneReader(video=False) as scene:
-        face = mesher.detect(rgb)[0]
-        person = scene.read(rgb).person
-    out = rgb.copy()
-    tone = np.array([1.2, 1.3, 1.4], np.float32)
-    shift_skin(out, face, tone, person)
-    x, y = (int(v) for v in face.xy[L.CHIN])
-    below = (slice(y + 15, y + 35), slice(x - 10, x + 10))
-    ratio = out[below].reshape(-1, 3).mean(axis=0) / rgb[below].reshape(-1, 3).mean(axis=0)
-    assert np.all(ratio > 1 + 0.6 * (tone - 1)), ratio  # the neck follows the face
-    corner = (slice(0, 20), slice(0, 20))  # the wall behind her (skin-coloured) does not
-    assert np.abs(out[corner].astype(int) - rgb[corner]).max() <= 1
-
-
-def test_what_passes_in_front_keeps_its_colour_and_the_rest_shifts_as_without_it() -> None:
-    """`keep` reaches over part of the shifted window (and past its edge): under a full
-    keep the frame stays as it was, under none it shifts as if there were no keep."""
-    from facecast.faces.raster import Region
-
-    rgb = frames("d3", 1)[0]
-    with FaceMesher(video=False) as mesher:
-        face = mesher.detect(rgb)[0]
-    tone = np.array([1.1, 0.95, 0.9], np.float32)
-    free = rgb.copy()
-    shift_skin(free, face, tone)
-    x, y = (int(v) for v in face.xy[L.NOSE_TIP])
-    kept = Region(x - 40, y - 30, rgb.shape[1], 60)  # past the frame's right edge
-    share = np.zeros((kept.h, kept.w), np.float32)
-    share[:, :20] = 1.0  # kept in full on its first 20 columns, half on the next 20
-    share[:, 20:40] = 0.5
-    out = rgb.copy()
-    shift_skin(out, face, tone, keep=(kept, share))
-    assert np.array_equal(out[y - 30: y + 30, x - 40: x - 20], rgb[y - 30: y + 30, x - 40: x - 20])
-    half = out[y - 30: y + 30, x - 20: x].astype(int)
-    assert not np.array_equal(half, rgb[y - 30: y + 30, x - 20: x])
-    assert not np.array_equal(half, free[y - 30: y + 30, x - 20: x])
-    assert np.array_equal(out[y - 30: y + 30, x:], free[y - 30: y + 30, x:])
-    assert np.array_equal(out[: y - 30], free[: y - 30])
-    assert np.array_equal(out[y + 30:], free[y + 30:])
+    # the whole face, the target's own eyes and mouth included: 0.83-0.90 a channel when the
+    # face kept 40 % of the user's tone, 0.91-0.96 now
+    ratio = np.median(ratios, axis=0)
+    assert np.all(np.abs(ratio - 1.0) < 0.12), f"the face is {ratio.round(3)} of the original"
 
 
 def test_a_texture_shadow_keeps_the_skin_hue_in_a_scene_of_another_hue() -> None:

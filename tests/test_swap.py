@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from clips import MEDIA, decoded, needs_media, write_clip
 
-from facecast.compose.tone import AROUND
 from facecast.errors import FacecastError, MediaError, ParamError
 from facecast.faces import FaceMesher
 from facecast.media import VideoReader, probe_video, read_image, write_image
@@ -96,8 +95,8 @@ def test_photo_swap_changes_only_the_face(identity, tmp_path: Path) -> None:
     swapped = read_image(out)
     assert swapped.format == "PNG" and swapped.rgb.shape == frame.shape
     x, y, w, h = face_boxes([frame])[0]
-    # the face, and the skin around it that takes the user's tone (neck, ears, forehead)
-    side, above, below = ((v + 0.15) * max(w, h) for v in AROUND)
+    # the face, and around it what the shape warp and the blend's low band reach
+    side = above = below = 0.5 * max(w, h)
     outside = np.ones(frame.shape[:2], bool)
     outside[max(int(y - above), 0) : int(y + h + below),
             max(int(x - side), 0) : int(x + w + side)] = False

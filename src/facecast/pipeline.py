@@ -19,7 +19,7 @@ import numpy as np
 from facecast import credentials
 from facecast.casting.face_list import FaceList
 from facecast.casting.selection import Cast
-from facecast.compose import Occluded, blend, shift_skin
+from facecast.compose import blend
 from facecast.compose.mouth import mouth_inside
 from facecast.compose.plate import clean_plate
 from facecast.compose.shade import plain_points
@@ -27,7 +27,7 @@ from facecast.cores import as_helper, own_threads_only, reuse_freed_memory
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
-from facecast.faces.raster import Region, openings
+from facecast.faces.raster import Region
 from facecast.faces.scene import Scene, SceneReader
 from facecast.identity.model import Identity
 from facecast.imaging import fill_colour_tables
@@ -52,11 +52,6 @@ from facecast.swap.shape import warp_around
 from facecast.swap.track import FaceTrack
 from facecast.timing import StageClock
 
-OPENINGS_KEEP = 0.5
-"""How much of the target's own eyes and teeth the tone leaves as they were: the tone is
-partly the user's complexion, which the whites of the eyes do not share, and partly how
-their selfies were exposed, which they do. Left out whole, the eyes glowed white on a
-darker face and flickered with every blink (d3 into d12: flicker 1.04 -> 1.11)."""
 UNWARPED_MARGIN = 0.05
 """Of the face's extent: how far past the meshes before and after the warp the frame's
 unwarped pixels are kept (the render's window reaches 0.02 past the mesh it draws)."""
@@ -111,8 +106,6 @@ class FaceSwapper:
         self.tracks = {fid: FaceTrack(i.neutral, i.uv) for fid, i in self.roles.items()}
         self.weights: dict[int, float] = {}
         """Each swapped face's blend weight in the last frame, by face id."""
-        self.seen: list[Face] = []
-        """The last frame's faces, chosen or not (another person's neck keeps its tone)."""
         self.chosen: list[Face] = []
         """The last frame's faces that have a role, largest first (what `Looks` reshapes)."""
         self.clock = StageClock()
@@ -152,20 +145,20 @@ class FaceSwapper:
                 track.lose()
         # far (small) faces first, so a nearer face overlapping one is painted over it
         ordered = sorted(cast.items(), key=lambda item: item[1].size)
-        return Drawing(rgb, faces, scene, bool(cast),
+        return Drawing(rgb, bool(cast),
                        sorted(cast.values(), key=lambda f: f.size, reverse=True),
                        [(fid, self.draw_face(rgb, t, face, self.tracks[fid], self.roles[fid],
                                              scene)) for fid, face in ordered])
 
     def compose(self, drawing: Drawing) -> tuple[bool, float]:
-        """The second half: each drawn face toned, given the footage's detail, the target's
+        """The second half: each drawn face given the footage's detail, the target's
         features painted out under it and blended, in place. Returns (a chosen face found,
         the largest blend weight used)."""
-        self.seen, self.chosen = drawing.faces, drawing.chosen
+        self.chosen = drawing.chosen
         self.weights = {}
         for fid, drawn in drawing.drawn:
             self.weights[fid] = drawn if isinstance(drawn, float) else self.compose_face(
-                drawing.rgb, drawn, self.tracks[fid], drawing.scene, drawing.faces)
+                drawing.rgb, drawn, self.tracks[fid])
         return drawing.found, max(self.weights.values(), default=0.0)
 
     def cast(self, t: float, faces: list[Face]) -> dict[int, Face]:
@@ -233,24 +226,13 @@ class FaceSwapper:
         with clock("light"):
             pixels = track.light(rgb[region.slices], region, pixels, skin, face.xy, face.size)
         return Drawn(found, before, face, weight, landed, grain, rendered, pixels, alpha, holes,
-                     inside, occluded, keep, track.light.tone)
+                     keep)
 
-    def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack,
-                     scene: Scene | None, seen: list[Face]) -> float:
+    def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack) -> float:
         """Finish one drawn face in place; returns the blend weight used."""
         clock = self.clock
         face, region, weight, landed = drawn.face, drawn.rendered.region, drawn.weight, drawn.landed
-        inside, occluded, keep = drawn.inside, drawn.occluded, drawn.keep
-        with clock("tone"):
-            # the target's own eyes and teeth, where they landed, take only part of the tone
-            # (`OPENINGS_KEEP`): in full it turned them grey and beige
-            own = openings(landed, region) if inside is None else np.maximum(
-                openings(landed, region), inside)
-            own = own * OPENINGS_KEEP
-            unshifted = (region, own) if not occluded else (
-                occluded.region, np.maximum(occluded.low, occluded.region.take(region, own)))
-            shift_skin(rgb, face, drawn.tone ** weight, scene.person if scene else None,
-                       unshifted, [f for f in seen if f is not drawn.found])
+        keep = drawn.keep
         with clock("detail"):
             pixels = track.detail(drawn.unwarped, region, drawn.pixels,
                                   drawn.rendered.covered, (drawn.before.xy, face.xy), face.size)
@@ -277,8 +259,7 @@ class Drawn:
     """One face drawn (`FaceSwapper.draw_face`), what its composition needs: the face as
     found, smoothed (`before`) and shaped (`face`), where the target's points landed after
     the warp, the frame's window before the warp (`unwarped`: its grain), the render, its
-    relit pixels, alpha and openings, the occlusion, and the relighter's tone for this
-    frame (the track's own moves on with the next frame's drawing)."""
+    relit pixels, alpha and openings, and what the occlusion keeps of the frame."""
 
     found: Face
     before: Face
@@ -290,21 +271,16 @@ class Drawn:
     pixels: np.ndarray
     alpha: np.ndarray
     holes: np.ndarray | None
-    inside: np.ndarray | None
-    occluded: Occluded | None
     keep: tuple[np.ndarray, np.ndarray] | None
-    tone: np.ndarray
 
 
 @dataclass
 class Drawing:
     """A frame between `FaceSwapper.draw` and `compose`: the frame (warped, not yet
-    composed), every face seen, the chosen ones largest first, and each chosen face's
-    `Drawn` (or its weight, 0, when none was drawn), far faces first."""
+    composed), whether a chosen face was found, the chosen ones largest first, and each
+    chosen face's `Drawn` (or its weight, 0, when none was drawn), far faces first."""
 
     rgb: np.ndarray
-    faces: list[Face]
-    scene: Scene | None
     found: bool
     chosen: list[Face]
     drawn: list[tuple[int, Drawn | float]]

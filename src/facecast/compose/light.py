@@ -1,4 +1,4 @@
-"""Put the target frame's light on the rendered face, keeping part of the user's skin tone.
+"""Put the target frame's light and skin colour on the rendered face.
 
 The rendered face keeps its detail (pores, brows, lip lines) and the shading of the user's
 own shape (the selfies' averaged light, `identity.texture`, and the frame's light on it,
@@ -23,12 +23,13 @@ the local colour amplified the texture's shadows into grey and purple bruises wh
 the two skins' hues differ (d3's orange skin in s18's pink scene: 2.4 x on blue).
 
 The balance also carries the difference of the two skins, which is as much the selfies'
-exposure and white balance as the person's complexion. So the face keeps only `TONE_KEEP`
-of the user's own tone relative to the target's, within `TONE_RANGE` (the ratio of the two
-skins' mean colours, the same for the whole face, in full from a little inside the
-outline), and `tone.shift_skin` gives the rest of the target's visible skin (neck, ears, the
-forehead above the mask) the same shift, so that the face is not an island on a
-differently coloured head.
+exposure and white balance as the person's complexion, and the face takes the footage's in
+full: the person's features, not a tint, are what a friend recognises. Keeping 40 % of the
+user's tone (within 0.9-1.1 a channel, the target's neck and ears shifted with it) left
+each face a plain step lighter or darker than the footage's head (8-bit L over the face's
+plain skin: d3 into d12 -16, d0 into s32 +9; -6 and -1 in full), the look test's first
+giveaway, while both recognisers read the two alike (dlib within 0.02 of the user, the
+ArcFace-style margin from 0.08 worse to 0.07 better on seven pairs).
 
 The blurs run at a quarter of the window's size: they only carry low frequencies anyway.
 The gain is steady in time: it is carried along with the head (a similarity fitted on rigid
@@ -47,23 +48,6 @@ from facecast.imaging import channels, masked_blur, skin_likeness, smoothstep
 _DOWN = 4
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 LIGHT_SCALE = 6.0  # the gain's blur is face size / LIGHT_SCALE
-TONE_KEEP = 0.4
-"""Share of the user's own skin tone (lightness and hue, against the target's) the swapped
-face keeps. The ratio of the two skins is as much the selfies' exposure and white balance
-as complexion: at 0.9 a dimly lit selfie set (d3) drew a dark brown face into a pale
-scene, and face colour against the neck was the look test's first giveaway (25 of 25
-pairs). The ArcFace-style recogniser that once asked for 0.9 was reading colour
-(`faces.arcface`); on luminance it scores 0.9, 0.5 and 0.2 alike (d3 into s18 arc_user
-0.95, 0.89, 0.88; d14 into d3 0.64, 0.59, 0.59; d3 into d12 0.71, 0.64, 0.61)."""
-TONE_RANGE = (0.9, 1.1)
-"""At most this much darker or lighter per channel: beyond it the difference is more the
-selfies' light and camera than the person (d3's selfies are 0.4-0.8 of s18's footage per
-channel), and the face stands out from its neck: at up to 1.18, d10's light selfies drew
-s18's cheeks 21 levels lighter than the original's (8-bit L), their ΔE to the neck 12 ->
-22; the shift also scales the frame's noise it carries."""
-TONE_INSIDE = 2.0
-"""How far inside the outline the tone is kept in full: the skin mask blurred by a tenth of
-the face and raised to reach 1 at half its peak."""
 SKIN_COLOUR_CALM = 0.5
 """Share of the texture's colour variations over plain skin drawn back to the skin's mean
 colour: a selfie set's dark circles and shadows are greyer than its lit skin, and in a
@@ -111,9 +95,6 @@ class Relighter:
         self._rigid: np.ndarray | None = None
         self._level: np.ndarray | None = None
         self._brow_shift: np.ndarray | None = None
-        self.tone = np.ones(3, np.float32)
-        """Per channel, what the face kept of the user's tone in the last frame: the target's
-        other skin is multiplied by it (`tone.shift_skin`)."""
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
                  skin: np.ndarray, face_xy: np.ndarray, face_size: float) -> np.ndarray:
@@ -136,8 +117,6 @@ class Relighter:
         if self._level is not None:
             level = self._level * (level / self._level) ** FOLLOW
         self._level = level
-        self.tone = np.clip(1.0 / np.maximum(level, 1e-3) ** TONE_KEEP,
-                            *TONE_RANGE).astype(np.float32)
         balance = level.astype(np.float32)
         sigma = max(face_size / LIGHT_SCALE / _DOWN, 1.0)
         r_low = masked_blur(r * balance, m, sigma)
@@ -152,13 +131,8 @@ class Relighter:
         # texture's colour variations (blotches, shadows, dark circles) are drawn
         colour = cv2.cvtColor(np.clip(r_low * (gain[..., :1] / 255.0), 0.0, 1.0),
                               cv2.COLOR_RGB2LAB)[..., 1:] + gain[..., 1:]
-        # where the tone is kept: the identity's skin, fixed on the face (unlike `m`, whose
-        # likeness test changes from frame to frame)
-        plain = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
-        inside = cv2.GaussianBlur(plain, (0, 0), max(face_size / 10 / _DOWN, 1.0))
-        inside = np.clip(inside / max(float(inside.max()), 1e-6) * TONE_INSIDE, 0.0, 1.0)
         # what varies slowly is worked out on the small grid and resized: the gain with the
-        # balance, the shift and the skin's colour (a, b each), the tone kept; and the full
+        # balance, the shift and the skin's colour (a, b each); and the full
         # size work is done on whole planes (a slice of Lab's last axis ran 3 times slower)
         lit = _resized((w, h), channels(gain[..., 0]) * (balance_map / 255.0))
         shift_a, shift_b, colour_a, colour_b = cv2.split(
@@ -169,8 +143,9 @@ class Relighter:
         a = (a + shift_a) * (1.0 - calm) + calm * colour_a
         b = (b + shift_b) * (1.0 - calm) + calm * colour_b
         self._brow_hue(frame_window, lightness, a, b, face_xy, region, face_size)
-        kept = _resized((w, h), 255.0 * self.tone ** channels(inside))
-        return cv2.cvtColor(cv2.merge([lightness, a, b]), cv2.COLOR_LAB2RGB) * kept
+        rgb = cv2.cvtColor(cv2.merge([lightness, a, b]), cv2.COLOR_LAB2RGB)
+        rgb *= 255.0
+        return rgb
 
     def _brow_hue(self, frame_window: np.ndarray, lightness: np.ndarray, a: np.ndarray,
                   b: np.ndarray, face_xy: np.ndarray, region: Region, face_size: float

@@ -180,8 +180,8 @@ def cheek_neck_delta_e(original: np.ndarray, swapped: np.ndarray, points: np.nda
     """CIE76 ΔE between the cheeks and the neck below the chin: (original, swapped).
 
     The neck is the skin a viewer compares the face with: a larger ΔE in the swap than in
-    the original is a face of another tone than its neck (the swap shifts the neck to the
-    user's tone too, so each video's cheeks are compared with its own neck). Neck pixels
+    the original is a face of another tone than its neck (each video's cheeks are compared
+    with its own neck). Neck pixels
     count only where the original's colour is close to its own cheeks' (not a beard, collar
     or background); None when too few are left (`NECK_SHOWN`).
     """
