@@ -136,7 +136,7 @@ class FaceSwapper:
     def draw(self, rgb: np.ndarray, t: float, faces: list[Face], scene: Scene | None = None
              ) -> Drawing:
         """The first half of a frame's swap: each chosen face tracked, its occluders found,
-        the frame warped under it, its face rendered and relit. `compose` finishes it; a
+        the frame warped under it, its face rendered and shaded. `compose` finishes it; a
         video's frame N+1 is drawn while frame N is composed (`_in_two_threads`)."""
         self._warming.result()
         cast = self.cast(t, faces)
@@ -151,7 +151,7 @@ class FaceSwapper:
                                              scene)) for fid, face in ordered])
 
     def compose(self, drawing: Drawing) -> tuple[bool, float]:
-        """The second half: each drawn face given the footage's detail, the target's
+        """The second half: each drawn face relit, given the footage's detail, the target's
         features painted out under it and blended, in place. Returns (a chosen face found,
         the largest blend weight used)."""
         self.chosen = drawing.chosen
@@ -223,18 +223,21 @@ class FaceSwapper:
                                      before, face, identity.neutral,
                                      plain_points(identity.skin, identity.uv),
                                      keep[0] if keep else None)
-        with clock("light"):
-            pixels = track.light(rgb[region.slices], region, pixels, skin, face.xy, face.size)
-        return Drawn(found, before, face, weight, landed, grain, rendered, pixels, alpha, holes,
-                     keep)
+        # relit on the composing thread, which had the lighter half: the window as drawn goes
+        # with it, the same pixels a nearer face's blend may since have painted over
+        return Drawn(found, before, face, weight, landed, grain, rgb[region.slices].copy(),
+                     rendered, pixels, skin, alpha, holes, keep)
 
     def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack) -> float:
         """Finish one drawn face in place; returns the blend weight used."""
         clock = self.clock
         face, region, weight, landed = drawn.face, drawn.rendered.region, drawn.weight, drawn.landed
         keep = drawn.keep
+        with clock("light"):
+            pixels = track.light(drawn.window, region, drawn.pixels, drawn.skin, face.xy,
+                                 face.size)
         with clock("detail"):
-            pixels = track.detail(drawn.unwarped, region, drawn.pixels,
+            pixels = track.detail(drawn.unwarped, region, pixels,
                                   drawn.rendered.covered, (drawn.before.xy, face.xy), face.size)
         with clock("plate"):
             alpha = clean_plate(rgb, region, landed, drawn.alpha, drawn.rendered.covered,
@@ -258,8 +261,9 @@ def _warm_up(engine: Engine, identities: list[Identity]) -> None:
 class Drawn:
     """One face drawn (`FaceSwapper.draw_face`), what its composition needs: the face as
     found, smoothed (`before`) and shaped (`face`), where the target's points landed after
-    the warp, the frame's window before the warp (`unwarped`: its grain), the render, its
-    relit pixels, alpha and openings, and what the occlusion keeps of the frame."""
+    the warp, the frame's window before the warp (`unwarped`: its grain) and after it
+    (`window`: its light), the render, its shaded pixels and plain skin, alpha and openings,
+    and what the occlusion keeps of the frame."""
 
     found: Face
     before: Face
@@ -267,8 +271,10 @@ class Drawn:
     weight: float
     landed: np.ndarray
     unwarped: np.ndarray
+    window: np.ndarray
     rendered: Rendered
     pixels: np.ndarray
+    skin: np.ndarray
     alpha: np.ndarray
     holes: np.ndarray | None
     keep: tuple[np.ndarray, np.ndarray] | None
