@@ -201,7 +201,7 @@ def test_a_weight_repeated_per_channel_gives_the_broadcasts_numbers() -> None:
 
 
 def test_quarter_size_maps_are_whole_blocks_and_come_back_in_place() -> None:
-    """`imaging.shrink` (the tone's, blend's, shade's and detail's quarter-size maps) is the
+    """`imaging.shrink` (the blend's, shade's and detail's quarter-size maps) is the
     mean of whole 4 x 4 blocks, the rows and columns past the last block left out, and
     `enlarge` puts a map made from it back where it was: a ramp comes back as itself over
     the whole blocks, the rest repeats the last; any size, even one under a block."""
