@@ -223,8 +223,8 @@ class FaceSwapper:
                                      before, face, identity.neutral,
                                      plain_points(identity.skin, identity.uv),
                                      keep[0] if keep else None)
-        # relit on the composing thread, which had the lighter half: the window as drawn goes
-        # with it, the same pixels a nearer face's blend may since have painted over
+        # relit on the composing thread (it had the lighter half), from a copy of the window
+        # as drawn: by then a farther face's blend may have painted over part of it
         return Drawn(found, before, face, weight, landed, grain, rgb[region.slices].copy(),
                      rendered, pixels, skin, alpha, holes, keep)
 
