@@ -115,6 +115,35 @@ def test_no_dark_line_where_hair_met_the_cheek(tmp_path: Path, monkeypatch) -> N
         assert darkest > cheek - 15, (point, darkest, cheek)
 
 
+TEMPLES = (((70, 46), (21, 162), L.RIGHT_BROW), ((300, 276), (251, 389), L.LEFT_BROW))
+"""Each side's brow tail, the face's outline beside it, and the brow."""
+
+
+def test_a_brow_is_not_drawn_out_across_a_temple_under_hair(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """d10's hair frames her face in every selfie and covers her temples: they are filled
+    in from around them, and the brow beside each was drawn out across it as a grey streak
+    toward the ear (the left one as dark as the brow: lightness 97, the skin around 140,
+    the brow 98). Filled, the temple at the brow's height is about as light as the skin
+    above and below it."""
+    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
+    identity = build_identity([MEDIA / "identities" / "d10"], "d10")
+    lightness = cv2.cvtColor(identity.texture, cv2.COLOR_RGB2LAB)[..., 0].astype(float)
+    uv = identity.uv
+    eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
+
+    def at(xy: np.ndarray) -> np.ndarray:
+        xy = np.round(xy).astype(int)
+        return lightness[xy[:, 1], xy[:, 0]]
+
+    for tail, outline, brow in TEMPLES:
+        streak = np.linspace(uv[list(tail)].mean(axis=0), uv[list(outline)].mean(axis=0), 9)[3:8]
+        above_below = np.array([0.0, 0.4 * eye_w])
+        skin = float(np.median(at(np.vstack([streak - above_below, streak + above_below]))))
+        brow_l = float(np.median(at(uv[list(brow)])))
+        assert at(streak).min() > skin - 0.3 * (skin - brow_l), (at(streak), skin, brow_l)
+
+
 def test_alpha_is_soft_where_the_photos_stop(tmp_path: Path, monkeypatch) -> None:
     """Where the selfies stop seeing the face clearly, the blend fades over several texels:
     a step there draws a line across the swapped cheek. (Measured inside the face, away from

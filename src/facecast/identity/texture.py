@@ -29,7 +29,7 @@ from facecast.faces.raster import Region, draw_order, rasterize_ids, warp_mesh
 from facecast.identity.calm import main_photo, photo_scores
 from facecast.identity.expression import Reading
 from facecast.identity.glasses import rim_mask
-from facecast.identity.uv import zone_masks
+from facecast.identity.uv import brow_mask, zone_masks
 from facecast.imaging import masked_blur, multiband_merge, skin_likeness, smoothstep
 
 _VIEW_POWER = 4.0
@@ -71,6 +71,9 @@ hair frames her face in every selfie; a blind viewer preferred the swap without 
 6 frames of d10 into s18)."""
 
 
+TEMPLE_RAMP = 0.02  # of the texture's size: past a brow's tail, its fill fades to the skin's
+
+
 def _hair_edge(painted: np.ndarray, reach: float) -> np.ndarray:
     """Texels of `painted` within `reach` of the unpainted surround. Unpainted islands
     inside the face (nostrils, texels seen edge-on beside the eyes) and thin channels that
@@ -97,6 +100,19 @@ def fill_outside(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
         known = known | newly
         sigma *= 2
     return out
+
+
+def _filled(texture: np.ndarray, source: np.ndarray, uv: np.ndarray, size: int) -> np.ndarray:
+    """`texture` extended past `source` (`fill_outside`); beside the brows, toward the
+    temples, from all but the brows: a brow's tail next to a temple the photos did not see
+    (hair there) was drawn out across it as a grey streak. Above a brow (a fringe over the
+    forehead) the brow's own fill stays: without it, a pale rim ran along its top (d14)."""
+    filled = fill_outside(texture, source)
+    xs = uv[list(L.RIGHT_BROW + L.LEFT_BROW), 0]
+    ramp = size * TEMPLE_RAMP
+    cols = np.arange(size, dtype=np.float32)
+    beside = smoothstep(np.maximum(xs.min() - cols, cols - xs.max()) / ramp)[None, :, None]
+    return filled + beside * (fill_outside(texture, source & ~brow_mask(uv, size)) - filled)
 
 
 def _inpaint(texture: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -188,8 +204,9 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     # hair, take the colour of the skin around them: the blend fades out over them, and a
     # fade over hair draws a dark line
     seen_well = known & (painted > 0.5)
-    merged = fill_outside(np.clip(merged, 0, 255),
-                          seen_well & ~_hair_edge(seen_well, size * EDGE_TEXELS))
+    source = seen_well & ~_hair_edge(seen_well, size * EDGE_TEXELS)
+    merged = np.clip(merged, 0, 255)
+    merged = np.where(source[..., None], merged, _filled(merged, source, uv, size))
     from_rims = sum(w * r for w, r in zip(W, rims, strict=True)) / total[..., 0]
     merged = _inpaint(merged, known & (from_rims > RIM_SHARE))
     confidence = masked_blur(painted, covered, size / 64)

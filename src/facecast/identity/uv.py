@@ -86,6 +86,16 @@ def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
     return ids, alpha.astype(np.float32), skin, features.astype(np.float32)
 
 
+def brow_mask(uv: np.ndarray, size: int = TEXTURE_SIZE) -> np.ndarray:
+    """The brows' hulls in texture space, grown by a sixth of an eye's width (their hair)."""
+    eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
+    mask = np.zeros((size, size), np.uint8)
+    for brow in (L.RIGHT_BROW, L.LEFT_BROW):
+        cv2.fillConvexPoly(mask, _hull(uv, brow), 1)
+    r = max(int(eye_w / 6), 1) * 2 + 1
+    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (r, r))) > 0
+
+
 def _hull(uv: np.ndarray, group: tuple[int, ...]) -> np.ndarray:
     return cv2.convexHull(np.round(uv[list(group)]).astype(np.int32))
 
