@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
-from facecast.faces.raster import Region, rasterize_ids
+from facecast.faces.raster import Region, rasterize_ids, warp_mesh
 from facecast.imaging import smoothstep
 
 TEXTURE_SIZE = 512
@@ -84,6 +84,35 @@ def uv_masks(uv: np.ndarray, size: int = TEXTURE_SIZE
     skin = ((covered > 0) & (around == 0) & (d_out > size * 0.03)).astype(np.float32)
     cv2.fillConvexPoly(features, _hull(uv, L.NOSE), 1)
     return ids, alpha.astype(np.float32), skin, features.astype(np.float32)
+
+
+def outer_skin(uv: np.ndarray, shape: np.ndarray, reach: float, floor: float,
+               size: int = TEXTURE_SIZE) -> np.ndarray:
+    """0..1 over the texture: `floor` at the face's outline, rising to 1 at `reach` (a share
+    of the face's size) inside it; 1 over the features (eyes, brows, nose and lips, grown by
+    3 % of the face and softened) wherever they come near the outline.
+
+    Measured on the face seen from the front (`shape`: its 3D points), as a camera sees it,
+    and carried into the texture through the mesh: the layout stretches the sides toward
+    the ears, where a reach in texels fell short of the same reach in the picture."""
+    xy = shape[:, :2].astype(np.float64)
+    lo, hi = xy[: L.N_MESH].min(axis=0), xy[: L.N_MESH].max(axis=0)
+    face = 0.9 * size
+    xy = (xy - (lo + hi) / 2) * (face / max(float((hi - lo).max()), 1e-6)) + size / 2
+    oval = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(oval, [np.round(xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
+    inside = smoothstep(cv2.distanceTransform(oval, cv2.DIST_L2, 5) / (reach * face))
+    features = np.zeros((size, size), np.uint8)
+    for group in (L.RIGHT_EYE, L.LEFT_EYE, L.RIGHT_BROW, L.LEFT_BROW, L.NOSE, L.LIPS_OUTER):
+        cv2.fillConvexPoly(features, _hull(xy, group), 1)
+    r = max(int(0.03 * face), 1) * 2 + 1
+    features = cv2.dilate(features, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (r, r)))
+    near = np.minimum(cv2.GaussianBlur(features.astype(np.float32), (0, 0), 0.04 * face) * 1.5,
+                      1.0)
+    frontal = (near + (1.0 - near) * (floor + (1.0 - floor) * inside)).astype(np.float32)
+    profile, _ = warp_mesh(frontal, xy.astype(np.float32), uv, L.triangles(),
+                           Region(0, 0, size, size))
+    return profile
 
 
 def brow_mask(uv: np.ndarray, size: int = TEXTURE_SIZE) -> np.ndarray:
