@@ -104,3 +104,38 @@ def test_a_triangle_seen_edge_on_draws_only_its_own_texels(identity) -> None:
     lo, hi = uv.min(axis=1)[ids[ids >= 0]], uv.max(axis=1)[ids[ids >= 0]]
     outside = np.maximum(lo - shown, 0) + np.maximum(shown - hi, 0)
     assert (outside.max(axis=1) > 2.5).mean() < 1e-3, (outside.max(axis=1) > 2.5).sum()
+
+
+@needs_media
+def test_the_outline_lets_the_target_through_on_large_faces_only(identity,
+                                                                 monkeypatch) -> None:
+    """Toward its outline the drawn face's plain skin is blended at a fraction of the
+    texture's own alpha (the target's skin shows through there); its features are not, and
+    on a small face (under 100 px) nothing is: no seam shows at that size, and the outline
+    weighs more in what identifies the face."""
+    from facecast.faces import landmarks as L
+    from facecast.swap import mesh_engine
+
+    photo = read_image(sorted((MEDIA / "identities" / "d10").iterdir())[0]).rgb
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(photo)[0]
+
+    def alpha_at(face: Face, points: tuple[int, ...]) -> np.ndarray:
+        """The rendered alpha at `points` moved a tenth of the way toward the nose."""
+        drawn = MeshEngine().render(np.zeros_like(photo), face, identity)
+        inward = face.xy[list(points)] * 0.9 + face.xy[L.NOSE_TIP] * 0.1
+        xy = np.round(inward - (drawn.region.x0, drawn.region.y0)).astype(int)
+        return drawn.alpha[xy[:, 1], xy[:, 0]]
+
+    cheeks = (93, 132, 58, 323, 361, 288)  # the cheeks' sides, toward the ears
+    brows = (55, 65, 52, 285, 295, 282)  # their inner halves
+    small = Face(face.points * (90 / face.size))
+    through = [alpha_at(f, points) for f, points in ((face, cheeks), (small, cheeks),
+                                                     (face, brows))]
+    monkeypatch.setattr(mesh_engine, "THROUGH_FLOOR", 1.0)
+    whole = [alpha_at(f, points) for f, points in ((face, cheeks), (small, cheeks),
+                                                   (face, brows))]
+    assert face.size > 200 and whole[0].min() > 0.3
+    assert (through[0] < 0.8 * whole[0]).all(), (through[0], whole[0])
+    assert np.allclose(through[1], whole[1]), (through[1], whole[1])
+    assert np.allclose(through[2], whole[2], atol=0.05), (through[2], whole[2])
