@@ -17,8 +17,8 @@ from threadpoolctl import threadpool_info
 
 FACECAST = Path(sys.executable).with_name("facecast")
 STAGES = {"mesh", "scene", "wait", "wait compose", "track", "occlusion", "warp", "render",
-          "mouth", "shade", "light", "detail", "plate", "blend", "looks", "write"}
-DRAWN = {"track", "occlusion", "warp", "render", "mouth", "shade"}  # the stream's thread
+          "mouth", "eyes", "shade", "light", "detail", "plate", "blend", "looks", "write"}
+DRAWN = {"track", "occlusion", "warp", "render", "mouth", "eyes", "shade"}  # the stream's thread
 COMPOSED = {"light", "detail", "plate", "blend", "looks"}  # on the compose thread
 
 

@@ -20,6 +20,7 @@ from facecast import credentials
 from facecast.casting.face_list import FaceList
 from facecast.casting.selection import Cast
 from facecast.compose import blend
+from facecast.compose.blink import closed_eyes
 from facecast.compose.mouth import mouth_inside
 from facecast.compose.plate import clean_plate
 from facecast.compose.shade import plain_points
@@ -47,6 +48,7 @@ from facecast.media.sheet import ContactSheet
 from facecast.params import SwapParams
 from facecast.swap import Enhancer, MaskSource, check, engine_for
 from facecast.swap.base import Engine, Rendered
+from facecast.swap.lids import closing as eyes_closed
 from facecast.swap.masks import merge
 from facecast.swap.shape import warp_around
 from facecast.swap.track import FaceTrack
@@ -209,6 +211,11 @@ class FaceSwapper:
         if inside is not None:
             holes = inside if holes is None else np.maximum(holes, inside)
             alpha = alpha * (1.0 - inside)
+        with clock("eyes"):
+            shut = closed_eyes(landed, face.xy, region, eyes_closed(face.points))
+        if shut is not None:
+            holes = shut if holes is None else np.maximum(holes, shut)
+            alpha = alpha * (1.0 - shut)
         keep = None
         skin = rendered.skin
         if occluded:

@@ -1,0 +1,59 @@
+"""The target's own eyes as they close: its lids, lashes and the socket's shade.
+
+The texture holds the user's eyes open. For a blink `swap.lids` turns them into lid skin
+with one line of the lashes' colour, which a blind viewer read as "a hard black stroke" on
+a flat lid with no lashes, no fold and no shade, next to the footage's closed eyes. A shut
+eye carries little of who someone is and much of how real a face looks: as an eye closes,
+the target's own eye, where the shape warp put it, shows through instead, grown by its
+lashes and the shade around it, by the share the eye is closed. The drawn lids' line stays
+on top: without it the face mesh read d12's shut eyes, small behind clear glasses, as
+open in the swapped face (no blink seen of two).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facecast.faces import landmarks as L
+from facecast.faces.raster import Region
+
+GROW = 0.3  # of the eye's width: the lashes, the lid's fold and the socket's shade
+LINE = 0.08  # of the eye's width: the drawn lids' line kept on top
+_EYES = ((L.RIGHT_EYE, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER, L.RIGHT_LIDS),
+         (L.LEFT_EYE, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER, L.LEFT_LIDS))
+
+
+def closed_eyes(landed: np.ndarray, drawn: np.ndarray, region: Region,
+                shares: tuple[float, float]) -> np.ndarray | None:
+    """0..1 over `region`: each of the target's eyes (`landed`: its mesh points where the
+    frame now shows them) by the share it is closed (right, left), less the line where the
+    drawn face's lids meet (`drawn`: its points); None when both eyes are open."""
+    if max(shares) <= 0.0:
+        return None
+    out = np.zeros((region.h, region.w), np.float32)
+    origin = (region.x0, region.y0)
+    for (contour, outer, inner, lids), share in zip(_EYES, shares, strict=True):
+        if share <= 0.0:
+            continue
+        local = landed - origin
+        width = float(np.linalg.norm(local[outer] - local[inner]))
+        grow = max(int(GROW * width), 1)
+        eye = np.zeros((region.h, region.w), np.uint8)
+        cv2.fillConvexPoly(eye, cv2.convexHull(np.round(local[list(contour)]).astype(np.int32)),
+                           1)
+        eye = cv2.dilate(eye, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                        (2 * grow + 1, 2 * grow + 1)))
+        soft = cv2.GaussianBlur(eye.astype(np.float32), (0, 0), grow / 2)
+        # where the drawn lids meet: between each upper lid point and its lower one
+        meet = (drawn[[u for u, _ in lids]] + drawn[[d for _, d in lids]]) / 2 - origin
+        ends = drawn[[outer, inner]] - origin
+        line = np.zeros((region.h, region.w), np.float32)
+        path = np.vstack([ends[:1], meet[np.argsort(meet[:, 0])], ends[1:]])
+        if path[0, 0] > path[-1, 0]:
+            path = np.vstack([ends[1:], meet[np.argsort(meet[:, 0])], ends[:1]])
+        cv2.polylines(line, [np.round(path).astype(np.int32)], False, 1.0,
+                      max(int(LINE * width), 1), cv2.LINE_AA)
+        soft *= 1.0 - cv2.GaussianBlur(line, (0, 0), max(LINE * width / 3, 0.7))
+        np.maximum(out, soft * np.float32(share), out=out)
+    return out
