@@ -212,7 +212,7 @@ class FaceSwapper:
             holes = inside if holes is None else np.maximum(holes, inside)
             alpha = alpha * (1.0 - inside)
         with clock("eyes"):
-            shut = closed_eyes(landed, face.xy, region, eyes_closed(face.points))
+            shut = closed_eyes(landed, face.xy, region, eyes_closed(face.points), face.size)
         if shut is not None:
             holes = shut if holes is None else np.maximum(holes, shut)
             alpha = alpha * (1.0 - shut)

@@ -17,7 +17,12 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
+from facecast.imaging import smoothstep
 
+FACE = (100.0, 200.0)
+"""Face size (px) from which a shut eye is the target's own, and from which in full. On a
+small face the lids' detail does not show, and the face mesh read the target's eyes,
+eight pixels wide on s13, as a third blink of two."""
 GROW = 0.3  # of the eye's width: the lashes, the lid's fold and the socket's shade
 LINE = 0.08  # of the eye's width: the drawn lids' line kept on top
 _EYES = ((L.RIGHT_EYE, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER, L.RIGHT_LIDS),
@@ -25,10 +30,12 @@ _EYES = ((L.RIGHT_EYE, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER, L.RIGHT_LIDS),
 
 
 def closed_eyes(landed: np.ndarray, drawn: np.ndarray, region: Region,
-                shares: tuple[float, float]) -> np.ndarray | None:
+                shares: tuple[float, float], face_size: float) -> np.ndarray | None:
     """0..1 over `region`: each of the target's eyes (`landed`: its mesh points where the
     frame now shows them) by the share it is closed (right, left), less the line where the
     drawn face's lids meet (`drawn`: its points); None when both eyes are open."""
+    size = float(smoothstep((face_size - FACE[0]) / (FACE[1] - FACE[0])))
+    shares = (shares[0] * size, shares[1] * size)
     if max(shares) <= 0.0:
         return None
     out = np.zeros((region.h, region.w), np.float32)
