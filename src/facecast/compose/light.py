@@ -52,6 +52,12 @@ SKIN_COLOUR_CALM = 0.5
 """Share of the texture's colour variations over plain skin drawn back to the skin's mean
 colour: a selfie set's dark circles and shadows are greyer than its lit skin, and in a
 scene of another hue they read as bruises; lips, brows and eyes keep theirs."""
+EYE_CALM = 0.7
+"""Share of the texture's colour variations around the eyes (lids and the skin below, not
+the brows) drawn to the skin's colour: a selfie set's eyeshadow and dark circles, in
+another scene's light, read to a blind viewer as "bluish or purple blotches around the
+eyes, like badly applied eyeshadow"."""
+EYE_REACH = 0.5  # of the eye's width: the lids and the skin below
 LIPS_KEEP = 0.5
 """Share of the skins' colour difference, the white balance's gain per channel and the Lab
 shift alike, that the lips are spared: it is mostly complexion, and lips are not skin
@@ -135,11 +141,11 @@ class Relighter:
         # balance, the shift and the skin's colour (a, b each); and the full
         # size work is done on whole planes (a slice of Lab's last axis ran 3 times slower)
         lit = _resized((w, h), channels(gain[..., 0]) * (balance_map / 255.0))
-        shift_a, shift_b, colour_a, colour_b = cv2.split(
-            _resized((w, h), np.dstack([gain[..., 1:], colour])))
+        shift_a, shift_b, colour_a, colour_b, eyes = cv2.split(
+            _resized((w, h), np.dstack([gain[..., 1:], colour, _eyes(face_xy, region, small)])))
         lightness, a, b = cv2.split(cv2.cvtColor(np.clip(pixels * lit, 0.0, 1.0),
                                                  cv2.COLOR_RGB2LAB))
-        calm = SKIN_COLOUR_CALM * skin
+        calm = np.maximum(SKIN_COLOUR_CALM * skin, EYE_CALM * eyes)
         a = (a + shift_a) * (1.0 - calm) + calm * colour_a
         b = (b + shift_b) * (1.0 - calm) + calm * colour_b
         self._brow_hue(frame_window, lightness, a, b, face_xy, region, face_size)
@@ -216,6 +222,27 @@ def _lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.nda
     mask = np.zeros(small[::-1], np.float32)
     cv2.fillPoly(mask, [outline.astype(np.int32)], 1.0, cv2.LINE_AA, shift=2)
     return cv2.GaussianBlur(mask, (0, 0), 1.0)
+
+
+def _eyes(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.ndarray:
+    """0..1 on the small grid: around each eye to `EYE_REACH` of its width (its lids and
+    the skin below), less the brows; softened by a cell."""
+    scale = np.array([small[0] / region.w, small[1] / region.h])
+    local = (face_xy - (region.x0, region.y0)) * scale
+    mask = np.zeros(small[::-1], np.uint8)
+    brows = np.zeros(small[::-1], np.uint8)
+    for eye, outer, inner, brow in ((L.RIGHT_EYE, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER,
+                                     L.RIGHT_BROW),
+                                    (L.LEFT_EYE, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER,
+                                     L.LEFT_BROW)):
+        reach = max(int(EYE_REACH * np.linalg.norm(local[outer] - local[inner])), 1)
+        hull = np.zeros_like(mask)
+        cv2.fillConvexPoly(hull, cv2.convexHull(np.round(local[list(eye)]).astype(np.int32)), 1)
+        mask |= cv2.dilate(hull, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                           (2 * reach + 1, 2 * reach + 1)))
+        cv2.fillConvexPoly(brows, cv2.convexHull(np.round(local[list(brow)]).astype(np.int32)),
+                           1)
+    return cv2.GaussianBlur((mask & (1 - brows)).astype(np.float32), (0, 0), 1.0)
 
 
 def _resized(size: tuple[int, int], small: np.ndarray) -> np.ndarray:
