@@ -290,7 +290,7 @@ def test_shut_eyes_are_the_footages_own_lids(d14) -> None:
     and the shade around them there, not the texture's eyes turned to flat lid skin with
     one dark line, which a blind viewer read as "a hard black stroke". Around each shut eye
     (each face's own mesh) the swap's edges are no harder than 1.15 times the footage's
-    (1.29 with the drawn lids, 0.99 now)."""
+    (1.29 with the drawn lids, 0.98 now)."""
     original, swapped = _swapped(d14, "d3", 1.3, 1.9)
     ratios = []
     with FaceMesher(video=False) as mesher:
