@@ -7,7 +7,8 @@ eye carries little of who someone is and much of how real a face looks: as an ey
 the target's own eye, where the shape warp put it, shows through instead, grown by its
 lashes and the shade around it, by the share the eye is closed. The drawn lids' line stays
 on top: without it the face mesh read d12's shut eyes, small behind clear glasses, as
-open in the swapped face (no blink seen of two).
+partly open in the swapped face (its eye openness followed the original's at 0.83; 0.85
+with the line; 0.88 with the drawn lids alone).
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ def closed_eyes(landed: np.ndarray, drawn: np.ndarray, region: Region,
         return None
     out = np.zeros((region.h, region.w), np.float32)
     origin = (region.x0, region.y0)
+    local = landed - origin
     for (contour, outer, inner, lids), share in zip(_EYES, shares, strict=True):
         if share <= 0.0:
             continue
-        local = landed - origin
         width = float(np.linalg.norm(local[outer] - local[inner]))
         grow = max(int(GROW * width), 1)
         eye = np.zeros((region.h, region.w), np.uint8)
@@ -56,11 +57,11 @@ def closed_eyes(landed: np.ndarray, drawn: np.ndarray, region: Region,
         soft = cv2.GaussianBlur(eye.astype(np.float32), (0, 0), grow / 2)
         # where the drawn lids meet: between each upper lid point and its lower one
         meet = (drawn[[u for u, _ in lids]] + drawn[[d for _, d in lids]]) / 2 - origin
+        meet = meet[np.argsort(meet[:, 0])]
         ends = drawn[[outer, inner]] - origin
+        ends = ends[np.argsort(ends[:, 0])]
         line = np.zeros((region.h, region.w), np.float32)
-        path = np.vstack([ends[:1], meet[np.argsort(meet[:, 0])], ends[1:]])
-        if path[0, 0] > path[-1, 0]:
-            path = np.vstack([ends[1:], meet[np.argsort(meet[:, 0])], ends[:1]])
+        path = np.vstack([ends[:1], meet, ends[1:]])
         cv2.polylines(line, [np.round(path).astype(np.int32)], False, 1.0,
                       max(int(LINE * width), 1), cv2.LINE_AA)
         soft *= 1.0 - cv2.GaussianBlur(line, (0, 0), max(LINE * width / 3, 0.7))
