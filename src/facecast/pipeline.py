@@ -208,14 +208,10 @@ class FaceSwapper:
         holes, alpha = rendered.holes, rendered.alpha
         with clock("mouth"):
             inside = mouth_inside(rgb[region.slices], landed, region, face.size)
-        if inside is not None:
-            holes = inside if holes is None else np.maximum(holes, inside)
-            alpha = alpha * (1.0 - inside)
+        holes, alpha = _shown_through(inside, holes, alpha)
         with clock("eyes"):
             shut = closed_eyes(landed, face.xy, region, eyes_closed(face.points), face.size)
-        if shut is not None:
-            holes = shut if holes is None else np.maximum(holes, shut)
-            alpha = alpha * (1.0 - shut)
+        holes, alpha = _shown_through(shut, holes, alpha)
         keep = None
         skin = rendered.skin
         if occluded:
@@ -256,6 +252,15 @@ class FaceSwapper:
             with clock("enhance"):
                 self.enhancer(rgb, face, weight)
         return weight
+
+
+def _shown_through(frame: np.ndarray | None, holes: np.ndarray | None, alpha: np.ndarray
+                   ) -> tuple[np.ndarray | None, np.ndarray]:
+    """The rendered face's `holes` and `alpha` with `frame` (0..1, or None: nothing) added
+    to what shows of the target's own face: its mouth inside, its shut eyes."""
+    if frame is None:
+        return holes, alpha
+    return (frame if holes is None else np.maximum(holes, frame)), alpha * (1.0 - frame)
 
 
 def _warm_up(engine: Engine, identities: list[Identity]) -> None:
