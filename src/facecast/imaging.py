@@ -115,19 +115,20 @@ SHADOW_WEIGHT = 0.33  # darkness up to SHADOW_L counts this much, beyond it in f
 
 
 def skin_distance(lab: np.ndarray, skin: np.ndarray, darker: float = 1.0,
-                  shadow: float = 0.0) -> np.ndarray:
+                  shadow: float = 0.0, lighter: float = 0.5) -> np.ndarray:
     """Lab distance of each pixel from the skin colour `skin`, where being lighter counts
-    half (highlights on skin are still skin) and being darker counts by `darker` up to
-    `shadow` lightness units, in full beyond."""
+    by `lighter` (highlights on skin are still skin) and being darker counts by `darker` up
+    to `shadow` lightness units, in full beyond."""
     d = lab - skin
     dark = np.maximum(-d[..., 0], 0.0)
     dl = np.where(d[..., 0] < 0, darker * np.minimum(dark, shadow)
-                  + np.maximum(dark - shadow, 0.0), d[..., 0] / 2)
+                  + np.maximum(dark - shadow, 0.0), lighter * d[..., 0])
     return np.sqrt(dl**2 + d[..., 1] ** 2 + d[..., 2] ** 2)
 
 
 def skin_likeness(rgb: np.ndarray, mask: np.ndarray, tolerance: float = 22.0,
-                  darker: float = 1.0, shadow: float = 0.0) -> np.ndarray:
+                  darker: float = 1.0, shadow: float = 0.0, lighter: float = 0.5
+                  ) -> np.ndarray:
     """0..1: how close each pixel's colour is to the median colour under `mask` (its skin).
 
     Distance as `skin_distance`: darkness counts fully where dark means hair, brows or
@@ -135,5 +136,5 @@ def skin_likeness(rgb: np.ndarray, mask: np.ndarray, tolerance: float = 22.0,
     """
     lab = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)
     lab = lab.astype(np.float32)
-    d = skin_distance(lab, np.median(lab[mask > 0], axis=0), darker, shadow)
+    d = skin_distance(lab, np.median(lab[mask > 0], axis=0), darker, shadow, lighter)
     return np.exp(-(d / tolerance) ** 2)

@@ -71,6 +71,13 @@ hair frames her face in every selfie; a blind viewer preferred the swap without 
 6 frames of d10 into s18)."""
 
 
+LIGHTER = 0.2
+"""How much a texel lighter than the photo's typical skin counts against it being skin
+(`imaging.skin_distance`; darker counts in full: hair). At half, a make-up highlight down
+the nose and between the brows (d10: 47 8-bit L over her skin) and the lit side of a cheek
+lost most of their photo's weight, and what was left of other photos, each with its brows
+elsewhere, painted the forehead between and around the brows as a patchwork of grey
+strokes, read by a blind viewer as "a grey halo" around "painted-on brows"."""
 TEMPLE_RAMP = 0.02  # of the texture's size: past a brow's tail, its fill fades to the skin's
 
 
@@ -171,7 +178,7 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
         view = np.where(covered, view_quality(face, tris, rgb.shape[:2])[np.maximum(uv_ids, 0)],
                         0.0).astype(np.float32)
         seen = np.maximum(seen, view)
-        view *= np.where(features > 0, 1.0, skin_likeness(tex, skin))
+        view *= np.where(features > 0, 1.0, skin_likeness(tex, skin, lighter=LIGHTER))
         clear.append(view)
         resolution = min(face.size / 400.0, 1.0)
         neutral = (1.0 - in_zones) + sum(m * (1.0 if reading.neutral(z) else NOT_NEUTRAL)
