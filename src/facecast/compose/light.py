@@ -235,8 +235,8 @@ class Relighter:
         if on.sum() < 16:
             return
         drawn = np.stack([lightness[box][on], a[box][on], b[box][on]], axis=1)
-        footage = cv2.cvtColor(np.ascontiguousarray(frame_window[box]).astype(np.float32)
-                               / 255.0, cv2.COLOR_RGB2LAB)[on]
+        footage = cv2.cvtColor(frame_window[box][on][:, None].astype(np.float32) / 255.0,
+                               cv2.COLOR_RGB2LAB)[:, 0]
         shift = share * np.array(LIP_COLOUR[:1] + LIP_COLOUR[1:] * 2, np.float32) * (
             _lip_colour_of(footage) - _lip_colour_of(drawn))
         if self._lip_shift is not None:
