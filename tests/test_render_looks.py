@@ -426,6 +426,22 @@ def test_the_lips_take_the_footages_lip_colour(d3) -> None:
     assert np.mean(apart) < 3.0, apart
 
 
+@needs_media
+def test_a_small_faces_lips_keep_the_textures_colour(identity, monkeypatch) -> None:
+    """On s13's 98 px face a viewer cannot see the lips' colour, but the mesh reads the
+    mouth by it (d9's lips in the footage's colour: mouth correlation 0.93 -> 0.84): there
+    the lips are drawn as they were, to the bit."""
+    from facecast.compose.light import Relighter
+
+    original = frames_between(MEDIA / "videos" / "s13.mp4", 1.0, 1.2)
+    _, with_step = _swapped(identity, "s13", 1.0, 1.2)
+    monkeypatch.setattr(Relighter, "_lip_colour", lambda self, *args: None)
+    _, without = _swapped(identity, "s13", 1.0, 1.2)
+    assert len(with_step) == len(original)
+    for a, b in zip(with_step, without, strict=True):
+        assert np.array_equal(a, b)
+
+
 def test_a_small_faces_middle_band_is_blurred_at_full_size(monkeypatch) -> None:
     """Worked out at half the size, the middle band's lower edge moved s13's 98 px face's
     fine detail (0.96 -> 1.02): below `HALF_MID_FROM` it is the full-size blur's, exactly;
