@@ -108,6 +108,13 @@ def smoothstep(x: np.ndarray | float) -> np.ndarray:
     return x * x * (3 - 2 * x)
 
 
+def ramp(value: float, bounds: tuple[float, float]) -> float:
+    """0 up to `bounds[0]`, 1 from `bounds[1]`, smooth between (a step that applies from one
+    face size and in full from another)."""
+    low, full = bounds
+    return float(smoothstep((value - low) / (full - low)))
+
+
 SHADOW_L = 25.0
 """Lab lightness: a crease, deep-set eyes or the shade under a brow are this much darker
 than the typical skin and still skin; hair, brows and glasses rims are darker still."""

@@ -18,7 +18,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import smoothstep
+from facecast.imaging import ramp
 
 FACE = (100.0, 200.0)
 """Face size (px) from which a shut eye is the target's own, and from which in full. On a
@@ -37,7 +37,7 @@ def closed_eyes(landed: np.ndarray, drawn: np.ndarray, region: Region,
     """0..1 over `region`: each of the target's eyes (`landed`: its mesh points where the
     frame now shows them) by the share it is closed (right, left), less the line where the
     drawn face's lids meet (`drawn`: its points); None when both eyes are open."""
-    size = float(smoothstep((face_size - FACE[0]) / (FACE[1] - FACE[0])))
+    size = ramp(face_size, FACE)
     shares = (shares[0] * size, shares[1] * size)
     if max(shares) <= 0.0:
         return None

@@ -43,7 +43,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels, masked_blur, skin_likeness, smoothstep
+from facecast.imaging import channels, masked_blur, ramp, skin_likeness
 
 _DOWN = 4
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -198,8 +198,7 @@ class Relighter:
         footage = cv2.cvtColor(np.ascontiguousarray(frame_window[box]),
                                cv2.COLOR_RGB2LAB)[hair].astype(np.float32)
         footage = footage[footage[:, 0] <= np.median(footage[:, 0])]
-        share = BROW_HUE * float(smoothstep((face_size - BROW_FACE[0])
-                                            / (BROW_FACE[1] - BROW_FACE[0])))
+        share = BROW_HUE * ramp(face_size, BROW_FACE)
         shift = share * (footage[:, 1:].mean(axis=0) - 128.0 - own)
         if self._brow_shift is not None:
             shift = self._brow_shift + FOLLOW * (shift - self._brow_shift)
@@ -219,7 +218,7 @@ class Relighter:
         """Shift the drawn lips' Lab (in place) toward the footage's lips' by `LIP_COLOUR`,
         steady in time. Both are read on the lips' ring (outline less the mouth's opening)
         of the drawn mesh, where the drawn lips overlap the footage's own (`_lip_colour_of`)."""
-        share = float(smoothstep((face_size - LIP_FACE[0]) / (LIP_FACE[1] - LIP_FACE[0])))
+        share = ramp(face_size, LIP_FACE)
         local = face_xy - (region.x0, region.y0)
         outer = local[list(L.LIPS_OUTER)]
         width = float(np.ptp(outer[:, 0]))

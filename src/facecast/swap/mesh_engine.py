@@ -28,7 +28,7 @@ from facecast.faces.raster import (
 )
 from facecast.identity.model import Identity
 from facecast.identity.uv import outer_skin
-from facecast.imaging import smoothstep
+from facecast.imaging import ramp
 from facecast.swap.base import Rendered
 from facecast.swap.lids import ClosedLids, closed_lids, closing
 
@@ -129,8 +129,7 @@ class MeshEngine:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         covered = ids >= 0
         alpha, skin, through = cv2.split(masks)
-        low, full = THROUGH_FACE
-        share = float(smoothstep((face.size - low) / (full - low)))
+        share = ramp(face.size, THROUGH_FACE)
         if share > 0.0:
             alpha += share * (through - alpha)
         return Rendered(region, rgb.astype(np.float32), alpha * covered, skin * covered, covered,
