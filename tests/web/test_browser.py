@@ -86,7 +86,7 @@ def test_whole_flow_in_chromium(server: Server, browser: sync_api.Browser) -> No
     page.wait_for_function("() => { const v = document.getElementById('result-video');"
                            " return v.readyState >= 2 && v.currentTime > 0; }", timeout=30_000)
     assert page.get_attribute("#download", "href").startswith("/api/jobs/")
-    assert "done" in page.inner_text("#history")
+    sync_api.expect(page.locator("#history")).to_contain_text("Swap into", timeout=15_000)
     page.click("#quality summary")
     assert "looks like you" in page.inner_text("#quality-table")
     page.wait_for_function("() => /Content Credentials/.test("
@@ -219,5 +219,6 @@ def test_pick_faces_and_who_goes_on_each(server: Server, browser: sync_api.Brows
     page.screenshot(path=str(OUT / "faces.png"), full_page=True)
     page.click("#switch")
     page.wait_for_selector("#step-result:not([hidden])", timeout=180_000)
-    assert "(2 faces)" in page.inner_text("#history")
+    # The history is fetched again once the job ends; wait for it rather than race it.
+    sync_api.expect(page.locator("#history")).to_contain_text("(2 faces)", timeout=15_000)
     assert not errors, errors

@@ -321,6 +321,7 @@ async function runJob(url, body, doing) {
     state.job = job_id;
     $("cancel").hidden = false;
     updateSwitch();
+    loadHistory();  // the new job is listed while it runs, not only once it ends
     const job = await follow(job_id, (j) => {
       $("job-progress").value = j.progress;
       say("job-status", `${doing}: ${eta(j)}`);
