@@ -119,6 +119,7 @@ def test_the_outline_lets_the_target_through_on_large_faces_only(identity,
     photo = read_image(sorted((MEDIA / "identities" / "d10").iterdir())[0]).rgb
     with FaceMesher(video=False) as mesher:
         face = mesher.detect(photo)[0]
+    monkeypatch.setattr(mesh_engine, "EDGE_FADE", 0.0)  # the outline's own fade, tested below
 
     def alpha_at(face: Face, points: tuple[int, ...]) -> np.ndarray:
         """The rendered alpha at `points` moved a tenth of the way toward the nose."""
@@ -139,3 +140,36 @@ def test_the_outline_lets_the_target_through_on_large_faces_only(identity,
     assert (through[0] < 0.8 * whole[0]).all(), (through[0], whole[0])
     assert np.allclose(through[1], whole[1]), (through[1], whole[1])
     assert np.allclose(through[2], whole[2], atol=0.05), (through[2], whole[2])
+
+
+@needs_media
+def test_a_turned_faces_far_outline_fades_out(identity, monkeypatch) -> None:
+    """The drawn face fades out over a band of the frame at its whole outline. The texture's
+    own fade lies on the face's surface, which a turned head foreshortens at its far side
+    to a pixel or two: s18, turned a little, ended in a hard, straight seam through her
+    temple and brow, over the hair that covers it."""
+    from clips import frames_between
+
+    from facecast.swap import mesh_engine
+
+    frame = frames_between(MEDIA / "videos" / "s18.mp4", 2.4, 2.45)[0]
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(frame)[0]
+
+    def near_outline() -> float:
+        """The drawn alpha 6 px inside the drawn face's outline, all round it (99th
+        percentile)."""
+        drawn = MeshEngine().render(frame, face, identity)
+        solid = (drawn.covered | (drawn.holes > 0)).astype(np.uint8)
+        solid = cv2.morphologyEx(solid, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        inside = cv2.distanceTransform(cv2.copyMakeBorder(solid, 1, 1, 1, 1,
+                                                          cv2.BORDER_CONSTANT, value=0),
+                                       cv2.DIST_L2, 3)[1:-1, 1:-1]
+        return float(np.quantile(drawn.alpha[(inside > 5.5) & (inside <= 6.5)], 0.99))
+
+    faded = near_outline()
+    monkeypatch.setattr(mesh_engine, "EDGE_FADE", 0.0)
+    hard = near_outline()
+    assert face.size > 200
+    assert hard > 0.7, hard  # the seam this is about
+    assert faded < 0.3, faded
