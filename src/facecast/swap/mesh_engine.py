@@ -60,6 +60,7 @@ turned head foreshortens to a pixel or two at its far side: there the face ended
 straight, hard seam through the temple and the brow (d3 and d10 into s18). Like the
 outline's skin, from `THROUGH_FACE` on: on s13's 98 px face the fade cost dlib's reading
 of the user (0.445 -> 0.468 from the user) for a seam too small to see."""
+FADE_CELLS = 12.0  # the fade is worked out on a grid this many cells across it, or finer
 THROUGH_FACE = (100.0, 200.0)
 """Face size (px) from which the outline lets the target's skin through, and from which in
 full. On a small face no seam shows at the picture's size, and the outline's band is a
@@ -150,20 +151,18 @@ def _edge_fade(covered: np.ndarray, width: float) -> np.ndarray:
     """0..1 float32 over the window: rising smoothly from the drawn mesh's outline to 1 at
     `width` pixels inside it (the outline's inside filled: a pixel the triangles miss
     between the eyes' and lips' openings and the mesh is no edge). Worked on a grid where
-    the fade spans at most `_FADE_CELLS` cells, its distances as bytes through a table."""
+    the fade spans at most `FADE_CELLS` cells, its distances as bytes (255 across the
+    fade) through a table."""
     solid = np.zeros(covered.shape, np.uint8)
     outline, _ = cv2.findContours(covered.astype(np.uint8), cv2.RETR_EXTERNAL,
                                   cv2.CHAIN_APPROX_SIMPLE)
     cv2.drawContours(solid, outline, -1, 1, cv2.FILLED)
-    scale = min(1.0, _FADE_CELLS / max(width, 1.0))
+    scale = min(1.0, FADE_CELLS / max(width, 1.0))
     h, w = covered.shape
     if scale < 1.0:
         solid = cv2.resize(solid, (max(round(w * scale), 1), max(round(h * scale), 1)),
                            interpolation=cv2.INTER_NEAREST)
-    inside = cv2.convertScaleAbs(cv2.distanceTransform(solid, cv2.DIST_L2, 3))  # saturated
-    cells = np.arange(256, dtype=np.float32) / max(width * scale, 1.0)
-    fade = cv2.LUT(inside, smoothstep(cells).astype(np.float32))
+    inside = cv2.convertScaleAbs(cv2.distanceTransform(solid, cv2.DIST_L2, 3),
+                                 alpha=255.0 / max(width * scale, 1.0))  # saturated at 1
+    fade = cv2.LUT(inside, smoothstep(np.arange(256, dtype=np.float32) / 255.0))
     return fade if scale == 1.0 else cv2.resize(fade, (w, h), interpolation=cv2.INTER_LINEAR)
-
-
-_FADE_CELLS = 12.0
