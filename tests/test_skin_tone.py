@@ -87,3 +87,49 @@ def test_a_texture_shadow_keeps_the_skin_hue_in_a_scene_of_another_hue() -> None
 
     assert colour_gap(out) <= 0.6 * colour_gap(pixels)
     assert out[100, 80, 2] < out[100, 80, 0]
+
+
+def test_the_skin_takes_the_footages_blush_but_not_its_shadows_hue(monkeypatch) -> None:
+    """The drawn face's plain skin takes the footage's redder patches (a blush) between a
+    thirtieth and a sixth of the face: relit only at the face's scale, with its own
+    variations calmed, it was one even tone, "grey" and "flat" beside s32's rosy cheeks.
+    Not the footage's cooler patches, the shade beside its own nose, which lay on the
+    drawn face's cheek as a lilac patch: at most 2 Lab units of b."""
+    from facecast.compose import light
+    from facecast.faces.raster import Region
+
+    rng = np.random.default_rng(0)
+    ys, xs = np.mgrid[0:200, 0:200]
+
+    def blob(y: int, x: int) -> np.ndarray:
+        return np.exp(-((ys - y) ** 2 + (xs - x) ** 2) / (2 * 14.0**2))[..., None]
+
+    skin = np.array([225, 175, 170], np.float32) + rng.normal(0, 2, (200, 200, 3))
+    frame = skin + blob(60, 100) * (18, -8, -6) + blob(140, 100) * (-10, 0, 14)
+    frame = np.clip(frame, 0, 255).astype(np.uint8)
+    pixels = np.zeros((200, 200, 3), np.float32)
+    pixels[...] = (200, 150, 140)
+    xy = rng.uniform(0, 200, (L.N_LANDMARKS, 2)).astype(np.float32)
+
+    def lab(img: np.ndarray) -> np.ndarray:
+        return cv2.cvtColor(np.clip(img / 255, 0, 1).astype(np.float32), cv2.COLOR_RGB2LAB)
+
+    def patches(img: np.ndarray) -> tuple[float, float]:
+        """The blush's a and the cool patch's b, each against the skin between them."""
+        c = lab(img)
+        plain = c[95:105, 20:40].mean(axis=(0, 1))
+        return (float(c[55:65, 95:105, 1].mean() - plain[1]),
+                float(c[135:145, 95:105, 2].mean() - plain[2]))
+
+    def relit() -> np.ndarray:
+        return light.Relighter()(frame, Region(0, 0, 200, 200), pixels,
+                                 np.ones((200, 200), np.float32), xy, 200.0)
+
+    blush, cool = patches(frame.astype(np.float32))
+    flushed = patches(relit())
+    monkeypatch.setattr(light, "FLUSH_RANGE", ((0.0, 0.0), (0.0, 0.0)))
+    even = patches(relit())
+    assert blush > 8 and cool < -8
+    assert even[0] < 0.3 * blush, even  # the face's scale alone (0.13): what this is about
+    assert flushed[0] > 0.6 * blush, flushed  # 0.70
+    assert flushed[1] > -2.5 + even[1], (flushed, even)
