@@ -13,7 +13,9 @@ forms, in three steps:
   strand of hair), so that nothing but light stains the ratio;
 - colour: the rest of the low band's difference as a shift of Lab's a and b, not a gain
   per channel, and over plain skin half of the texture's own colour variations drawn to
-  the skin's mean (`SKIN_COLOUR_CALM`).
+  the skin's mean (`SKIN_COLOUR_CALM`); then the footage's own redder patches, a blush,
+  at the scale of cheeks (`_flush`), colour only: its lightness there is the target's
+  shape.
 
 A finer ratio image (it was a twelfth of the face) carried the target's own shading, the
 shape of its eye sockets, nose and cheeks, onto the swapped face (d10 into s18: nearer the
