@@ -127,7 +127,7 @@ def test_the_skin_takes_the_footages_blush_but_not_its_shadows_hue(monkeypatch) 
 
     blush, cool = patches(frame.astype(np.float32))
     flushed = patches(relit())
-    monkeypatch.setattr(light, "FLUSH_RANGE", ((0.0, 0.0), (0.0, 0.0)))
+    monkeypatch.setattr(light, "FLUSH_RANGE", (0.0, 0.0))
     even = patches(relit())
     assert blush > 8 and cool < -8
     assert even[0] < 0.3 * blush, even  # the face's scale alone (0.13): what this is about

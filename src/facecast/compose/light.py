@@ -13,7 +13,7 @@ forms, in three steps:
   strand of hair), so that nothing but light stains the ratio;
 - colour: the rest of the low band's difference as a shift of Lab's a and b, not a gain
   per channel, and over plain skin half of the texture's own colour variations drawn to
-  the skin's mean (`SKIN_COLOUR_CALM`); then the footage's own redder patches, a blush,
+  the skin's mean (`SKIN_COLOUR_CALM`); then the footage's own colour variations (a blush)
   at the scale of cheeks (`_flush`), colour only: its lightness there is the target's
   shape.
 
@@ -97,11 +97,13 @@ on s13's 98 px face, d9's lips in the footage's colour moved the mouth correlati
 FLUSH_BAND = (30.0, 6.0)
 """Face size over these: the Gaussian sigmas between which the plain skin's colour takes the
 footage's own variations (`_flush`): blushed cheeks, a red nose, paler temples."""
-FLUSH_RANGE = ((-2.0, 6.0), (-2.0, 2.0))
-"""Lab a and b: how far the skin's colour may move to the footage's variations. Blood
-reddens (a up to +6); the footage's cooler or yellower patches are mostly shadows by its
-own features, which the drawn face has elsewhere (s18's shade beside her nose drew a lilac
-patch on d10's cheek with no limit)."""
+FLUSH_RANGE = (5.0, 2.0)
+"""Lab a and b: how far either way the skin's colour may move to the footage's variations.
+Blood reddens (a); the footage's bluer or yellower patches are mostly shadows by its own
+features, which the drawn face has elsewhere (s18's shade beside her nose drew a lilac
+patch on d10's cheek with no limit). Limited either way alike and then centred over the
+skin: limited only below (a within -2..+6) the face as a whole came out redder than its
+neck (cheek-to-neck colour difference, beyond the original's, 1.3 -> 2.3 on d3-d14)."""
 FOLLOW = 0.3  # per frame: a new shadow is 90 % in place after 6 frames (0.2 s)
 FRAME_SHADOW_DARKER = 0.35
 """How much darker-than-typical frame pixels count as not-skin. A shadowed cheek is 20 L
@@ -279,7 +281,8 @@ class Relighter:
 def _flush(frame_small: np.ndarray, a: np.ndarray, b: np.ndarray, skin: np.ndarray,
            face_size: float) -> None:
     """Give the plain skin's colour (`a`, `b`: the drawn face's Lab planes, in place) the
-    footage's variations between the `FLUSH_BAND` scales, within `FLUSH_RANGE`.
+    footage's variations between the `FLUSH_BAND` scales, within `FLUSH_RANGE`, their mean
+    over the skin left as it was.
 
     The relighting gives the drawn face the footage's colour only at the scale of the whole
     face, and calms the texture's own variations: the face came out one even tone, "grey"
@@ -298,9 +301,10 @@ def _flush(frame_small: np.ndarray, a: np.ndarray, b: np.ndarray, skin: np.ndarr
     change = cv2.GaussianBlur(change, (0, 0), fine) - cv2.GaussianBlur(change, (0, 0), coarse)
     weight = cv2.GaussianBlur(cv2.resize(skin[whole], small, interpolation=cv2.INTER_AREA),
                               (0, 0), fine)
-    for plane, drawn_plane, (low, high) in zip(cv2.split(change), (a, b), FLUSH_RANGE,
-                                               strict=True):
-        np.clip(plane, low, high, out=plane)
+    total = max(float(weight.sum()), 1e-6)
+    for plane, drawn_plane, limit in zip(cv2.split(change), (a, b), FLUSH_RANGE, strict=True):
+        np.clip(plane, -limit, limit, out=plane)
+        plane -= float((plane * weight).sum()) / total  # the face's mean colour stays
         plane *= weight
         drawn_plane += _resized(drawn_plane.shape[::-1], plane)
 
