@@ -13,9 +13,7 @@ forms, in three steps:
   strand of hair), so that nothing but light stains the ratio;
 - colour: the rest of the low band's difference as a shift of Lab's a and b, not a gain
   per channel, and over plain skin half of the texture's own colour variations drawn to
-  the skin's mean (`SKIN_COLOUR_CALM`); then the footage's own colour variations (a blush)
-  at the scale of cheeks (`_flush`), colour only: its lightness there is the target's
-  shape.
+  the skin's mean (`SKIN_COLOUR_CALM`).
 
 A finer ratio image (it was a twelfth of the face) carried the target's own shading, the
 shape of its eye sockets, nose and cheeks, onto the swapped face (d10 into s18: nearer the
@@ -94,16 +92,6 @@ LIP_FACE = (100.0, 200.0)
 small face a viewer cannot see the lips' colour, but the mesh still reads the mouth by it:
 on s13's 98 px face, d9's lips in the footage's colour moved the mouth correlation from
 0.93 to 0.84."""
-FLUSH_BAND = (30.0, 6.0)
-"""Face size over these: the Gaussian sigmas between which the plain skin's colour takes the
-footage's own variations (`_flush`): blushed cheeks, a red nose, paler temples."""
-FLUSH_RANGE = (5.0, 2.0)
-"""Lab a and b: how far either way the skin's colour may move to the footage's variations.
-Blood reddens (a); the footage's bluer or yellower patches are mostly shadows by its own
-features, which the drawn face has elsewhere (s18's shade beside her nose drew a lilac
-patch on d10's cheek with no limit). Limited either way alike and then centred over the
-skin: limited only below (a within -2..+6) the face as a whole came out redder than its
-neck (cheek-to-neck colour difference, beyond the original's, 1.3 -> 2.3 on d3-d14)."""
 FOLLOW = 0.3  # per frame: a new shadow is 90 % in place after 6 frames (0.2 s)
 FRAME_SHADOW_DARKER = 0.35
 """How much darker-than-typical frame pixels count as not-skin. A shadowed cheek is 20 L
@@ -136,8 +124,7 @@ class Relighter:
         frame, where the face's mesh is `face_xy`)."""
         h, w = skin.shape
         small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
-        frame_small = cv2.resize(frame_window, small, interpolation=cv2.INTER_AREA)
-        f = frame_small.astype(np.float32)
+        f = cv2.resize(frame_window, small, interpolation=cv2.INTER_AREA).astype(np.float32)
         r = cv2.resize(pixels, small, interpolation=cv2.INTER_AREA)
         m = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
         m = (m > 0.5).astype(np.float32)
@@ -177,7 +164,6 @@ class Relighter:
         calm = np.maximum(SKIN_COLOUR_CALM * skin, EYE_CALM * eyes)
         a = (a + shift_a) * (1.0 - calm) + calm * colour_a
         b = (b + shift_b) * (1.0 - calm) + calm * colour_b
-        _flush(frame_small, a, b, skin, face_size)
         self._brow_hue(frame_window, lightness, a, b, face_xy, region, face_size)
         self._lip_colour(frame_window, lightness, a, b, face_xy, region, face_size)
         rgb = cv2.cvtColor(cv2.merge([lightness, a, b]), cv2.COLOR_LAB2RGB)
@@ -276,37 +262,6 @@ class Relighter:
                 gain = before + FOLLOW * (gain - before)
         self._gain, self._to_frame, self._rigid = gain, to_frame, rigid
         return gain
-
-
-def _flush(frame_small: np.ndarray, a: np.ndarray, b: np.ndarray, skin: np.ndarray,
-           face_size: float) -> None:
-    """Give the plain skin's colour (`a`, `b`: the drawn face's Lab planes, in place) the
-    footage's variations between the `FLUSH_BAND` scales, within `FLUSH_RANGE`, their mean
-    over the skin left as it was.
-
-    The relighting gives the drawn face the footage's colour only at the scale of the whole
-    face, and calms the texture's own variations: the face came out one even tone, "grey"
-    and "flat" beside the footage's rosy cheeks (s32's blush). Worked on the relighting's
-    small grid (`frame_small`: the frame's window there, uint8 RGB) and added back at full
-    size: it only holds middle frequencies.
-    """
-    small = (frame_small.shape[1], frame_small.shape[0])
-    fine = max(face_size / FLUSH_BAND[0] / _DOWN, 0.5)
-    coarse = max(face_size / FLUSH_BAND[1] / _DOWN, 1.0)
-    footage = cv2.cvtColor(frame_small, cv2.COLOR_RGB2LAB)[..., 1:].astype(np.float32) - 128.0
-    # the whole 4 x 4 blocks: OpenCV's exact-factor area path, 3-9 times faster
-    whole = (slice(0, small[1] * _DOWN), slice(0, small[0] * _DOWN))
-    drawn = cv2.resize(cv2.merge([a[whole], b[whole]]), small, interpolation=cv2.INTER_AREA)
-    change = footage - drawn
-    change = cv2.GaussianBlur(change, (0, 0), fine) - cv2.GaussianBlur(change, (0, 0), coarse)
-    weight = cv2.GaussianBlur(cv2.resize(skin[whole], small, interpolation=cv2.INTER_AREA),
-                              (0, 0), fine)
-    total = max(float(weight.sum()), 1e-6)
-    for plane, drawn_plane, limit in zip(cv2.split(change), (a, b), FLUSH_RANGE, strict=True):
-        np.clip(plane, -limit, limit, out=plane)
-        plane -= float((plane * weight).sum()) / total  # the face's mean colour stays
-        plane *= weight
-        drawn_plane += _resized(drawn_plane.shape[::-1], plane)
 
 
 def _lip_colour_of(lab: np.ndarray) -> np.ndarray:
