@@ -141,7 +141,7 @@ class MeshEngine:
         holes = openings(xy, region)
         if share > 0.0:
             alpha += share * (through - alpha)
-            fade = _edge_fade(covered | (holes > 0), EDGE_FADE * face.size)
+            fade = _edge_fade(covered, EDGE_FADE * face.size)
             np.minimum(alpha, 1.0 - share * (1.0 - fade), out=alpha)
         return Rendered(region, rgb.astype(np.float32), alpha * covered, skin * covered, covered,
                         holes, ids)
@@ -149,8 +149,8 @@ class MeshEngine:
 
 def _edge_fade(covered: np.ndarray, width: float) -> np.ndarray:
     """0..1 float32 over the window: rising smoothly from the drawn mesh's outline to 1 at
-    `width` pixels inside it (the outline's inside filled: a pixel the triangles miss
-    between the eyes' and lips' openings and the mesh is no edge). Worked on a grid where
+    `width` pixels inside it (the outline's inside filled: the eyes' and lips' openings,
+    and any pixel the triangles miss, are no edge). Worked on a grid where
     the fade spans at most `FADE_CELLS` cells, its distances as bytes (255 across the
     fade) through a table."""
     solid = np.zeros(covered.shape, np.uint8)
