@@ -102,6 +102,12 @@ class SwapParams(EditParams):
     # 1.0 measured on the eval matrix against 0.6: id_win 0.83 -> 0.88, id_user 0.567 -> 0.547
     shape_strength: float = Field(1.0, ge=0.0, le=1.0,
                                   description="how far the face shape moves toward the user's")
+    likeness: float = Field(0.0, ge=0.0, le=1.0,
+                            description="how much of the shading of the user's own features "
+                                        "(eye sockets, cheekbones, nose) from the selfies the "
+                                        "face keeps: 0 takes the footage's light on the "
+                                        "target's forms (fits the scene best), 1 the selfies' "
+                                        "(recognised as the user best)")
     match: float | None = Field(None, ge=0.0, le=1.0,
                                 description="how far the swapped face takes on the target's "
                                             "own detail, texture and colours (a painting's "

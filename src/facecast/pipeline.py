@@ -225,7 +225,7 @@ class FaceSwapper:
                 pixels = track.shade(grain, region, pixels, rendered.ids,
                                      before, face, identity.neutral,
                                      plain_points(identity.skin, identity.uv),
-                                     keep[0] if keep else None)
+                                     keep[0] if keep else None, self.params.likeness)
         # relit on the composing thread (it had the lighter half), from a copy of the window
         # as drawn: by then a farther face's blend may have painted over part of it
         return Drawn(found, before, face, weight, landed, grain, rgb[region.slices].copy(),
@@ -238,7 +238,7 @@ class FaceSwapper:
         keep = drawn.keep
         with clock("light"):
             pixels = track.light(drawn.window, region, drawn.pixels, drawn.skin, face.xy,
-                                 face.size)
+                                 face.size, self.params.likeness)
         with clock("detail"):
             pixels = track.detail(drawn.unwarped, region, pixels,
                                   drawn.rendered.covered, (drawn.before.xy, face.xy), face.size)

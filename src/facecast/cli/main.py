@@ -183,6 +183,10 @@ def swap(
                                  ] = 1.0,
     shape_strength: Annotated[float, typer.Option(help="0..1: how far the face shape moves "
                                                        "toward yours")] = 1.0,
+    likeness: Annotated[float, typer.Option(help="0..1: how much of your own features' "
+                                                 "shading the face keeps; 0 fits the "
+                                                 "footage's light best, 1 looks most like "
+                                                 "you")] = 0.0,
     sheet: Annotated[Path | None, typer.Option(help="also write a PNG of original | swapped "
                                                     "frame pairs")] = None,
     start: Annotated[float | None, typer.Option(help="video: first second to keep")] = None,
@@ -218,8 +222,8 @@ def swap(
     from facecast.swap import check
 
     params = _params(identity_strength=identity_strength, shape_strength=shape_strength,
-                     start=start, end=end, match=match, engine=engine, enhancer=enhancer,
-                     mask_models=mask_model or [], **_label(label),
+                     likeness=likeness, start=start, end=end, match=match, engine=engine,
+                     enhancer=enhancer, mask_models=mask_model or [], **_label(label),
                      **_looks(style, style_scope, adjust, reshape))
     try:
         check(params)

@@ -8,19 +8,22 @@ forms, in three steps:
 - white balance: the render times the ratio of the two skins' mean colours, per channel,
   as a camera would balance it;
 - light: its luminance times blur(frame) / blur(render), both blurs a sixth of the face
-  wide (sigma) and measured over plain skin only (the identity's skin mask, minus pixels on
-  either side whose colour is far from that side's typical skin: the target's brows or a
-  strand of hair), so that nothing but light stains the ratio;
-- colour: the rest of the low band's difference as a shift of Lab's a and b, not a gain
-  per channel, and over plain skin half of the texture's own colour variations drawn to
-  the skin's mean (`SKIN_COLOUR_CALM`).
+  wide (sigma; wider with `likeness`, `LUMA_SCALE`) and measured over plain skin only (the
+  identity's skin mask, minus pixels on either side whose colour is far from that side's
+  typical skin: the target's brows or a strand of hair), so that nothing but light stains
+  the ratio;
+- colour: the rest of the low band's difference, a sixth of the face wide, as a shift of
+  Lab's a and b, not a gain per channel, and over plain skin half of the texture's own
+  colour variations drawn to the skin's mean (`SKIN_COLOUR_CALM`).
 
 A finer ratio image (it was a twelfth of the face) carried the target's own shading, the
 shape of its eye sockets, nose and cheeks, onto the swapped face (d10 into s18: nearer the
 user by the colour-fed ArcFace-style recogniser in 13 of 13 frames at a sixth, 8 at a
-ninth); a third lost the shade on a cheek turned from the light. A gain per channel for
-the local colour amplified the texture's shadows into grey and purple bruises wherever
-the two skins' hues differ (d3's orange skin in s18's pink scene: 2.4 x on blue).
+ninth); a third lost the shade on a cheek turned from the light. The luminance-fed
+recogniser reads the target in the sixth's band too: `likeness` trades it for the scene's
+light (`LUMA_SCALE`). A gain per channel for the local colour amplified the texture's
+shadows into grey and purple bruises wherever the two skins' hues differ (d3's orange skin
+in s18's pink scene: 2.4 x on blue).
 
 The balance also carries the difference of the two skins, which is as much the selfies'
 exposure and white balance as the person's complexion, and the face takes the footage's in
@@ -47,7 +50,18 @@ from facecast.imaging import channels, masked_blur, ramp, skin_likeness
 
 _DOWN = 4
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-LIGHT_SCALE = 6.0  # the gain's blur is face size / LIGHT_SCALE
+LIGHT_SCALE = 6.0  # the colour shift's blur is face size / LIGHT_SCALE
+LUMA_SCALE = 1.0
+"""With `likeness` 1, the luminance gain's blur is face size / LUMA_SCALE: the frame's light
+level and its gradient across the face, no finer; with 0, a sixth of the face, as the
+colour's; between, the finer gain's part above the wide one by `1 - likeness`. At a sixth
+the ratio image carries the target's eye sockets, cheekbones and nose, the coarse forms the
+ArcFace-style recogniser reads a person by (a swap's band coarser than a sixth of the face,
+put under the original's finer bands, read as the original: cosine distance 0.008). At the
+face's scale the face keeps the shading of its selfies' averaged light on the user's own
+forms: recognised as the user, less fitted to the scene (4 s of the eval pairs: the margin
+0.2-0.9 better on all seven, d3 into s18 -0.83 -> +0.42, d10 into s18 -0.52 -> +0.05; a
+blind viewer preferred the default's look on d3 into s18, "grey patchy cheeks")."""
 SKIN_COLOUR_CALM = 0.5
 """Share of the texture's colour variations over plain skin drawn back to the skin's mean
 colour: a selfie set's dark circles and shadows are greyer than its lit skin, and in a
@@ -119,9 +133,11 @@ class Relighter:
         self._lip_shift: np.ndarray | None = None
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
-                 skin: np.ndarray, face_xy: np.ndarray, face_size: float) -> np.ndarray:
+                 skin: np.ndarray, face_xy: np.ndarray, face_size: float,
+                 likeness: float = 0.0) -> np.ndarray:
         """The rendered `pixels` carrying the light of `frame_window` (`region` of the
-        frame, where the face's mesh is `face_xy`)."""
+        frame, where the face's mesh is `face_xy`); `likeness` (0..1): how much of the
+        texture's own shading of the user's forms it keeps (`LUMA_SCALE`)."""
         h, w = skin.shape
         small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
         f = cv2.resize(frame_window, small, interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -142,8 +158,12 @@ class Relighter:
         balance = level.astype(np.float32)
         sigma = max(face_size / LIGHT_SCALE / _DOWN, 1.0)
         r_low = masked_blur(r * balance, m, sigma)
-        gain = self._carried(_light_and_colour(masked_blur(f, m, sigma), r_low), region,
-                             face_xy, small)
+        gain = _light_and_colour(masked_blur(f, m, sigma), r_low)
+        if likeness > 0.0:
+            wide = max(face_size / LUMA_SCALE / _DOWN, 1.0)
+            coarse = _luma_gain(masked_blur(f, m, wide), masked_blur(r * balance, m, wide))
+            gain[..., 0] = coarse * (gain[..., 0] / coarse) ** (1.0 - likeness)
+        gain = self._carried(gain, region, face_xy, small)
         # the lips are spared part of the skins' colour difference, white balance and shift
         lips = LIPS_KEEP * _lips(face_xy, region, small)[..., None]
         gain[..., 1:] *= 1.0 - lips
@@ -312,11 +332,15 @@ def _inverse(affine: np.ndarray) -> np.ndarray:
     return np.vstack([cv2.invertAffineTransform(affine[:2].astype(np.float64)), [0, 0, 1]])
 
 
+def _luma_gain(frame_low: np.ndarray, render_low: np.ndarray) -> np.ndarray:
+    return np.clip((frame_low @ _LUMA) / np.maximum(render_low @ _LUMA, 1.0), 0.25, 4.0)
+
+
 def _light_and_colour(frame_low: np.ndarray, render_low: np.ndarray) -> np.ndarray:
-    """Per pixel of the low bands: the gain on the render's luminance, and the shift of its
-    Lab colour (a, b) that then gives it the frame's colour (a shift, not a gain per
-    channel, which amplified the texture's shadows into bruises)."""
-    gain = np.clip((frame_low @ _LUMA) / np.maximum(render_low @ _LUMA, 1.0), 0.25, 4.0)
+    """Per pixel of the low bands: the gain on the render's luminance at their scale, and the
+    shift of its Lab colour (a, b) that then gives it the frame's colour (a shift, not a gain
+    per channel, which amplified the texture's shadows into bruises)."""
+    gain = _luma_gain(frame_low, render_low)
     lit = np.clip(render_low * (gain[..., None] / 255.0), 0.0, 1.0)
     target = np.clip(frame_low / 255.0, 0.0, 1.0)
     shift = (cv2.cvtColor(target.astype(np.float32), cv2.COLOR_RGB2LAB)

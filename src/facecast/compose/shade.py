@@ -54,12 +54,15 @@ class Shader:
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
                  ids: np.ndarray, target: Face, drawn: Face, neutral: np.ndarray,
-                 plain: np.ndarray, hidden: np.ndarray | None = None) -> np.ndarray:
+                 plain: np.ndarray, hidden: np.ndarray | None = None,
+                 likeness: float = 0.0) -> np.ndarray:
         """`pixels` (drawn on the mesh `drawn`, triangle ids `ids` over `region`) shaded by
         the light that `frame_window` shows on the target's own mesh `target`, falling on
         `drawn`; `neutral`: the user's neutral shape (where the mouth is); `plain`: the
         points on plain skin (`plain_points`); `hidden` (0..1 over the region): what covers
-        the face there (a hand, hair), which tells nothing of its light."""
+        the face there (a hand, hair), which tells nothing of its light; `likeness`
+        (0..1, `light.LUMA_SCALE`): how much of the texture's own shading is kept instead,
+        the smooth mesh's forms being mostly the target's."""
         light = self._fit(frame_window, region, target, plain, hidden)
         if light is None:
             return pixels
@@ -68,7 +71,8 @@ class Shader:
         # frame's expression; cast on the user's neutral shape instead, a smile's raised
         # cheeks took the resting face's light
         normals = vertex_normals(drawn.points)
-        shade = shading(normals, light, plain * (normals[:, 2] < FACING)) ** STRENGTH
+        shade = shading(normals, light, plain * (normals[:, 2] < FACING)) ** (
+            STRENGTH * (1.0 - likeness))
         # the mouth keeps the texture's light: shaded from above, the lower lip's edge and
         # the fold under it darkened into a gap dlib read as an open mouth (d3 into d12:
         # 1.1 -> 2.7 % of closed frames; 2.2 % with the lips alone left unshaded)

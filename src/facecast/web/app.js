@@ -280,7 +280,8 @@ function renderFaces() {
 
 // ---- 4. switch --------------------------------------------------------------------------
 
-for (const [input, output] of [["identity-strength", "is-out"], ["shape-strength", "ss-out"]]) {
+for (const [input, output] of [["identity-strength", "is-out"], ["shape-strength", "ss-out"],
+  ["likeness", "lk-out"]]) {
   $(input).addEventListener("input", () => { $(output).textContent = Number($(input).value).toFixed(2); });
 }
 
@@ -300,7 +301,8 @@ function facesBody() {
 
 function params() {
   const p = { identity_strength: Number($("identity-strength").value),
-    shape_strength: Number($("shape-strength").value), engine: $("engine").value,
+    shape_strength: Number($("shape-strength").value), likeness: Number($("likeness").value),
+    engine: $("engine").value,
     label: $("label").checked };
   if ($("enhancer").value) p.enhancer = $("enhancer").value;
   if ($("mask-model").value) p.mask_models = [$("mask-model").value];
@@ -435,7 +437,7 @@ async function renderPreview() {
 }
 
 $("style-scope").addEventListener("change", schedulePreview);
-for (const id of ["identity-strength", "shape-strength", "trim-start"]) {
+for (const id of ["identity-strength", "shape-strength", "likeness", "trim-start"]) {
   $(id).addEventListener("change", schedulePreview);
 }
 
@@ -450,7 +452,7 @@ $("looks-reset").addEventListener("click", () => {
 
 // The looks alone, on the original (POST /api/edits): style, adjustments, sliders and trim.
 $("edit").addEventListener("click", () => {
-  const { identity_strength: _i, shape_strength: _s, engine: _e, enhancer: _h,
+  const { identity_strength: _i, shape_strength: _s, likeness: _l, engine: _e, enhancer: _h,
     mask_models: _m, ...edit } = params();
   return runJob("/api/edits", { ...target(), params: edit }, "applying the looks");
 });
