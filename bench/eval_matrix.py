@@ -6,7 +6,8 @@ medians against the targets) and `matrix.json`. Identities are trained afresh in
 out/eval/home so the user's own store is never touched.
 
 A subset: name pairs as arguments or in EVAL_PAIRS (comma-separated, e.g.
-`EVAL_PAIRS=s18-d3,d12-d9 make eval`); EVAL_END=5 swaps and measures only the first 5 s.
+`EVAL_PAIRS=s18-d3,d12-d9 make eval`); EVAL_END=5 swaps and measures only the first 5 s;
+EVAL_LIKENESS=1 swaps at that `likeness` (default the swap's own, 0).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def main() -> int:
 
     only = set(sys.argv[1:]) | set(filter(None, os.environ.get("EVAL_PAIRS", "").split(",")))
     end = float(os.environ["EVAL_END"]) if os.environ.get("EVAL_END") else None
+    likeness = float(os.environ.get("EVAL_LIKENESS") or 0.0)
     rows = {}
     built = set()
     for ident, template in PAIRS:
@@ -63,7 +65,8 @@ def main() -> int:
         original = media / "videos" / f"{template}.mp4"
         # without the "AI" mark: the crops feed the blind look test, which judges the face,
         # and a mark in a crop near the frame's corner named the swapped one by itself
-        swap_file(identity, original, swapped, SwapParams(end=end, label=False))
+        swap_file(identity, original, swapped, SwapParams(end=end, label=False,
+                                                         likeness=likeness))
         seconds = time.perf_counter() - t0
         report = evaluate(original, swapped, identity.embedding, end=end,
                           sheet=out / f"{name}.png", arc_target=identity.arc_embedding)
