@@ -63,6 +63,9 @@ class Shader:
         the face there (a hand, hair), which tells nothing of its light; `likeness`
         (0..1, `light.LUMA_SCALE`): how much of the texture's own shading is kept instead,
         the smooth mesh's forms being mostly the target's."""
+        strength = STRENGTH * (1.0 - likeness)
+        if strength <= 0.0:
+            return pixels
         light = self._fit(frame_window, region, target, plain, hidden)
         if light is None:
             return pixels
@@ -71,8 +74,7 @@ class Shader:
         # frame's expression; cast on the user's neutral shape instead, a smile's raised
         # cheeks took the resting face's light
         normals = vertex_normals(drawn.points)
-        shade = shading(normals, light, plain * (normals[:, 2] < FACING)) ** (
-            STRENGTH * (1.0 - likeness))
+        shade = shading(normals, light, plain * (normals[:, 2] < FACING)) ** strength
         # the mouth keeps the texture's light: shaded from above, the lower lip's edge and
         # the fold under it darkened into a gap dlib read as an open mouth (d3 into d12:
         # 1.1 -> 2.7 % of closed frames; 2.2 % with the lips alone left unshaded)
