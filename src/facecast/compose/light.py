@@ -158,12 +158,13 @@ class Relighter:
         balance = level.astype(np.float32)
         sigma = max(face_size / LIGHT_SCALE / _DOWN, 1.0)
         r_low = masked_blur(r * balance, m, sigma)
-        gain = _light_and_colour(masked_blur(f, m, sigma), r_low)
+        f_low = masked_blur(f, m, sigma)
+        luma = _luma_gain(f_low, r_low)
         if likeness > 0.0:
             wide = max(face_size / LUMA_SCALE / _DOWN, 1.0)
             coarse = _luma_gain(masked_blur(f, m, wide), masked_blur(r * balance, m, wide))
-            gain[..., 0] = coarse * (gain[..., 0] / coarse) ** (1.0 - likeness)
-        gain = self._carried(gain, region, face_xy, small)
+            luma = coarse * (luma / coarse) ** (1.0 - likeness)
+        gain = self._carried(_light_and_colour(f_low, r_low, luma), region, face_xy, small)
         # the lips are spared part of the skins' colour difference, white balance and shift
         lips = LIPS_KEEP * _lips(face_xy, region, small)[..., None]
         gain[..., 1:] *= 1.0 - lips
@@ -336,11 +337,13 @@ def _luma_gain(frame_low: np.ndarray, render_low: np.ndarray) -> np.ndarray:
     return np.clip((frame_low @ _LUMA) / np.maximum(render_low @ _LUMA, 1.0), 0.25, 4.0)
 
 
-def _light_and_colour(frame_low: np.ndarray, render_low: np.ndarray) -> np.ndarray:
-    """Per pixel of the low bands: the gain on the render's luminance at their scale, and the
-    shift of its Lab colour (a, b) that then gives it the frame's colour (a shift, not a gain
-    per channel, which amplified the texture's shadows into bruises)."""
-    gain = _luma_gain(frame_low, render_low)
+def _light_and_colour(frame_low: np.ndarray, render_low: np.ndarray, gain: np.ndarray
+                      ) -> np.ndarray:
+    """Per pixel of the low bands: `gain` on the render's luminance, and the shift of its Lab
+    colour (a, b) that then gives it the frame's colour (a shift, not a gain per channel,
+    which amplified the texture's shadows into bruises). The shift is measured on the render
+    as `gain` lights it: a texture's shadow that a wider gain leaves darker than the frame
+    is less saturated in Lab at that lightness, and read as grey patches (d3 into s18)."""
     lit = np.clip(render_low * (gain[..., None] / 255.0), 0.0, 1.0)
     target = np.clip(frame_low / 255.0, 0.0, 1.0)
     shift = (cv2.cvtColor(target.astype(np.float32), cv2.COLOR_RGB2LAB)
