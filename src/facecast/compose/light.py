@@ -60,8 +60,11 @@ ArcFace-style recogniser reads a person by (a swap's band coarser than a sixth o
 put under the original's finer bands, read as the original: cosine distance 0.008). At the
 face's scale the face keeps the shading of its selfies' averaged light on the user's own
 forms: recognised as the user, less fitted to the scene (4 s of the eval pairs: the margin
-0.2-0.9 better on all seven, d3 into s18 -0.83 -> +0.42, d10 into s18 -0.52 -> +0.05; a
-blind viewer preferred the default's look on d3 into s18, "grey patchy cheeks")."""
+0.2-0.9 better on all seven, d3 into s18 -0.83 -> +0.39, d10 into s18 -0.52 -> +0.06;
+mouth false-open on d3 into s18 0 -> 0.05, ghosting on d10 into s18 0.77 -> 0.98). A blind
+viewer told it from the default by d3's "grey patchy cheeks" in s18 until the colour shift
+was measured at the wide gain's lightness (`_light_and_colour`); then by nothing (0 of 12
+pairs chosen the same both ways round)."""
 SKIN_COLOUR_CALM = 0.5
 """Share of the texture's colour variations over plain skin drawn back to the skin's mean
 colour: a selfie set's dark circles and shadows are greyer than its lit skin, and in a
