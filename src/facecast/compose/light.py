@@ -60,8 +60,9 @@ ArcFace-style recogniser reads a person by (a swap's band coarser than a sixth o
 put under the original's finer bands, read as the original: cosine distance 0.008). At the
 face's scale the face keeps the shading of its selfies' averaged light on the user's own
 forms: recognised as the user, less fitted to the scene (4 s of the eval pairs: the margin
-0.2-0.9 better on all seven, d3 into s18 -0.83 -> +0.39, d10 into s18 -0.52 -> +0.06;
-mouth false-open on d3 into s18 0 -> 0.05, ghosting on d10 into s18 0.77 -> 0.98). A blind
+0.2-0.9 better on all seven, d3 into s18 -0.83 -> +0.31, d10 into s18 -0.52 -> +0.06;
+ghosting on d10 into s18 0.77 -> 0.98; around the lips the finer gain stays,
+`_around_lips`). A blind
 viewer told it from the default by d3's "grey patchy cheeks" in s18 until the colour shift
 was measured at the wide gain's lightness (`_light_and_colour`); then by nothing (0 of 12
 pairs chosen the same both ways round)."""
@@ -166,7 +167,8 @@ class Relighter:
         if likeness > 0.0:
             wide = max(face_size / LUMA_SCALE / _DOWN, 1.0)
             coarse = _luma_gain(masked_blur(f, m, wide), masked_blur(r * balance, m, wide))
-            luma = coarse * (luma / coarse) ** (1.0 - likeness)
+            share = likeness * (1.0 - _around_lips(face_xy, region, small))
+            luma = coarse * (luma / coarse) ** (1.0 - share)
         gain = self._carried(_light_and_colour(f_low, r_low, luma), region, face_xy, small)
         # the lips are spared part of the skins' colour difference, white balance and shift
         lips = LIPS_KEEP * _lips(face_xy, region, small)[..., None]
@@ -303,6 +305,16 @@ def _lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.nda
     mask = np.zeros(small[::-1], np.float32)
     cv2.fillPoly(mask, [outline.astype(np.int32)], 1.0, cv2.LINE_AA, shift=2)
     return cv2.GaussianBlur(mask, (0, 0), 1.0)
+
+
+def _around_lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.ndarray:
+    """0..1 on the small grid: the lips and the skin around them to about a quarter of the
+    mouth's width. There `likeness` keeps the footage's finer light: the texture's own
+    shade under a lower lip read to dlib as an open mouth (d3 into s18: mouth false-open
+    0 -> 0.05 at likeness 1)."""
+    width = float(np.ptp(face_xy[list(L.LIPS_OUTER), 0])) * small[0] / max(region.w, 1)
+    lips = _lips(face_xy, region, small)
+    return np.clip(cv2.GaussianBlur(lips, (0, 0), max(width / 4, 1.0)) * 3.0, 0.0, 1.0)
 
 
 def _eyes(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.ndarray:
