@@ -62,10 +62,9 @@ face's scale the face keeps the shading of its selfies' averaged light on the us
 forms: recognised as the user, less fitted to the scene (4 s of the eval pairs: the margin
 0.2-0.9 better on all seven, d3 into s18 -0.83 -> +0.31, d10 into s18 -0.52 -> +0.06;
 ghosting on d10 into s18 0.77 -> 0.98; around the lips the finer gain stays,
-`_around_lips`). A blind
-viewer told it from the default by d3's "grey patchy cheeks" in s18 until the colour shift
-was measured at the wide gain's lightness (`_light_and_colour`); then by nothing (0 of 12
-pairs chosen the same both ways round)."""
+`_around_lips`). A blind viewer told it from the default by d3's "grey patchy cheeks" in
+s18 until the colour shift was measured at the wide gain's lightness (`_light_and_colour`);
+then by nothing (0 of 12 pairs chosen the same both ways round)."""
 SKIN_COLOUR_CALM = 0.5
 """Share of the texture's colour variations over plain skin drawn back to the skin's mean
 colour: a selfie set's dark circles and shadows are greyer than its lit skin, and in a
