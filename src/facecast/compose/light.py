@@ -160,17 +160,19 @@ class Relighter:
         self._level = level
         balance = level.astype(np.float32)
         sigma = max(face_size / LIGHT_SCALE / _DOWN, 1.0)
-        r_low = masked_blur(r * balance, m, sigma)
+        balanced = r * balance
+        r_low = masked_blur(balanced, m, sigma)
         f_low = masked_blur(f, m, sigma)
         luma = _luma_gain(f_low, r_low)
+        lip_mask = _lips(face_xy, region, small)
         if likeness > 0.0:
             wide = max(face_size / LUMA_SCALE / _DOWN, 1.0)
-            coarse = _luma_gain(masked_blur(f, m, wide), masked_blur(r * balance, m, wide))
-            share = likeness * (1.0 - _around_lips(face_xy, region, small))
+            coarse = _luma_gain(masked_blur(f, m, wide), masked_blur(balanced, m, wide))
+            share = likeness * (1.0 - _around_lips(lip_mask, face_xy, region, small))
             luma = coarse * (luma / coarse) ** (1.0 - share)
         gain = self._carried(_light_and_colour(f_low, r_low, luma), region, face_xy, small)
         # the lips are spared part of the skins' colour difference, white balance and shift
-        lips = LIPS_KEEP * _lips(face_xy, region, small)[..., None]
+        lips = LIPS_KEEP * lip_mask[..., None]
         gain[..., 1:] *= 1.0 - lips
         grey = np.float32(np.dot(balance, _LUMA) / _LUMA.sum())
         balance_map = balance + lips * (grey - balance)
@@ -306,13 +308,13 @@ def _lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.nda
     return cv2.GaussianBlur(mask, (0, 0), 1.0)
 
 
-def _around_lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.ndarray:
-    """0..1 on the small grid: the lips and the skin around them to about a quarter of the
-    mouth's width. There `likeness` keeps the footage's finer light: the texture's own
+def _around_lips(lips: np.ndarray, face_xy: np.ndarray, region: Region,
+                 small: tuple[int, int]) -> np.ndarray:
+    """0..1 on the small grid: the lips (`_lips`) and the skin around them to about a quarter
+    of the mouth's width. There `likeness` keeps the footage's finer light: the texture's own
     shade under a lower lip read to dlib as an open mouth (d3 into s18: mouth false-open
     0 -> 0.05 at likeness 1)."""
     width = float(np.ptp(face_xy[list(L.LIPS_OUTER), 0])) * small[0] / max(region.w, 1)
-    lips = _lips(face_xy, region, small)
     return np.clip(cv2.GaussianBlur(lips, (0, 0), max(width / 4, 1.0)) * 3.0, 0.0, 1.0)
 
 
