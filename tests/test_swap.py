@@ -176,3 +176,23 @@ def test_a_start_past_the_end_is_refused_without_the_file_path() -> None:
     with pytest.raises(ParamError, match="at or after the end of the video") as refused:
         VideoReader(source, start=999.0)
     assert str(source) not in str(refused.value) and source.name not in str(refused.value)
+
+
+def test_the_swapped_face_keeps_up_with_a_moving_head(identity, tmp_path: Path) -> None:
+    """Smoothing that only looks back trails the head: the face slid behind it while it
+    moved and caught up after it stopped. The mesh is smoothed both ways (frames ahead)."""
+    import cv2
+
+    still = decoded(MEDIA / "videos" / "s18.mp4")[90]
+    shifts = [0.0] * 10 + [4.0 * i for i in range(1, 21)] + [80.0] * 15  # 4 px a frame
+    frames = [cv2.warpAffine(still, np.float32([[1, 0, dx], [0, 1, 0]]), still.shape[1::-1],
+                             borderMode=cv2.BORDER_REPLICATE) for dx in shifts]
+    src, out = tmp_path / "pan.mp4", tmp_path / "out.mp4"
+    write_clip(src, frames)
+    swap_file(identity, src, out, SwapParams(label=False))
+    with FaceMesher(video=False) as mesher:
+        noses = np.array([mesher.detect(f)[0].xy[4, 0] for f in decoded(out)])
+    offsets = noses - (noses[0] - shifts[0]) - np.array(shifts)  # where the nose is, less
+    resting = np.median(np.r_[offsets[:10], offsets[-8:]])  # where the head has taken it
+    lag = np.abs(offsets[14:30] - resting).mean()
+    assert lag < 1.2, (round(float(lag), 2), np.round(offsets, 1).tolist())

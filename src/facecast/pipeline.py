@@ -30,6 +30,7 @@ from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face, FaceMesher
 from facecast.faces.raster import Region
 from facecast.faces.scene import Scene, SceneReader
+from facecast.faces.smoothing import AHEAD
 from facecast.identity.model import Identity
 from facecast.imaging import fill_colour_tables
 from facecast.looks import finish
@@ -135,11 +136,12 @@ class FaceSwapper:
         found, the largest blend weight used)."""
         return self.compose(self.draw(rgb, t, faces, scene))
 
-    def draw(self, rgb: np.ndarray, t: float, faces: list[Face], scene: Scene | None = None
-             ) -> Drawing:
+    def draw(self, rgb: np.ndarray, t: float, faces: list[Face], scene: Scene | None = None,
+             ahead: list[tuple[float, list[Face]]] | None = None) -> Drawing:
         """The first half of a frame's swap: each chosen face tracked, its occluders found,
         the frame warped under it, its face rendered and shaded. `compose` finishes it; a
-        video's frame N+1 is drawn while frame N is composed (`_in_two_threads`)."""
+        video's frame N+1 is drawn while frame N is composed (`_in_two_threads`). `ahead`:
+        the faces found in the frames after this one (time, faces), for the smoothing."""
         self._warming.result()
         cast = self.cast(t, faces)
         for fid, track in self.tracks.items():
@@ -150,7 +152,8 @@ class FaceSwapper:
         return Drawing(rgb, bool(cast),
                        sorted(cast.values(), key=lambda f: f.size, reverse=True),
                        [(fid, self.draw_face(rgb, t, face, self.tracks[fid], self.roles[fid],
-                                             scene)) for fid, face in ordered])
+                                             scene, _followed(face, ahead or [])))
+                        for fid, face in ordered])
 
     def compose(self, drawing: Drawing) -> tuple[bool, float]:
         """The second half: each drawn face relit, given the footage's detail, the target's
@@ -171,13 +174,15 @@ class FaceSwapper:
         return {fid: face for fid, face in zip(labels, faces, strict=True) if fid in self.roles}
 
     def draw_face(self, rgb: np.ndarray, t: float, face: Face, track: FaceTrack,
-                  identity: Identity, scene: Scene | None = None) -> Drawn | float:
+                  identity: Identity, scene: Scene | None = None,
+                  ahead: list[tuple[float, np.ndarray]] | None = None) -> Drawn | float:
         """One face rendered into a window of `rgb` (warped in place under it), or its
-        blend weight (0) when nothing is drawn."""
+        blend weight (0) when nothing is drawn. `ahead`: the face's points in the frames
+        after this one (`_followed`)."""
         clock = self.clock
         found = face
         with clock("track"):
-            face, weight = track.observe(face, t)
+            face, weight = track.observe(face, t, ahead or [])
         with clock("occlusion"):
             occluded = merge(track.occlusion.mask(rgb, face, scene), [*self.masks, track.rims],
                              rgb, face)
@@ -252,6 +257,24 @@ class FaceSwapper:
             with clock("enhance"):
                 self.enhancer(rgb, face, weight)
         return weight
+
+
+def _followed(face: Face, ahead: list[tuple[float, list[Face]]]
+              ) -> list[tuple[float, np.ndarray]]:
+    """`face`'s points in the frames ahead (time, points), nearest first, for as long as it
+    is found: in each frame the face whose middle is nearest the one before, within half
+    the face's size."""
+    followed: list[tuple[float, np.ndarray]] = []
+    middle, size = face.xy[: L.N_MESH].mean(axis=0), face.size
+    for t, faces in ahead:
+        middles = [f.xy[: L.N_MESH].mean(axis=0) for f in faces]
+        gaps = [float(np.linalg.norm(m - middle)) for m in middles]
+        if not gaps or min(gaps) > size / 2:
+            break
+        near = int(np.argmin(gaps))
+        followed.append((t, faces[near].points))
+        middle, size = middles[near], faces[near].size
+    return followed
 
 
 def _shown_through(frame: np.ndarray | None, holes: np.ndarray | None, alpha: np.ndarray
@@ -333,6 +356,22 @@ def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list
             current = following
 
 
+def _looking_ahead(items: Iterable[tuple[Frame, list[Face], Scene]], frames: int
+                   ) -> Iterator[tuple[Frame, list[Face], Scene, list[tuple[float, list[Face]]]]]:
+    """Each frame with its faces and scene, and the faces found in the `frames` frames after
+    it (time, faces), for the smoothing (`MeshFilter.both_ways`): that many decoded frames
+    are held (at 720p, 2.7 MB each)."""
+    held: deque[tuple[Frame, list[Face], Scene]] = deque()
+    for item in items:
+        held.append(item)
+        if len(held) > frames:
+            frame, faces, scene = held.popleft()
+            yield frame, faces, scene, [(f.time, fs) for f, fs, _ in held]
+    while held:
+        frame, faces, scene = held.popleft()
+        yield frame, faces, scene, [(f.time, fs) for f, fs, _ in held]
+
+
 COMPOSE_AHEAD = 2
 """Frames drawn ahead of the one being composed: room for one frame's stages to run long
 without stopping the other thread."""
@@ -370,10 +409,11 @@ def _in_two_threads(items: Iterable[A], first: Callable[[A], B], second: Callabl
 
 def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, params: SwapParams,
                progress: Progress | None = None, sheet: str | Path | None = None,
-               write_from: float | None = None) -> SwapResult:
+               write_from: float | None = None, write_until: float | None = None) -> SwapResult:
     """With `write_from` (seconds) the frames before it are swapped but not written, and the
     output has no sound: a piece of a longer video whose temporal state has settled
-    (`facecast.chunks`)."""
+    (`facecast.chunks`). With `write_until` the frames from it are read (for the smoothing's
+    look ahead, `AHEAD`) but neither swapped nor written."""
     result = SwapResult(output=str(output), kind="video")
     with VideoReader(source, start=params.start, end=params.end) as reader:
         total = reader.info.frames
@@ -386,11 +426,13 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
         encoding = finish.encoder(params.adjustments.quality)
         clock = swapper.clock
 
-        def draw(item: tuple[Frame, list[Face], Scene]) -> _FrameDrawn:
-            frame, faces, scene = item
+        def draw(item: tuple[Frame, list[Face], Scene, list[tuple[float, list[Face]]]]
+                 ) -> _FrameDrawn:
+            frame, faces, scene, ahead = item
             before = frame.image.copy() if contact and contact.wants(frame.index) else None
             original = frame.image.copy() if looks.wants_original else None
-            return frame, before, original, swapper.draw(frame.image, frame.time, faces, scene)
+            return frame, before, original, swapper.draw(frame.image, frame.time, faces, scene,
+                                                         ahead)
 
         def compose(drawn: _FrameDrawn) -> _FrameDone:
             frame, before, original, drawing = drawn
@@ -405,9 +447,12 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
             # (closed under it, MediaPipe crashed the process)
             with VideoWriter(output, reader, size=looks.out_size, audio=write_from is None,
                              **encoding) as writer, \
-                    closing(_with_faces(reader, swapper.look)) as frames, \
+                    closing(_with_faces(reader, swapper.look)) as looked, \
+                    closing(_looking_ahead(looked, AHEAD)) as frames, \
                     closing(_in_two_threads(frames, draw, compose, clock)) as swapped:
                 for frame, before, found, weight, weights in swapped:
+                    if write_until is not None and frame.time >= write_until:
+                        break
                     if write_from is not None and frame.time < write_from:
                         if progress:
                             progress(frame.index + 1, max(total, frame.index + 1))

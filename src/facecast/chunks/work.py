@@ -16,8 +16,10 @@ from typing import Any
 
 from facecast.casting.selection import Cast
 from facecast.chunks.plan import Chunk
+from facecast.faces.smoothing import AHEAD
 from facecast.identity.model import Identity
 from facecast.looks.edit import Progress, edit_video
+from facecast.media import probe_video
 from facecast.params import EditParams, SwapParams
 from facecast.pipeline import swap_video
 
@@ -68,8 +70,13 @@ def swap_piece(who: Identity | Cast, source: Path, folder: Path, params: SwapPar
     if done is not None:
         return done
     path = piece_path(folder, chunk)
-    span = params.model_copy(update={"start": chunk.warm, "end": chunk.end})
-    result = swap_video(who, source, path, span, progress, write_from=chunk.start)
+    end = chunk.end
+    if end is not None and end != params.end:  # a piece with frames after it: its last
+        # frames are smoothed looking ahead into the next piece's, as in one process
+        end += (AHEAD + 1) / (probe_video(source).fps or 30.0)
+    span = params.model_copy(update={"start": chunk.warm, "end": end})
+    result = swap_video(who, source, path, span, progress, write_from=chunk.start,
+                        write_until=chunk.end)
     _check(result.frames, chunk)
     return _mark(Piece(path, result.frames, result.face_frames, result.swapped_frames,
                        tuple(result.warnings)))

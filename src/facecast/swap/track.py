@@ -3,6 +3,7 @@ shading, relighting and detail matching carry from frame to frame."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,8 +47,10 @@ class FaceTrack:
         self.shape = ShapeTransfer(self.neutral)
         self.occlusion = Occlusion(self.uv)
 
-    def observe(self, face: Face, t: float) -> tuple[Face, float]:
-        """Smoothed face and its blend weight for a frame where the face was found."""
+    def observe(self, face: Face, t: float, ahead: Sequence[tuple[float, np.ndarray]] = ()
+                ) -> tuple[Face, float]:
+        """Smoothed face and its blend weight for a frame where the face was found; `ahead`:
+        its points in the frames after this one (time, points), nearest first."""
         if self.missed > LOST_AFTER:
             self.smoother.reset()
             self.occlusion.reset()
@@ -57,7 +60,7 @@ class FaceTrack:
             self.rims.reset()
             self.weight = None
         self.missed = 0
-        smoothed = Face(self.smoother(face.points, t))
+        smoothed = Face(self.smoother.both_ways(face.points, t, ahead))
         target = profile_weight(smoothed)
         if self.weight is None:
             self.weight = target
