@@ -92,3 +92,30 @@ def test_the_targets_brows_do_not_show_beside_the_swapped_ones(identity) -> None
     # seen through an alpha of 0.4 the target's brows keep 0.57 of their edges (the blend
     # alone); painted out of the frame, 0.2 is left: the drawn brows' blur, the skin's grain
     assert after < 0.3 * before
+
+
+@needs_media
+def test_the_fill_under_the_features_moves_smoothly_with_the_mesh() -> None:
+    """The skin the features are painted out with is looked for away from them at a quarter
+    of the size: a mask of where they are rounded to whole quarter pixels made the fill
+    jump as the mesh moved by a fraction of a pixel (flicker)."""
+    from facecast.compose import plate
+    from facecast.faces.raster import Region
+
+    frame = frames_between(MEDIA / "videos" / "s18.mp4", 3.0, 3.04)[0]
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(frame)[0]
+    region = Region.around(face.xy, frame.shape[:2], margin=0.3)
+    whole = (slice(0, region.h), slice(0, region.w))
+    fills, features = [], []
+    for dx in np.arange(0.0, 4.01, 0.25):
+        moved = face.xy[: L.N_MESH] + np.float32([dx, 0.0])
+        local = np.round((moved - (region.x0, region.y0)) * plate._SUB).astype(np.int32)
+        marks = plate._Marks(local, (region.h, region.w), face.size)
+        features.append(marks.features)
+        fills.append(plate._skin_fill(frame[region.slices], local,
+                                      marks.features | marks.eyes | marks.mouth, None,
+                                      face.size, whole))
+    steps = [float(np.abs(b - a).mean(axis=2)[f].mean())
+             for a, b, f in zip(fills, fills[1:], features[1:], strict=False)]
+    assert max(steps) < 0.3, np.round(steps, 2)

@@ -171,10 +171,10 @@ def _skin_fill(window: np.ndarray, local: np.ndarray, features: np.ndarray,
     if keep is not None:
         skin *= keep < 0.1
     skin = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
-    near = cv2.resize(features.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST)
+    near = cv2.resize(features.astype(np.float32), small, interpolation=cv2.INTER_AREA)
     apart = max(int(FILL_REACH * face_size / 2 / _DOWN), 1) * 2 + 1
     near = cv2.dilate(near, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (apart, apart)))
-    src = smoothstep(2 * skin - 1) * (near == 0)  # continuous: the fill moves smoothly
+    src = smoothstep(2 * skin - 1) * (1.0 - near)  # continuous: the fill moves smoothly
     if src.sum() < 4:
         return None
     img = cv2.resize(window, small, interpolation=cv2.INTER_AREA).astype(np.float32)
