@@ -133,3 +133,29 @@ def test_a_videos_face_is_in_place_on_the_frame_it_is_first_found() -> None:
         points = [mesher.detect(still)[0].xy for _ in range(5)]
     moves = [float(np.linalg.norm(b - a, axis=1).mean()) for a, b in itertools.pairwise(points)]
     assert max(moves) < 0.3, moves
+
+
+@needs_media
+def test_the_eyes_openings_follow_the_mesh_by_fractions_of_a_pixel() -> None:
+    """Drawn in whole pixels, an eye's opening (and the lids the clean plate covers above
+    it) jumped a pixel at a time as the smoothed mesh moved: flicker at every lash line."""
+    from clips import MEDIA, frames_between
+
+    from facecast.faces.mesh import FaceMesher
+    from facecast.faces.raster import Region, openings
+
+    still = frames_between(MEDIA / "videos" / "s18.mp4", 3.0, 3.04)[0]
+    with FaceMesher(video=False) as mesher:
+        xy = mesher.detect(still)[0].xy
+    region = Region.around(xy[: L.N_MESH], still.shape[:2], margin=0.05)
+    eye = Region.around(xy[list(L.RIGHT_EYE)], still.shape[:2], margin=0.5).slices
+    xs = np.arange(region.w, dtype=np.float32)[None, :]
+    centres = []
+    for dx in np.arange(0.0, 1.01, 0.125):
+        holes = openings(xy + np.float32([dx, 0.0]), region)
+        here = holes[eye[0].start - region.y0: eye[0].stop - region.y0,
+                     eye[1].start - region.x0: eye[1].stop - region.x0]
+        centres.append(float((here * xs[:, eye[1].start - region.x0: eye[1].stop - region.x0])
+                             .sum() / here.sum()))
+    errors = np.array(centres) - centres[0] - np.arange(0.0, 1.01, 0.125)
+    assert np.abs(errors).max() < 0.05, np.round(errors, 3)

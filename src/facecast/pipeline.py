@@ -249,7 +249,8 @@ class FaceSwapper:
                                   drawn.rendered.covered, (drawn.before.xy, face.xy), face.size)
         with clock("plate"):
             alpha = clean_plate(rgb, region, landed, drawn.alpha, drawn.rendered.covered,
-                                drawn.holes, keep[0] if keep else None, face.size, weight)
+                                _plate_holes(drawn), keep[0] if keep else None, face.size,
+                                weight)
         with clock("blend"):
             blend(rgb, region, pixels, alpha * weight, drawn.rendered.covered, face.size, keep,
                   drawn.holes)
@@ -257,6 +258,16 @@ class FaceSwapper:
             with clock("enhance"):
                 self.enhancer(rgb, face, weight)
         return weight
+
+
+def _plate_holes(drawn: Drawn) -> np.ndarray | None:
+    """What the clean plate leaves as it is: the drawn openings (an eye's edge pixels by the
+    share it covers) and, wholly, wherever the frame shows through beyond them (a closing
+    eye, the mouth's inside), however faintly."""
+    opened = drawn.rendered.holes
+    if drawn.holes is None or opened is None:
+        return drawn.holes
+    return np.maximum(opened, (drawn.holes > opened).astype(np.float32))
 
 
 def _followed(face: Face, ahead: list[tuple[float, list[Face]]]

@@ -54,7 +54,7 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     hole), and a closed mouth would read as one lip.
 
     `landed`: the target's mesh points where its features now are in the frame (after the
-    shape warp); `covered`: where the rendered face is drawn; `holes`: its openings (0/1 over
+    shape warp); `covered`: where the rendered face is drawn; `holes`: its openings (0..1 over
     `region`); `keep` (0..1 over `region`): what occlusion keeps in front; `weight`: the
     swap's blend weight.
     """
@@ -73,22 +73,22 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
         return alpha
     features, lashes, eyes = marks.features[box], marks.lashes[box], marks.eyes[box]
     if holes is None:
-        opened = np.zeros(eyes.shape, bool)
-        shown = eyes | marks.mouth[box]
+        opened = np.zeros(eyes.shape, np.float32)
+        shown = (eyes | marks.mouth[box]).astype(np.float32)
     else:
-        opened = holes[box] > 0
+        opened = holes[box]  # 0..1: an eye's edge pixels by the share it covers
         lip_line = max(int(LIP_LINE * face_size), 1) * 2 + 1
         # whatever the rendered eyes' openings show is the target's eye (skin painted in
         # over the lid the target has there moved with every blink and glance: flicker
         # 1.07 -> 1.13 on s18); its lips beside the rendered mouth's opening
-        mouth = (opened & marks.lips[box]).astype(np.uint8)
-        shown = opened | (cv2.dilate(mouth, cv2.getStructuringElement(
-            cv2.MORPH_ELLIPSE, (lip_line, lip_line))) > 0)
+        mouth = ((opened > 0) & marks.lips[box]).astype(np.uint8)
+        shown = np.maximum(opened, cv2.dilate(mouth, cv2.getStructuringElement(
+            cv2.MORPH_ELLIPSE, (lip_line, lip_line))).astype(np.float32))
     soft = max(face_size / 200, 0.7)
-    # what the openings show meets the fill over a pixel or two: the mesh moves their
-    # outlines in whole pixels, and a hard edge there jumps with them
+    # what the openings show meets the fill over a pixel or two, so that their outlines'
+    # moves with the mesh do not jump at its edge
     rim = max(face_size * RIM, 1.0)
-    mask = cv2.GaussianBlur((features & ~shown).astype(np.float32), (0, 0), soft)
+    mask = cv2.GaussianBlur(features * (1.0 - shown), (0, 0), soft)
     mask *= _away(shown, rim)
     if keep is not None:
         mask *= 1.0 - keep[box]
@@ -99,8 +99,8 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     mixed += part
     mixed += 0.5
     part[...] = np.clip(mixed, 0, 255, out=mixed)  # truncated on assignment, as astype does
-    lids = _above((opened & lashes).astype(np.uint8), LASH_GROW * face_size)
-    cover = cv2.GaussianBlur((lids & ~opened & lashes).astype(np.float32), (0, 0), soft)
+    lids = _above(opened * lashes, LASH_GROW * face_size)
+    cover = cv2.GaussianBlur(lids * (1.0 - opened) * lashes, (0, 0), soft)
     cover *= _away(opened, rim) * mask * covered[box]
     alpha = alpha.copy()
     alpha[box] = np.maximum(alpha[box], cover)
@@ -108,15 +108,15 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
 
 
 def _away(mask: np.ndarray, rim: float) -> np.ndarray:
-    """0..1: 0 on `mask`, rising to 1 over `rim` pixels away from it."""
-    near = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), rim / 2)
-    return smoothstep(1.0 - 2.0 * near) * ~mask
+    """0..1: 0 on `mask` (0..1), rising to 1 over `rim` pixels away from it."""
+    near = cv2.GaussianBlur(mask, (0, 0), rim / 2)
+    return smoothstep(1.0 - 2.0 * near) * (1.0 - mask)
 
 
 def _above(mask: np.ndarray, reach: float) -> np.ndarray:
-    """bool: `mask` spread upward by `reach` pixels (a pixel is on if one below it is)."""
+    """`mask` (0..1) spread upward by `reach` pixels: each pixel the most of those below."""
     n = max(int(reach), 1) + 1
-    return cv2.dilate(mask, np.ones((n, 1), np.uint8), anchor=(0, 0)) > 0
+    return cv2.dilate(mask, np.ones((n, 1), np.uint8), anchor=(0, 0))
 
 
 class _Marks:
