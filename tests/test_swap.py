@@ -192,7 +192,8 @@ def test_the_swapped_face_keeps_up_with_a_moving_head(identity, tmp_path: Path) 
     swap_file(identity, src, out, SwapParams(label=False))
     with FaceMesher(video=False) as mesher:
         noses = np.array([mesher.detect(f)[0].xy[4, 0] for f in decoded(out)])
-    offsets = noses - (noses[0] - shifts[0]) - np.array(shifts)  # where the nose is, less
-    resting = np.median(np.r_[offsets[:10], offsets[-8:]])  # where the head has taken it
+    # the swapped nose's place less where the pan has taken the head, moving and at rest
+    offsets = noses - noses[0] - np.array(shifts)
+    resting = np.median(np.r_[offsets[:10], offsets[-8:]])
     lag = np.abs(offsets[14:30] - resting).mean()
     assert lag < 1.2, (round(float(lag), 2), np.round(offsets, 1).tolist())
