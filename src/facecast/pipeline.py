@@ -7,7 +7,7 @@ job workers all call `swap_file`; none re-implements a step.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -137,7 +137,7 @@ class FaceSwapper:
         return self.compose(self.draw(rgb, t, faces, scene))
 
     def draw(self, rgb: np.ndarray, t: float, faces: list[Face], scene: Scene | None = None,
-             ahead: list[tuple[float, list[Face]]] | None = None) -> Drawing:
+             ahead: Sequence[tuple[float, list[Face]]] = ()) -> Drawing:
         """The first half of a frame's swap: each chosen face tracked, its occluders found,
         the frame warped under it, its face rendered and shaded. `compose` finishes it; a
         video's frame N+1 is drawn while frame N is composed (`_in_two_threads`). `ahead`:
@@ -152,7 +152,7 @@ class FaceSwapper:
         return Drawing(rgb, bool(cast),
                        sorted(cast.values(), key=lambda f: f.size, reverse=True),
                        [(fid, self.draw_face(rgb, t, face, self.tracks[fid], self.roles[fid],
-                                             scene, _followed(face, ahead or [])))
+                                             scene, _followed(face, ahead)))
                         for fid, face in ordered])
 
     def compose(self, drawing: Drawing) -> tuple[bool, float]:
@@ -175,14 +175,14 @@ class FaceSwapper:
 
     def draw_face(self, rgb: np.ndarray, t: float, face: Face, track: FaceTrack,
                   identity: Identity, scene: Scene | None = None,
-                  ahead: list[tuple[float, np.ndarray]] | None = None) -> Drawn | float:
+                  ahead: Sequence[tuple[float, np.ndarray]] = ()) -> Drawn | float:
         """One face rendered into a window of `rgb` (warped in place under it), or its
         blend weight (0) when nothing is drawn. `ahead`: the face's points in the frames
         after this one (`_followed`)."""
         clock = self.clock
         found = face
         with clock("track"):
-            face, weight = track.observe(face, t, ahead or [])
+            face, weight = track.observe(face, t, ahead)
         with clock("occlusion"):
             occluded = merge(track.occlusion.mask(rgb, face, scene), [*self.masks, track.rims],
                              rgb, face)
@@ -270,7 +270,7 @@ def _plate_holes(drawn: Drawn) -> np.ndarray | None:
     return np.maximum(opened, (drawn.holes > opened).astype(np.float32))
 
 
-def _followed(face: Face, ahead: list[tuple[float, list[Face]]]
+def _followed(face: Face, ahead: Sequence[tuple[float, list[Face]]]
               ) -> list[tuple[float, np.ndarray]]:
     """`face`'s points in the frames ahead (time, points), nearest first, for as long as it
     is found: in each frame the face whose middle is nearest the one before, within half
