@@ -87,12 +87,11 @@ Hair takes the scene's cast, and brows match the head's hair: d9's selfies' blue
 brows in d12's warm room read as painted on (their a, b 11.6 from the original brows' in
 8-bit Lab; 6.5 with this share). The hue is also part of the person to dlib's recogniser:
 at 0.7 over the whole brow area, d10 into s18 moved from 0.458 to 0.472 from the user; at
-0.5 on the hair only, 0.462 (d3 into s18 0.496 -> 0.495, d0 into s32 0.436 -> 0.439)."""
-BROW_FACE = (100.0, 200.0)
-"""Face size (px) from which brows take the footage's hue, and from which in full. On a
-small face a viewer cannot see the brows' hue, but dlib's recogniser still reads it: on
-s13's 98 px face d9's brows in its hue took the swap from 0.46 to 0.54 from the user,
-and 5 of 24 frames nearer the original."""
+0.5 on the hair only, 0.462 (d3 into s18 0.496 -> 0.495, d0 into s32 0.436 -> 0.439).
+Small faces too: spared it below 100 px, d9's brows on s13's 98 px face stayed blue-grey
+(a, b 17 from the original brows'), the look test's cue on that clip's crops, which are
+seen enlarged; with it, 10 (dlib 0.459 -> 0.492 from the user, the ArcFace-style margin
+the same)."""
 BROW_REACH = 0.02  # of the face size: brow hair past the mesh's brow outline
 LIP_COLOUR = (0.35, 0.9)
 """Shares of the difference between the drawn lips' colour and the footage's lips' that the
@@ -225,8 +224,7 @@ class Relighter:
         footage = cv2.cvtColor(np.ascontiguousarray(frame_window[box]),
                                cv2.COLOR_RGB2LAB)[hair].astype(np.float32)
         footage = footage[footage[:, 0] <= np.median(footage[:, 0])]
-        share = BROW_HUE * ramp(face_size, BROW_FACE)
-        shift = share * (footage[:, 1:].mean(axis=0) - 128.0 - own)
+        shift = BROW_HUE * (footage[:, 1:].mean(axis=0) - 128.0 - own)
         if self._brow_shift is not None:
             shift = self._brow_shift + FOLLOW * (shift - self._brow_shift)
         self._brow_shift = shift
