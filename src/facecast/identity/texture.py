@@ -141,7 +141,8 @@ def _inpaint(texture: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def _plain_corners(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     """`texture` with the shading beside the lip corners (to `CORNER_REACH`, fading) taken
-    from the skin around them; its finer detail stays."""
+    from the skin around them; its finer detail stays, but for the nearer half, where the
+    corner's crease goes too."""
     corners = uv[[L.MOUTH_LEFT, L.MOUTH_RIGHT]]
     reach = CORNER_REACH * float(np.linalg.norm(corners[0] - corners[1]))
     if reach < 2:
@@ -154,8 +155,8 @@ def _plain_corners(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     texture = texture.astype(np.float32)
     skin = masked_blur(texture, (weight == 0) & (lips == 0), reach / 2)
     shading = cv2.GaussianBlur(texture, (0, 0), reach / 4)
+    # a fine line stretched is a line still
     inner = (smoothstep(1.0 - 2.0 * near / reach) * (1 - lips))[..., None]
-    # the corner's own crease too, nearest it: a fine line stretched is a line still
     return texture + weight[..., None] * (skin - shading) + inner * (shading - texture)
 
 
