@@ -27,7 +27,7 @@ from facecast.faces.raster import (
     source_coords,
 )
 from facecast.identity.model import Identity
-from facecast.identity.uv import outer_skin
+from facecast.identity.uv import TEXTURE_SIZE, outer_skin
 from facecast.imaging import ramp, smoothstep
 from facecast.swap.base import Rendered
 from facecast.swap.lids import ClosedLids, closed_lids, closing
@@ -61,11 +61,33 @@ straight, hard seam through the temple and the brow (d3 and d10 into s18). Like 
 outline's skin, from `THROUGH_FACE` on: on s13's 98 px face the fade cost dlib's reading
 of the user (0.445 -> 0.468 from the user) for a seam too small to see."""
 FADE_CELLS = 12.0  # the fade is worked out on a grid this many cells across it, or finer
+PLAIN_REACH = 0.3
+PLAIN_BAND = (1.5, 24.0)
+"""Texels (of a `TEXTURE_SIZE` texture) between which the texture's shading is taken out
+over its outer skin, from the outline to `PLAIN_REACH` of the face inside it (the features
+keep theirs, as `outer_skin` spares them). There the selfies' own light on their cheeks
+(a cheekbone's edge, the shade where hair met the face) was drawn as a curved line down
+the swapped cheek (d3 into s18: the issue's "fold on a cheek"), too fine for the
+relighting, a sixth of the face wide, to take out; the footage's light on the user's shape
+comes from `compose.shade` and its grain from `compose.detail`. Up to 40 texels took out
+more of it, but dlib read the mouth less well (68-point mouth correlation on d0 into s32
+0.86 -> 0.82; 0.85 up to 24)."""
 THROUGH_FACE = (100.0, 200.0)
 """Face size (px) from which the outline lets the target's skin through, and from which in
 full. On a small face no seam shows at the picture's size, and the outline's band is a
 larger share of what a recogniser reads: s13's 98 px face with d9's drawn at the floor was
 nearer the original than the user in 1 of 8 frames by dlib (0 without)."""
+
+
+def plain_outskirts(texture: np.ndarray, uv: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+    """`texture` (RGB uint8) with its shading between `PLAIN_BAND`'s scales taken out over
+    the outer skin (`PLAIN_REACH`): its finer grain and coarser light stay."""
+    size = texture.shape[0]
+    weight = 1.0 - outer_skin(uv, neutral, PLAIN_REACH, 0.0, size)
+    t = texture.astype(np.float32)
+    fine, coarse = (cv2.GaussianBlur(t, (0, 0), s * size / TEXTURE_SIZE) for s in PLAIN_BAND)
+    t -= weight[..., None] * (fine - coarse)
+    return np.ascontiguousarray(np.clip(t, 0, 255).astype(np.uint8))
 
 
 class MeshEngine:
@@ -91,7 +113,7 @@ class MeshEngine:
             through = identity.alpha * outer_skin(identity.uv, identity.neutral,
                                                   THROUGH_REACH, THROUGH_FLOOR)
             masks = np.dstack([identity.alpha, identity.skin, through]).astype(np.float32)
-            rgb = np.ascontiguousarray(identity.texture)
+            rgb = plain_outskirts(identity.texture, identity.uv, identity.neutral)
             kept = identity, (rgb, masks, closed_lids(rgb, identity.uv))
             self._prepared[id(identity)] = kept
             self._filtered = {k: v for k, v in self._filtered.items() if k[0] != id(identity)}
