@@ -27,6 +27,7 @@ from facecast.imaging import channels, smoothstep
 _GRID = 8  # pixels per cell of the displacement grid
 _LIP_PAIRS = ((13, 14), (82, 87), (81, 178), (80, 88), (312, 317), (311, 402), (310, 318))
 """Upper and lower inner-lip points facing each other: how open a mouth is."""
+_INNER_CORNERS = {L.MOUTH_RIGHT: 78, L.MOUTH_LEFT: 308}  # outer corner: inner corner
 _MOUTH_CORNERS = (L.MOUTH_LEFT, L.MOUTH_RIGHT)
 RESTING = (0.15, 0.35)
 """Frames whose lip corners sit (against the lips' middle) at most at the first quantile of
@@ -39,6 +40,8 @@ MOUTH_REACH = (0.5, 1.0)
 """Mouth widths from the lips' outline: points nearer than the first take their neutral
 from the resting frames alone, farther than the second from all frames; between, a mix
 (a smile lifts the cheeks beside the mouth too)."""
+MOUTH_WARP = (0.8, 20.0, 4)
+"""`settle_mouth`'s reach (mouth widths from the lips' outline), spread and grid (px)."""
 KEPT = 600  # frames' shapes kept for the resting mean; past it every other one is dropped
 
 
@@ -73,12 +76,13 @@ class ShapeTransfer:
         # hang lower by that opening, which would stretch the lower lip over a closed mouth
         # and paint the selfies' mouth interior between the lips
         delta[:, 1] -= (_opening(self._identity) - _opening(mean)) * self._jaw
-        for opening in (L.RIGHT_EYE, L.LEFT_EYE, L.LIPS_INNER):
-            # how open eyes and mouth are is expression, not shape: a target who talks with
-            # the mouth open learns an open neutral mouth, and the full difference would shut
-            # it in every frame (mouth correlation: s13 0.56 -> 0.77, d12 0.91 -> 0.92)
+        # how open eyes and mouth are is expression, not shape: a target who talks with the
+        # mouth open learns an open neutral mouth, and the full difference would shut it in
+        # every frame (mouth correlation: s13 0.56 -> 0.77, d12 0.91 -> 0.92)
+        for opening in (L.RIGHT_EYE, L.LEFT_EYE):
             rows = list(opening)
             delta[rows, 1] = delta[rows, 1].mean()
+        delta[list(L.LIPS_INNER), 1] = _inner_lips(delta, self._identity)
         delta[list(L.RIGHT_IRIS)] = delta[list(L.RIGHT_EYE)].mean(axis=0)
         delta[list(L.LEFT_IRIS)] = delta[list(L.LEFT_EYE)].mean(axis=0)
         return sim.to_image(canonical + strength * delta)
@@ -127,6 +131,24 @@ def _mouth_weight(neutral: np.ndarray) -> np.ndarray:
     return weight
 
 
+def _inner_lips(delta: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+    """The inner lips' vertical shifts: how open a mouth is stays the target's, so upper and
+    lower lip move alike, by their mean shift in the middle; toward each corner, by the
+    outer corner's shift. One shift for them all left the inner corners where the target's
+    were while the outer ones took the user's (d0 on s32: 0.19 mouth widths higher, d14 on
+    d3 0.11): the lips tore apart at their corners."""
+    rows = list(L.LIPS_INNER)
+    middle = delta[rows, 1].mean()
+    shifts = np.full(len(rows), middle)
+    x = neutral[rows, 0]
+    width = max(float(np.ptp(neutral[list(_INNER_CORNERS.values()), 0])), 1e-9)
+    for outer, inner in _INNER_CORNERS.items():
+        # 1 at this corner, 0 from the mouth's middle on
+        near = smoothstep(1.0 - 2.0 * np.abs(x - neutral[inner, 0]) / width)
+        shifts += near * (delta[outer, 1] - middle)
+    return shifts
+
+
 def _opening(shape: np.ndarray) -> float:
     """How far apart the inner lips are (canonical units; y grows downward)."""
     return float(np.mean([shape[b, 1] - shape[a, 1] for a, b in _LIP_PAIRS]))
@@ -140,6 +162,28 @@ def _jaw_weight(neutral: np.ndarray) -> np.ndarray:
     weight = smoothstep((neutral[:, 1] - corners) / max(lower - corners, 1e-6))
     weight[L.N_MESH :] = 0.0
     return weight
+
+
+def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
+                 pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
+    """After `warp_around`, the frame around the mouth warped again, finer, so that its
+    content (teeth, the mouth's inside, the crease of closed lips) lands where the lips are
+    drawn; returns `landed` with the points near the mouth updated.
+
+    The whole face's field is too smooth for the lips: the user's corners a tenth of the
+    mouth's width higher than the target's, and a thinner upper lip, moved the drawn lips
+    5 % of the mouth's width (mean) from the target's mouth content, whose crease then
+    showed beside the drawn lip line as a second, straight one (d14's selfies into d3; d0's
+    into s32: 6 %; 3 % and 2.5 % after this pass). A finer field (`MOUTH_WARP`) bent the
+    teeth of a broad smile."""
+    reach, spread, grid = MOUTH_WARP
+    near = np.flatnonzero(mouth_distance(new_xy) <= reach)
+    if len(near) < len(L.LIPS_OUTER):
+        return landed
+    landed = landed.copy()
+    landed[near] = warp_around(frame, landed[near], new_xy[near], pinned, spread=spread,
+                               grid=grid)
+    return landed
 
 
 def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
