@@ -226,10 +226,12 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     field = cv2.resize(field, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
     if pinned is not None:
         field *= channels(1.0 - region.take(*pinned), 2)
-    gx, gy = np.meshgrid(np.arange(region.w, dtype=np.float32) + region.x0,
-                         np.arange(region.h, dtype=np.float32) + region.y0)
+    # the sampling maps: each pixel's own place less the field (a row and a column of
+    # places broadcast, not two whole grids)
+    map_x = np.arange(region.w, dtype=np.float32)[None, :] + np.float32(region.x0) - field[..., 0]
+    map_y = np.arange(region.h, dtype=np.float32)[:, None] + np.float32(region.y0) - field[..., 1]
     window = frame[region.slices]
-    window[...] = cv2.remap(frame, gx - field[..., 0], gy - field[..., 1], cv2.INTER_LINEAR,
+    window[...] = cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_REPLICATE)
     # the pixel at x shows the content from x - field(x): content at p lands near
     # p + field(new), its intended place being where the field is read
