@@ -121,26 +121,19 @@ def test_the_lips_stay_whole_at_their_corners(d14) -> None:
     assert np.mean(openings) < 0.01, np.mean(openings)
 
 
-@pytest.fixture(scope="module")
-def d0(identity):
-    """d0's selfies: a man whose lip corners sit higher and upper lip is thinner than s32's."""
-    from facecast.identity.build import build_identity
-
-    return build_identity([MEDIA / "identities" / "d0"], "d0")
-
-
 @needs_media
-def test_the_targets_mouth_lands_where_the_lips_are_drawn(d0) -> None:
-    """The frame under a swapped face is warped to the new shape, so that the target's teeth
-    and the crease of its closed lips show through the drawn lips' opening where it is. The
-    whole face's warp is too smooth for the lips: s32's mouth landed 5.2 % of the mouth's
-    width (mean) from d0's drawn lips, its crease a second lip line beside theirs; a finer
-    pass around the mouth (`swap.shape.settle_mouth`) brings it within 2.5 %."""
+def test_a_closed_mouth_lands_where_the_lips_are_drawn(d14) -> None:
+    """The frame under a swapped face is warped to the new shape, so that the crease of the
+    target's closed lips (and its teeth, its mouth's inside) shows through the drawn lips'
+    opening where it is. The whole face's warp is too smooth for the lips: with d14's
+    corners higher and upper lip thinner than d3's, d3's mouth landed 4.8 % of the mouth's
+    width (mean) from the drawn lips, its crease a second lip line beside theirs; a finer
+    pass around a closed mouth (`swap.shape.settle_mouth`) brings it within 3.4 %."""
     lips = list(L.LIPS_OUTER) + list(L.LIPS_INNER)
-    swapper = FaceSwapper(d0, SwapParams(), video=True)
+    swapper = FaceSwapper(d14, SwapParams(), video=True)
     gaps = []
     try:
-        for i, frame in enumerate(frames_between(MEDIA / "videos" / "s32.mp4", 0.0, 2.5)):
+        for i, frame in enumerate(frames_between(MEDIA / "videos" / "d3.mp4", 0.0, 4.0)):
             drawing = swapper.draw(frame.copy(), i / 30, *swapper.look(frame))
             drawn = drawing.drawn[0][1] if drawing.drawn else None
             if i >= 30 and not isinstance(drawn, float) and drawn is not None:
@@ -150,7 +143,7 @@ def test_the_targets_mouth_lands_where_the_lips_are_drawn(d0) -> None:
             swapper.compose(drawing)
     finally:
         swapper.close()
-    assert gaps and np.mean(gaps) < 0.035, np.mean(gaps)
+    assert gaps and np.mean(gaps) < 0.04, np.mean(gaps)
 
 
 def _mouth_width(rgb: np.ndarray, mesher: FaceMesher) -> float:

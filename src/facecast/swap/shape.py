@@ -40,6 +40,11 @@ MOUTH_REACH = (0.5, 1.0)
 """Mouth widths from the lips' outline: points nearer than the first take their neutral
 from the resting frames alone, farther than the second from all frames; between, a mix
 (a smile lifts the cheeks beside the mouth too)."""
+SETTLE_OPEN = (0.05, 0.15)
+"""Mouth opening (inner lips apart, of the mouth's width) up to which `settle_mouth` moves
+the mouth in full, and from which not at all: a closed mouth's crease is what showed
+twice; an open one's teeth were squeezed into the user's narrower lips, and dlib read
+s32's grins less well (68-point mouth correlation 0.83 -> 0.77 with every frame settled)."""
 MOUTH_WARP = (0.8, 20.0, 4)
 """`settle_mouth`'s reach (mouth widths from the lips' outline points), spread and grid
 (px)."""
@@ -167,27 +172,31 @@ def _jaw_weight(neutral: np.ndarray) -> np.ndarray:
 
 def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
                  pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
-    """After `warp_around`, the frame around the mouth warped again, finer, so that its
-    content (teeth, the mouth's inside, the crease of closed lips) lands where the lips are
-    drawn; returns `landed` with the points near the mouth updated.
+    """After `warp_around`, the frame around a closed mouth warped again, finer, so that
+    the crease of its lips lands where the lips are drawn (less as the mouth opens,
+    `SETTLE_OPEN`); returns `landed` with the points near the mouth updated.
 
     The whole face's field is too smooth for the lips: where the user's lip corners sit a
     tenth of the mouth's width higher than the target's and the upper lip is thinner, the
     target's mouth landed 4.8 % of the mouth's width (mean) from the drawn lips (d14's
     selfies into d3; d0's into s32 5.2 %), and its crease showed beside the drawn lip line
-    as a second, straight one; after this pass 3.0 % and 2.5 %. A finer field (spread 40:
-    1.75 %) bent the teeth of s32's broad smile."""
+    as a second, straight one; after this pass 3.0 % and 2.5 % (3.4 % on d3 with the pass
+    fading as the mouth opens). A finer field (spread 40: 1.75 %) bent the teeth of s32's
+    broad smile."""
     reach, spread, grid = MOUTH_WARP
     outline = new_xy[list(L.LIPS_OUTER)]
     # distance to the outline's nearest point, not to its edges: what is near enough to
     # move, at a tenth of the cost
     gaps = np.linalg.norm(new_xy[: L.N_MESH, None] - outline[None], axis=2).min(axis=1)
     near = np.flatnonzero(gaps <= reach * max(float(np.ptp(outline[:, 0])), 1.0))
-    if len(near) < len(L.LIPS_OUTER):
+    width = max(float(np.ptp(outline[:, 0])), 1.0)
+    share = 1.0 - float(smoothstep((_opening(new_xy) / width - SETTLE_OPEN[0])
+                                   / (SETTLE_OPEN[1] - SETTLE_OPEN[0])))
+    if len(near) < len(L.LIPS_OUTER) or share <= 0.0:
         return landed
     landed = landed.copy()
-    landed[near] = warp_around(frame, landed[near], new_xy[near], pinned, spread=spread,
-                               grid=grid)
+    goal = landed[near] + share * (new_xy[near] - landed[near])
+    landed[near] = warp_around(frame, landed[near], goal, pinned, spread=spread, grid=grid)
     return landed
 
 
