@@ -187,9 +187,9 @@ def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
     outline = new_xy[list(L.LIPS_OUTER)]
     # distance to the outline's nearest point, not to its edges: what is near enough to
     # move, at a tenth of the cost
-    gaps = np.linalg.norm(new_xy[: L.N_MESH, None] - outline[None], axis=2).min(axis=1)
-    near = np.flatnonzero(gaps <= reach * max(float(np.ptp(outline[:, 0])), 1.0))
     width = max(float(np.ptp(outline[:, 0])), 1.0)
+    gaps = np.linalg.norm(new_xy[: L.N_MESH, None] - outline[None], axis=2).min(axis=1)
+    near = np.flatnonzero(gaps <= reach * width)
     share = 1.0 - float(smoothstep((_opening(new_xy) / width - SETTLE_OPEN[0])
                                    / (SETTLE_OPEN[1] - SETTLE_OPEN[0])))
     if len(near) < len(L.LIPS_OUTER) or share <= 0.0:
