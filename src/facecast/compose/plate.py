@@ -27,6 +27,14 @@ from facecast.imaging import channels, mask_box, masked_blur, smoothstep
 FULL_FROM = 0.5  # blend weight from which the features are wholly painted out: a profile fade
 # brings them back with the target's face, instead of popping in when the swap stops
 BROW_GROW = 0.03  # of the face size: brow hair past the mesh's brow
+BROW_SOFT = 1 / 60
+"""Of the face size: the Gaussian over which the painted-out brows meet the skin around
+them (the other features meet it over a pixel or so). Toward the temples the drawn face
+fades out, and a brow's tail painted out with a hard edge showed there as a pale patch
+with a dark rim: the target's brow hair just past the mesh's line (d10 and d3 into s18,
+the look test's "grey-purple patch beside the brow"). Feathered, the rim is a soft shade:
+ghosting (`make eval`) on d10 into s18 0.81 -> 0.74, d3 into d14 0.39 -> 0.36. Grown wider
+as well (0.045 of the face), one of d12's two blinks under d3's face was lost."""
 LASH_GROW = 0.03  # lashes, liner and the lid's crease around the eye's contour
 LIP_GROW = (0.05, 0.025)  # the mouth's corners creasing out sideways, and the lips' border
 NOSTRIL_GROW = 0.015
@@ -88,7 +96,17 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     # what the openings show meets the fill over a pixel or two, so that their outlines'
     # moves with the mesh do not jump at its edge
     rim = max(face_size * RIM, 1.0)
-    mask = cv2.GaussianBlur(features * (1.0 - shown), (0, 0), soft)
+    # the brows' edge feathered wide, from the grown outline outward (twice the blur,
+    # clipped: still wholly painted out on the outline itself), but not over the eyes'
+    # lids and lashes: painted further over a lid, MediaPipe read one of d12's two blinks
+    # under d3's face as none
+    wide = BROW_SOFT * face_size
+    brows = np.minimum(2.0 * cv2.GaussianBlur(marks.brows[box].astype(np.float32), (0, 0), wide),
+                       1.0)
+    brows *= 1.0 - np.minimum(
+        4.0 * cv2.GaussianBlur(lashes.astype(np.float32), (0, 0), 2.0 * wide), 1.0)
+    mask = np.maximum(cv2.GaussianBlur(features * (1.0 - shown), (0, 0), soft),
+                      np.maximum(brows, marks.brows[box]) * (1.0 - shown))
     mask *= _away(shown, rim)
     if keep is not None:
         mask *= 1.0 - keep[box]
@@ -122,7 +140,7 @@ def _above(mask: np.ndarray, reach: float) -> np.ndarray:
 class _Marks:
     """The target's features over the window, bool: `features` (brows, eye outlines with
     their lashes, lips and nostrils, grown by what lies past the mesh's lines), `lashes`
-    (the eyes' part of it), `lips` (the lips' part), and the openings `eyes` and `mouth`.
+    (the eyes' part of it), `lips` and `brows` (theirs), and the openings `eyes` and `mouth`.
     Grown shapes are drawn with thick outlines (the sum with a disc), not dilated: a
     tenth of the cost."""
 
@@ -153,7 +171,7 @@ class _Marks:
         brows = area(L.RIGHT_BROW, L.LEFT_BROW, grow=BROW_GROW * s, hull=True)
         nostrils = area(L.NOSTRILS, grow=NOSTRIL_GROW * s, hull=True)
         self.features = (lashes | lips | brows | nostrils) > 0
-        self.lashes, self.lips = lashes > 0, lips > 0
+        self.lashes, self.lips, self.brows = lashes > 0, lips > 0, brows > 0
         self.eyes, self.mouth = eyes > 0, area(L.LIPS_INNER) > 0
 
 
