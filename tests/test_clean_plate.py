@@ -19,7 +19,7 @@ from facecast.params import SwapParams
 from facecast.pipeline import FaceSwapper
 from facecast.swap import MeshEngine
 from facecast.swap.base import Rendered
-from facecast.swap.shape import warp_around
+from facecast.swap.shape import settle_eyes, settle_mouth, warp_around
 
 SKIN = (205.0, 150.0, 125.0)
 BROW = (70.0, 50.0, 40.0)
@@ -58,6 +58,13 @@ def _brows(xy: np.ndarray, region, grow: int = 0) -> np.ndarray:
     return mask
 
 
+def _warp(img: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
+    """`img` warped in place as the swap warps the frame: the face's field, then the finer
+    passes around the mouth and the eyes."""
+    landed = warp_around(img, old, new)
+    settle_eyes(img, settle_mouth(img, landed, new), new)
+
+
 def _edges(rgb: np.ndarray) -> np.ndarray:
     grey = cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32), (0, 0), 1)
     return np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
@@ -82,10 +89,10 @@ def test_the_targets_brows_do_not_show_beside_the_swapped_ones(identity) -> None
     # where the frame warp left the target's brows: moved part of the way, near the drawn
     # ones but off them (the warp is smooth and broad)
     under = frame.copy()  # the frame as the swap warps it, before blending
-    warp_around(under, target.xy[: L.N_MESH], engine.face.xy[: L.N_MESH])
     marks = np.zeros_like(frame)
     marks[region.slices] = _brows(target.xy, region)[..., None] * 255
-    warp_around(marks, target.xy[: L.N_MESH], engine.face.xy[: L.N_MESH])
+    for img in (under, marks):
+        _warp(img, target.xy[: L.N_MESH], engine.face.xy[: L.N_MESH])
     ghost = (marks[region.slices][..., 0] > 128) & (theirs == 0)
     assert ghost.sum() > 500
     before, after = (_edges(img[region.slices])[ghost].mean() for img in (under, swapped))

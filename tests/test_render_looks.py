@@ -122,28 +122,35 @@ def test_the_lips_stay_whole_at_their_corners(d14) -> None:
 
 
 @needs_media
-def test_a_closed_mouth_lands_where_the_lips_are_drawn(d14) -> None:
+def test_a_closed_mouth_and_the_eyes_land_where_they_are_drawn(d14) -> None:
     """The frame under a swapped face is warped to the new shape, so that the crease of the
     target's closed lips (and its teeth, its mouth's inside) shows through the drawn lips'
-    opening where it is. The whole face's warp is too smooth for the lips: with d14's
-    corners higher and upper lip thinner than d3's, d3's mouth landed 4.8 % of the mouth's
-    width (mean) from the drawn lips, its crease a second lip line beside theirs; a finer
-    pass around a closed mouth (`swap.shape.settle_mouth`) brings it within 3.4 %."""
+    opening where it is, and its eyes through the drawn eyes'. The whole face's warp is too
+    smooth for either: with d14's corners higher and upper lip thinner than d3's, d3's
+    mouth landed 4.8 % of the mouth's width (mean) from the drawn lips, its crease a second
+    lip line beside theirs; its eyes 4.9 % of an eye's width from the drawn ones, a shut
+    eye's lash line drawn twice. Finer passes around a closed mouth and around the eyes
+    (`swap.shape.settle_mouth`, `settle_eyes`) bring them within 3.4 % and 1.0 %."""
     lips = list(L.LIPS_OUTER) + list(L.LIPS_INNER)
+    eyes = list(L.RIGHT_EYE + L.LEFT_EYE)
+    corners = [L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER]
     swapper = FaceSwapper(d14, SwapParams(), video=True)
-    gaps = []
+    mouth_gaps, eye_gaps = [], []
     try:
         for i, frame in enumerate(frames_between(MEDIA / "videos" / "d3.mp4", 0.0, 4.0)):
             drawing = swapper.draw(frame.copy(), i / 30, *swapper.look(frame))
             drawn = drawing.drawn[0][1] if drawing.drawn else None
             if i >= 30 and not isinstance(drawn, float) and drawn is not None:
-                xy = drawn.face.xy[lips, :2]
-                gaps.append(float(np.linalg.norm(xy - drawn.landed[lips, :2], axis=1).mean()
-                                  / np.ptp(xy[:, 0])))
+                xy = drawn.face.xy
+                gap = np.linalg.norm(xy[: L.N_MESH, :2] - drawn.landed[: L.N_MESH, :2], axis=1)
+                mouth_gaps.append(float(gap[lips].mean() / np.ptp(xy[lips, 0])))
+                eye_gaps.append(float(gap[eyes].mean()
+                                      / np.linalg.norm(np.subtract(*xy[corners, :2]))))
             swapper.compose(drawing)
     finally:
         swapper.close()
-    assert gaps and np.mean(gaps) < 0.04, np.mean(gaps)
+    assert mouth_gaps and np.mean(mouth_gaps) < 0.04, np.mean(mouth_gaps)
+    assert np.mean(eye_gaps) < 0.03, np.mean(eye_gaps)
 
 
 def _mouth_width(rgb: np.ndarray, mesher: FaceMesher) -> float:
