@@ -19,7 +19,7 @@ from facecast.params import SwapParams
 from facecast.pipeline import FaceSwapper
 from facecast.swap import MeshEngine
 from facecast.swap.base import Rendered
-from facecast.swap.shape import settle_eyes, settle_mouth, warp_around
+from facecast.swap.shape import settle_eyes, settle_mouth, warp_face
 
 SKIN = (205.0, 150.0, 125.0)
 BROW = (70.0, 50.0, 40.0)
@@ -61,7 +61,7 @@ def _brows(xy: np.ndarray, region, grow: int = 0) -> np.ndarray:
 def _warp(img: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
     """`img` warped in place as the swap warps the frame: the face's field, then the finer
     passes around the mouth and the eyes."""
-    landed = warp_around(img, old, new)
+    landed = warp_face(img, old, new)
     settle_eyes(img, settle_mouth(img, landed, new), new)
 
 

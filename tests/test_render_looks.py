@@ -93,6 +93,36 @@ def test_smiles_stay_smiles_and_a_resting_mouth_rests(d3) -> None:
 
 
 @needs_media
+def test_the_swapped_face_is_not_drawn_past_the_targets_outline(identity) -> None:
+    """d10's selfies give her a wider, longer jaw than s18's visible one (hair covers the
+    sides of her face in her selfies, and the face mesh guesses the jaw under it): moved
+    out to it, the swapped face's lower half was drawn over s18's hair and neck, a broad
+    square jaw with a hard edge (the look test's most named cue, 14 of 25 crops). The
+    outline may move in, never out: its points moved out by up to 10 % of the face's
+    width before, under 1 % now."""
+    from facecast.swap.shape import ShapeTransfer
+
+    transfer = ShapeTransfer(identity.neutral)
+    oval = list(L.FACE_OVAL)
+    pushed = []
+    with FaceMesher(video=True) as mesher:
+        for i, rgb in enumerate(frames_between(MEDIA / "videos" / "s18.mp4", 0.0, 2.0)):
+            faces = mesher.detect(rgb)
+            if not faces:
+                continue
+            target = faces[0].points[:, :2]
+            drawn = transfer.reshape(faces[0].points, 1.0)[:, :2]
+            if i < 30:  # the track's first second: still learning its neutral
+                continue
+            middle = target[oval].mean(axis=0)
+            away = target[oval] - middle
+            away /= np.linalg.norm(away, axis=1, keepdims=True)
+            out = np.sum((drawn[oval] - target[oval]) * away, axis=1)
+            pushed.append(float(out.max()) / float(np.ptp(target[oval, 0])))
+    assert pushed and max(pushed) < 0.01, max(pushed)
+
+
+@needs_media
 def test_the_lips_stay_whole_at_their_corners(d14) -> None:
     """d14's lip corners sit higher than d3's resting ones. The inner lips took one shift
     for all (how open the mouth is stays the target's), so the outer corners moved up and

@@ -51,7 +51,7 @@ from facecast.swap import Enhancer, MaskSource, check, engine_for
 from facecast.swap.base import Engine, Rendered
 from facecast.swap.lids import closing as eyes_closed
 from facecast.swap.masks import merge
-from facecast.swap.shape import settle_eyes, settle_mouth, warp_around
+from facecast.swap.shape import settle_eyes, settle_mouth, warp_face
 from facecast.swap.track import FaceTrack
 from facecast.timing import StageClock
 
@@ -203,7 +203,7 @@ class FaceSwapper:
                                      rgb.shape[:2], margin=UNWARPED_MARGIN)
                 unwarped = kept, rgb[kept.slices].copy()
                 pinned = (occluded.region, occluded.pinned) if occluded else None
-                landed = warp_around(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
+                landed = warp_face(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
                 landed = settle_mouth(rgb, landed, shaped[: L.N_MESH, :2], pinned)
                 landed = settle_eyes(rgb, landed, shaped[: L.N_MESH, :2], pinned)
             face = Face(shaped)

@@ -52,6 +52,12 @@ EYES_WARP = (0.4, 20.0, 4)
 """`settle_eyes`' reach (eye widths from the eyes' and brows' outline points), spread and
 grid (px)."""
 KEPT = 600  # frames' shapes kept for the resting mean; past it every other one is dropped
+OUTLINE_REACH = 0.15
+"""Of the face's width: how far inside the outline the shape change may not push outward
+(`_outward`)."""
+RINGS = (0.08, 0.16)
+"""Past the outline, at these shares of each outline point's distance from the face's
+middle, `warp_face` carries the outline's own displacement."""
 
 
 class ShapeTransfer:
@@ -65,6 +71,7 @@ class ShapeTransfer:
         # the lower lip and all below it move with the jaw: their neutral comes from the same
         # frames as the lips', whose opening is what `_opening` takes off below
         self._mouth = np.maximum(_mouth_weight(self._identity), self._jaw)
+        self._outward = _outward(self._identity)
         self._kept = np.zeros((KEPT, len(identity_neutral), 3), np.float32)
         self._mouths = np.zeros((KEPT, 2))  # per kept frame: `corner_lift`, `_width`
         self._count = 0  # frames kept
@@ -94,6 +101,11 @@ class ShapeTransfer:
         delta[list(L.LIPS_INNER), 1] = _inner_lips(delta, self._identity)
         delta[list(L.RIGHT_IRIS)] = delta[list(L.RIGHT_EYE)].mean(axis=0)
         delta[list(L.LEFT_IRIS)] = delta[list(L.LEFT_EYE)].mean(axis=0)
+        # the outline moves in, never out: a wider or longer face was drawn over the
+        # target's hair and neck
+        along, share = self._outward
+        push = np.maximum(np.sum(delta[:, :2] * along, axis=1), 0.0) * share
+        delta[:, :2] -= push[:, None] * along
         return sim.to_image(canonical + strength * delta)
 
     def _learn(self, canonical: np.ndarray) -> None:
@@ -124,6 +136,28 @@ class ShapeTransfer:
             weights = np.ones(self._count)
         kept = self._kept[: self._count].reshape(self._count, -1)
         return (weights @ kept / weights.sum()).reshape(self._kept.shape[1:]).astype(np.float64)
+
+
+def _outward(neutral: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per point of `neutral` (canonical): the unit direction away from the face's middle
+    (x, y), and how much of a shape change along it is taken off: all on the outline, none
+    from `OUTLINE_REACH` inside it (0 for the irises).
+
+    The selfies' outline is the least sure part of their shape: where hair covers a cheek,
+    the face mesh guesses the jaw beneath it, and d10's came out wider than s18's visible
+    one; transferred in full, it drew a broad, square lower face over s18's hair (the look
+    test's "sharp seam at the jaw and cheek, the face looks pasted on", 14 of 25 crops).
+    A narrower face still pulls the target's outline in; the frame follows."""
+    xy = neutral[: L.N_MESH, :2]
+    oval = xy[list(L.FACE_OVAL)]
+    along = np.zeros((len(neutral), 2))
+    away = xy - oval.mean(axis=0)
+    along[: L.N_MESH] = away / np.maximum(np.linalg.norm(away, axis=1, keepdims=True), 1e-9)
+    width = max(float(np.ptp(xy[:, 0])), 1e-9)
+    gaps = np.linalg.norm(xy[:, None] - oval[None], axis=2).min(axis=1) / width
+    share = np.zeros(len(neutral))
+    share[: L.N_MESH] = 1.0 - smoothstep(gaps / OUTLINE_REACH)
+    return along, share
 
 
 def _width(shape: np.ndarray) -> float:
@@ -233,6 +267,23 @@ def _settle(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
     goal = landed[near] + share * (new_xy[near] - landed[near]) * ~np.isin(near, held)[:, None]
     landed[near] = warp_around(frame, landed[near], goal, pinned, spread=spread, grid=grid)
     return landed
+
+
+def warp_face(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
+              pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
+    """`warp_around` for a whole face's mesh (`L.N_MESH` points), the outline's displacement
+    also carried on rings outside it (`RINGS`): what lies past the outline (hair, the neck,
+    a jaw's shadow) moves as the outline does. Without them the field there was the
+    Gaussian mean of the face's points, mostly inner ones: where a mouth moved down and the
+    outline held (`_outward`), the target's chin moved down beneath the drawn one and showed
+    as a second jaw line (d0 into s32). Returns where the mesh's content landed."""
+    oval = list(L.FACE_OVAL)
+    middle = old_xy[oval].mean(axis=0)
+    moved = new_xy[oval] - old_xy[oval]
+    rings = [old_xy[oval] + share * (old_xy[oval] - middle) for share in RINGS]
+    landed = warp_around(frame, np.vstack([old_xy, *rings]),
+                         np.vstack([new_xy, *(ring + moved for ring in rings)]), pinned)
+    return landed[: len(old_xy)]
 
 
 def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
