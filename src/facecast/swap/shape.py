@@ -279,16 +279,15 @@ def warp_face(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     as a second jaw line (d0 into s32). Returns where the mesh's content landed."""
     oval = list(L.FACE_OVAL)
     middle = old_xy[oval].mean(axis=0)
-    moved = new_xy[oval] - old_xy[oval]
-    rings = [old_xy[oval] + share * (old_xy[oval] - middle) for share in RINGS]
-    landed = warp_around(frame, np.vstack([old_xy, *rings]),
-                         np.vstack([new_xy, *(ring + moved for ring in rings)]), pinned)
-    return landed[: len(old_xy)]
+    moved = np.tile(new_xy[oval] - old_xy[oval], (len(RINGS), 1))
+    rings = np.vstack([old_xy[oval] + share * (old_xy[oval] - middle) for share in RINGS])
+    return warp_around(frame, old_xy, new_xy, pinned, held=(rings + moved, moved))
 
 
 def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
                 pinned: tuple[Region, np.ndarray] | None = None, *, spread: float = 10.0,
-                grid: int = _GRID) -> np.ndarray:
+                grid: int = _GRID, held: tuple[np.ndarray, np.ndarray] | None = None
+                ) -> np.ndarray:
     """Warp the frame in place so that content at `old_xy` moves to `new_xy`, smoothly;
     returns where the content at `old_xy` landed.
 
@@ -299,6 +298,10 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     grid, or neighbouring points' opposite moves would average out. The field is smooth,
     so content lands near `new_xy`, not on it: a brow between an eye that moved down and a
     forehead that stayed lands a few pixels off the mesh's brow (what the swap must hide).
+
+    `held`: more places (where content is to land) and the displacements it has there,
+    which shape the field but not its extent: the window warped and the spread are the
+    points' own (a wider window reached a second face beside this one).
     """
     size = float(np.ptp(old_xy[:, 0]) + np.ptp(old_xy[:, 1])) / 2
     region = Region.around(np.vstack([old_xy, new_xy]), frame.shape[:2], margin=0.3)
@@ -306,7 +309,13 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
         return old_xy.astype(np.float32)
     gw, gh = region.w // grid + 1, region.h // grid + 1
     disp = (new_xy - old_xy).astype(np.float32)
-    cells = np.clip(((new_xy - (region.x0, region.y0)) / grid).astype(int), 0, [gw - 1, gh - 1])
+    places = new_xy
+    if held is not None:
+        cell = (held[0] - (region.x0, region.y0)) / grid
+        inside = np.all((cell >= 0) & (cell < (gw, gh)), axis=1)
+        places = np.vstack([new_xy, held[0][inside]])
+        disp = np.vstack([disp, held[1][inside].astype(np.float32)])
+    cells = np.clip(((places - (region.x0, region.y0)) / grid).astype(int), 0, [gw - 1, gh - 1])
     num = np.zeros((gh, gw, 2), np.float32)
     den = np.zeros((gh, gw), np.float32)
     np.add.at(num, (cells[:, 1], cells[:, 0]), disp)
