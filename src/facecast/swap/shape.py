@@ -49,8 +49,7 @@ MOUTH_WARP = (0.8, 20.0, 4)
 """`settle_mouth`'s reach (mouth widths from the lips' outline points), spread and grid
 (px)."""
 EYES_WARP = (0.4, 20.0, 4)
-"""`settle_eyes`' reach (eye widths from the eyes' and brows' outline points), spread and
-grid (px)."""
+"""`settle_eyes`' reach (eye widths from the eyes' outline points), spread and grid (px)."""
 KEPT = 600  # frames' shapes kept for the resting mean; past it every other one is dropped
 OUTLINE_REACH = 0.15
 """Of the face's width: how far inside the outline the shape change may not push outward
@@ -209,7 +208,7 @@ def _jaw_weight(neutral: np.ndarray) -> np.ndarray:
 
 def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
                  pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
-    """After `warp_around`, the frame around a closed mouth warped again, finer, so that
+    """After `warp_face`, the frame around a closed mouth warped again, finer, so that
     the crease of its lips lands where the lips are drawn (less as the mouth opens,
     `SETTLE_OPEN`); returns `landed` with the points near the mouth updated.
 
@@ -228,7 +227,7 @@ def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
 
 def settle_eyes(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
                 pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
-    """After `warp_around`, the frame around the eyes warped again, finer, so that the
+    """After `warp_face`, the frame around the eyes warped again, finer, so that the
     target's lids and lashes land where the user's are drawn (its brows stay where they
     landed: moved too, by a field this fine, their hair was smeared past what the clean
     plate paints out); returns `landed` with the points near the eyes updated.
@@ -281,12 +280,12 @@ def warp_face(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     middle = old_xy[oval].mean(axis=0)
     moved = np.tile(new_xy[oval] - old_xy[oval], (len(RINGS), 1))
     rings = np.vstack([old_xy[oval] + share * (old_xy[oval] - middle) for share in RINGS])
-    return warp_around(frame, old_xy, new_xy, pinned, held=(rings + moved, moved))
+    return warp_around(frame, old_xy, new_xy, pinned, anchors=(rings + moved, moved))
 
 
 def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
                 pinned: tuple[Region, np.ndarray] | None = None, *, spread: float = 10.0,
-                grid: int = _GRID, held: tuple[np.ndarray, np.ndarray] | None = None
+                grid: int = _GRID, anchors: tuple[np.ndarray, np.ndarray] | None = None
                 ) -> np.ndarray:
     """Warp the frame in place so that content at `old_xy` moves to `new_xy`, smoothly;
     returns where the content at `old_xy` landed.
@@ -299,7 +298,7 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     so content lands near `new_xy`, not on it: a brow between an eye that moved down and a
     forehead that stayed lands a few pixels off the mesh's brow (what the swap must hide).
 
-    `held`: more places (where content is to land) and the displacements it has there,
+    `anchors`: more places (where content is to land) and the displacements it has there,
     which shape the field but not its extent: the window warped and the spread are the
     points' own (a wider window reached a second face beside this one).
     """
@@ -310,11 +309,11 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     gw, gh = region.w // grid + 1, region.h // grid + 1
     disp = (new_xy - old_xy).astype(np.float32)
     places = new_xy
-    if held is not None:
-        cell = (held[0] - (region.x0, region.y0)) / grid
+    if anchors is not None:
+        cell = (anchors[0] - (region.x0, region.y0)) / grid
         inside = np.all((cell >= 0) & (cell < (gw, gh)), axis=1)
-        places = np.vstack([new_xy, held[0][inside]])
-        disp = np.vstack([disp, held[1][inside].astype(np.float32)])
+        places = np.vstack([new_xy, anchors[0][inside]])
+        disp = np.vstack([disp, anchors[1][inside].astype(np.float32)])
     cells = np.clip(((places - (region.x0, region.y0)) / grid).astype(int), 0, [gw - 1, gh - 1])
     num = np.zeros((gh, gw, 2), np.float32)
     den = np.zeros((gh, gw), np.float32)
