@@ -7,14 +7,19 @@ import cv2
 import numpy as np
 
 DEFAULT_JPEG = 95
-ENCODER = {"preset": "veryfast", "crf": 18, "tune": "film"}
+ENCODER = {"preset": "superfast", "crf": 18, "tune": "film", "lookahead": 10}
 """x264 "veryfast" at CRF 20 measured on s18: 44.4 dB PSNR against the decoded source and
 1009 kB, in 4.4 s; "medium" at CRF 23 (libx264's defaults): 44.7 dB, 936 kB, 7.5 s: the
 same picture in 58 % of the time. But PSNR does not see skin turn waxy: a plain re-encode
 at CRF 20 kept 0.84 of d3's fine skin detail (`quality.measures.fine_detail`, the outside
-judge's figure), and the swap's face is measured through it. CRF 18 with x264's "film"
-tuning (lighter deblocking, psychovisual rate-distortion kept) keeps 0.96, in a third more
-bytes (1.09 on s18, whose soft skin it gives a little grain)."""
+judge's figure), and the swap's face is measured through it; CRF 18 with x264's "film"
+tuning (lighter deblocking) kept 0.96. "superfast" with "veryfast"'s macroblock tree over
+10 frames keeps more of it in less time. Measured on lossless swaps (4 s of d14 into d3,
+512 px; d10 into s18, 720p) against "veryfast", both at CRF 18: the face's fine detail
+kept 0.99 and 1.07 of the swap's (0.92 and 1.03), 45.8 and 48.7 dB (45.8, 48.9), 2.4 and
+5.2 ms of CPU a frame (4.1, 9.1), files 0.39 and 0.42 MB (0.36, 0.44). Without the tree
+("superfast" as it is) the files were 28-52 % larger, and the swap's frame-to-frame grain,
+kept whole, raised `make eval`'s flicker on s18 (d10's 1.11 -> 1.18, d3's 1.16 -> 1.22)."""
 
 
 def output_size(width: int, height: int, resolution: float, *, even: bool) -> tuple[int, int]:

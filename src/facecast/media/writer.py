@@ -61,11 +61,14 @@ class VideoWriter:
     caller's processing of the next frame. `size` (width, height; even numbers) makes the
     output smaller than the source: frames are then written at that size. Without `audio`
     the file has the video only (a piece of a longer video, joined later with the sound).
+    `lookahead` (frames) turns on x264's macroblock tree over that many frames also in the
+    presets that leave it off.
     """
 
     def __init__(
         self, path: str | Path, source: VideoReader, crf: int = 23, preset: str = "medium",
         size: tuple[int, int] | None = None, audio: bool = True, tune: str | None = None,
+        lookahead: int | None = None,
     ) -> None:
         if not 0 <= crf <= 51:
             raise ParamError(f"crf must be between 0 and 51, got {crf}")
@@ -89,7 +92,7 @@ class VideoWriter:
                 format="mp4",
                 container_options={"movflags": "+faststart"},
             )
-            self._video = self._add_video_stream(crf, preset, tune)
+            self._video = self._add_video_stream(crf, preset, tune, lookahead)
             if audio and source.info.audio_codec not in (None, UNKNOWN_CODEC):
                 self._audio = AudioTrack(source.path, self._output, self._trimmed)
         details = source.details
@@ -174,9 +177,12 @@ class VideoWriter:
             self._abort()
             raise
 
-    def _add_video_stream(self, crf: int, preset: str, tune: str | None) -> av.VideoStream:
+    def _add_video_stream(self, crf: int, preset: str, tune: str | None,
+                          lookahead: int | None) -> av.VideoStream:
         details = self._source.details
         options = {"crf": str(crf), "preset": preset} | ({"tune": tune} if tune else {})
+        if lookahead is not None:
+            options["x264-params"] = f"mbtree=1:rc-lookahead={lookahead}"
         stream = self._output.add_stream("libx264", rate=details.rate, options=options)
         stream.width, stream.height = self.size
         stream.pix_fmt = "yuv420p"
