@@ -63,18 +63,26 @@ def test_nose_and_cheeks_are_painted_from_the_selfies(tmp_path: Path, monkeypatc
     assert alpha_at(identity, CHEEKS).min() > 0.9, alpha_at(identity, CHEEKS)
 
 
-def _hair_over_the_cheek(tmp_path: Path, soft: float = 0.0) -> Path:
+def _hair_over_the_cheek(tmp_path: Path, soft: float = 0.0,
+                         further: int | None = None) -> Path:
     """d0's selfies with dark hair over the outer right cheek, 35 % of the way to the nose;
-    `soft`: its edge blurred by that share of the face (strands thinning out)."""
+    `soft`: its edge blurred by that share of the face (strands thinning out); `further`:
+    that photo's reaches 35 %, the others' 20 %, each with a shaded strip along its edge."""
     folder = tmp_path / "photos"
     folder.mkdir()
-    for face, path in zip(faces_of(D0), D0, strict=True):
+    for index, (face, path) in enumerate(zip(faces_of(D0), D0, strict=True)):
         bgr = cv2.imread(str(path)).astype(np.float32)
+        reach = 0.35 if further in (None, index) else 0.2
         cheek = np.round(face.xy[list(RIGHT_CHEEK_OUTER)]).astype(np.int32)
         inner = face.xy[L.NOSE_TIP]
-        band = np.vstack([cheek, np.round(cheek + 0.35 * (inner - cheek))[::-1]]).astype(np.int32)
+        band = np.vstack([cheek, np.round(cheek + reach * (inner - cheek))[::-1]]).astype(np.int32)
         hair = np.zeros(bgr.shape[:2], np.float32)
         cv2.fillPoly(hair, [band], 1.0)
+        if further is not None:
+            # the strip along its edge in the skin's colour, in its shade
+            grow = max(int(0.03 * face.size), 1) * 2 + 1
+            strip = cv2.dilate(hair, np.ones((grow, grow), np.uint8)) - hair
+            bgr *= 1.0 - 0.2 * strip[..., None]
         if soft:
             hair = cv2.GaussianBlur(hair, (0, 0), soft * face.size)
         bgr += hair[..., None] * (np.array([30, 38, 52], np.float32) - bgr)  # dark brown
@@ -97,6 +105,22 @@ def test_hair_over_a_cheek_in_every_photo_is_left_to_the_target(tmp_path: Path,
     assert np.abs(skin - cheek).max() < 40, (skin, cheek)
 
 
+def _darkest_on_the_outer_cheek(identity, points: tuple[int, ...] = RIGHT_CHEEK_OUTER[1:5]
+                                ) -> list[float]:
+    """Per point of the outer right cheek: how much darker than the cheeks' middle the
+    texture's darkest blended texel is on the way toward the nose (Lab lightness, 8 bit)."""
+    lightness = cv2.cvtColor(identity.texture, cv2.COLOR_RGB2LAB)[..., 0].astype(float)
+    middle = np.round(identity.uv[list(CHEEKS)]).astype(int)
+    cheek = float(np.median(lightness[middle[:, 1], middle[:, 0]]))
+    darker = []
+    for point in points:
+        toward_nose = np.linspace(identity.uv[point], identity.uv[L.NOSE_TIP], 61)[:37]
+        xy = np.round(toward_nose).astype(int)
+        blended = identity.alpha[xy[:, 1], xy[:, 0]] > 0.2
+        darker.append(cheek - lightness[xy[:, 1], xy[:, 0]][blended].min())
+    return darker
+
+
 def test_no_dark_line_where_hair_met_the_cheek(tmp_path: Path, monkeypatch) -> None:
     """Hair whose edge thins out over the cheek in every selfie: the texels where it met the
     skin are half hair, and left in the texture they drew a dark line down the swapped cheek
@@ -104,15 +128,31 @@ def test_no_dark_line_where_hair_met_the_cheek(tmp_path: Path, monkeypatch) -> N
     cheek is no darker than its middle by more than the skin's own falloff."""
     monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
     identity = build_identity([_hair_over_the_cheek(tmp_path, soft=0.01)], "hair")
-    lightness = cv2.cvtColor(identity.texture, cv2.COLOR_RGB2LAB)[..., 0].astype(float)
-    middle = np.round(identity.uv[list(CHEEKS)]).astype(int)
-    cheek = float(np.median(lightness[middle[:, 1], middle[:, 0]]))
-    for point in RIGHT_CHEEK_OUTER[1:5]:
-        toward_nose = np.linspace(identity.uv[point], identity.uv[L.NOSE_TIP], 61)[:37]
-        xy = np.round(toward_nose).astype(int)
-        blended = identity.alpha[xy[:, 1], xy[:, 0]] > 0.2
-        darkest = lightness[xy[:, 1], xy[:, 0]][blended].min()
-        assert darkest > cheek - 15, (point, darkest, cheek)
+    assert max(_darkest_on_the_outer_cheek(identity)) < 15
+
+
+def test_hair_in_the_main_photo_leaves_no_line_where_others_saw_skin(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """Hair over a cheek in every photo, reaching further in the main one: the others saw
+    bare skin where its edge lies, and they paint it. The strip beside a strand (its
+    thinning edge, its shadow) is still skin-coloured enough to count as skin, and left to
+    the main photo it drew the edge down the swapped cheek as a fold (d10's left cheek in
+    s18)."""
+    import facecast.identity.texture as texture
+
+    chosen: list[int] = []
+    pick = texture.main_photo
+    monkeypatch.setattr(texture, "main_photo", lambda *a: chosen.append(pick(*a)) or chosen[-1])
+    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
+    bare = build_identity(D0, "bare")
+    # the hair's edges make that photo read sharper; it stays the main one
+    monkeypatch.setattr(texture, "main_photo", lambda *a: chosen[0])
+    hair = build_identity([_hair_over_the_cheek(tmp_path, soft=0.01, further=chosen[0])],
+                          "hair")
+    darker, before = (_darkest_on_the_outer_cheek(identity, RIGHT_CHEEK_OUTER[1:-1])
+                      for identity in (hair, bare))
+    # darker than the bare photos' texture along the same lines (the jaw's own shade)
+    assert max(np.subtract(darker, before)) < 6, (darker, before)
 
 
 TEMPLES = (((70, 46), (21, 162), L.RIGHT_BROW), ((300, 276), (251, 389), L.LEFT_BROW))

@@ -71,6 +71,13 @@ hair frames her face in every selfie; a blind viewer preferred the swap without 
 6 frames of d10 into s18)."""
 
 
+HAIR_MARGIN = 0.02
+"""Width (of the texture's size) over which a photo's weight rises from where it shows hair
+(or anything unlike its skin): the strip along a strand's edge, thinning hair and its
+shade, is still skin-coloured enough to count as skin, and where the main photo's hair
+reached further over a cheek than the others', that strip won and drew the edge down the
+swapped cheek as a fold (d10's, on s18's left cheek), though other photos saw bare skin
+there. Where every photo had hair, the edge's texels are what is left and stay."""
 LIGHTER = 0.2
 """How much a texel lighter than the photo's typical skin counts against it being skin
 (`imaging.skin_distance`; darker counts in full: hair). At half, a make-up highlight down
@@ -100,6 +107,23 @@ def _hair_edge(painted: np.ndarray, reach: float) -> np.ndarray:
     cv2.floodFill(outside, mask, (0, 0), 2)
     surround = (outside == 2).astype(np.uint8)
     return painted & (cv2.distanceTransform(1 - surround, cv2.DIST_L2, 5) < reach)
+
+
+def _away_from_hair(likeness: np.ndarray, covered: np.ndarray, reach: float) -> np.ndarray:
+    """0..1 per texel of one photo: rising from its hair to 1 at `reach` away
+    (`HAIR_MARGIN`). Hair is what is unlike the photo's skin, wider than `reach` and joined
+    to the face's surround, as hair comes over a face: not a glasses' rim, a nostril or a
+    lip's corner, inside the face, whose neighbours are the face's own."""
+    k = 2 * round(reach / 2) + 1
+    unlike = ((likeness < 0.5) | ~covered).astype(np.uint8)
+    unlike = cv2.morphologyEx(unlike, cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    mask = np.zeros((unlike.shape[0] + 2, unlike.shape[1] + 2), np.uint8)
+    cv2.floodFill(unlike, mask, (0, 0), 2)
+    hair = (unlike == 2) & covered
+    if not hair.any():
+        return np.ones(likeness.shape, np.float32)
+    return smoothstep(cv2.distanceTransform((~hair).astype(np.uint8), cv2.DIST_L2, 5) / reach)
 
 
 def fill_outside(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -207,8 +231,10 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
         view = np.where(covered, view_quality(face, tris, rgb.shape[:2])[np.maximum(uv_ids, 0)],
                         0.0).astype(np.float32)
         seen = np.maximum(seen, view)
-        view *= np.where(features > 0, 1.0, skin_likeness(tex, skin, lighter=LIGHTER))
+        likeness = np.where(features > 0, 1.0, skin_likeness(tex, skin, lighter=LIGHTER))
+        view *= likeness
         clear.append(view)
+        view = view * _away_from_hair(likeness, covered, size * HAIR_MARGIN)
         resolution = min(face.size / 400.0, 1.0)
         neutral = (1.0 - in_zones) + sum(m * (1.0 if reading.neutral(z) else NOT_NEUTRAL)
                                          for z, m in zones.items())
