@@ -77,7 +77,11 @@ HAIR_MARGIN = 0.02
 shade, is still skin-coloured enough to count as skin, and where the main photo's hair
 reached further over a cheek than the others', that strip won and drew the edge down the
 swapped cheek as a fold (d10's, on s18's left cheek), though other photos saw bare skin
-there. Where every photo had hair, the edge's texels are what is left and stay."""
+there. It lowers what the photos saw clearly too: where every photo had hair beside a
+texel, the texture's confidence falls there and the target's own skin shows through (d10's
+hair at her left temple, dark and blue-grey after levelling, drew a lavender patch past
+the brow's tail: the look test's "grey-purple patch beside the brow"; dlib read the swaps
+0.002-0.009 further from the user on five of seven pairs)."""
 LIGHTER = 0.2
 """How much a texel lighter than the photo's typical skin counts against it being skin
 (`imaging.skin_distance`; darker counts in full: hair). At half, a make-up highlight down
@@ -233,8 +237,8 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
         seen = np.maximum(seen, view)
         likeness = np.where(features > 0, 1.0, skin_likeness(tex, skin, lighter=LIGHTER))
         view *= likeness
+        view *= _away_from_hair(likeness, covered, size * HAIR_MARGIN)
         clear.append(view)
-        view = view * _away_from_hair(likeness, covered, size * HAIR_MARGIN)
         resolution = min(face.size / 400.0, 1.0)
         neutral = (1.0 - in_zones) + sum(m * (1.0 if reading.neutral(z) else NOT_NEUTRAL)
                                          for z, m in zones.items())
