@@ -89,6 +89,14 @@ the nose and between the brows (d10: 47 8-bit L over her skin) and the lit side 
 lost most of their photo's weight, and what was left of other photos, each with its brows
 elsewhere, painted the forehead between and around the brows as a patchwork of grey
 strokes, read by a blind viewer as "a grey halo" around "painted-on brows"."""
+EYE_LIFT = 0.5
+"""Share of the texture's darkness around the eyes, below the skin around them, that is
+lifted: a selfie set's dark circles and the shade under its brows (d3's, lit from above)
+read in another scene's light as "dark, smudgy grey shadows around the eyes" (a blind A/B
+viewer's first reason, on d3 into s18). `make eval`: ghosting d10 into s18 0.72 -> 0.51, d14
+into d3 0.12 -> 0.04; dlib 0.012-0.016 further from the user on s18 (d3's and d10's), as
+much nearer on d3 (d14's) and s32 (d0's)."""
+EYE_LIFT_REACH = (0.12, 0.6)  # of an eye's width from its outline: past the lash line; to
 TEMPLE_RAMP = 0.02  # of the texture's size: past a brow's tail, its fill fades to the skin's
 CORNER_REACH = 0.2
 """Of the mouth's width: how far past each lip corner the texture's shading is the skin's
@@ -188,6 +196,32 @@ def _plain_corners(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     return texture + weight[..., None] * (skin - shading) + inner * (shading - texture)
 
 
+def _lifted_around_eyes(texture: np.ndarray, uv: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """`texture` (float RGB) with `EYE_LIFT` of its lightness below the skin's level lifted
+    around the eyes (`EYE_LIFT_REACH`: past the lash line, not the brows); the skin's level
+    is the texture's own over the plain skin around, its finer detail (creases, lashes'
+    shadows) stays as it is."""
+    size = texture.shape[0]
+    eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
+    if eye_w < 4:
+        return texture
+    eyes = np.zeros((size, size), np.uint8)
+    for eye in (L.RIGHT_EYE, L.LEFT_EYE):
+        cv2.fillPoly(eyes, [np.round(uv[list(eye)]).astype(np.int32)], 1)
+    away = cv2.distanceTransform(1 - eyes, cv2.DIST_L2, 5) / eye_w
+    near, far = EYE_LIFT_REACH
+    brows = cv2.GaussianBlur(brow_mask(uv, size).astype(np.float32), (0, 0), eye_w / 10)
+    ring = (smoothstep((away - near) / near) * (1.0 - smoothstep((away - 0.6 * far) / (0.4 * far)))
+            * (1.0 - np.minimum(2.0 * brows, 1.0)))
+    lab = cv2.cvtColor(np.clip(texture, 0, 255).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    lightness = lab[..., 0]
+    around = (skin > 0.5) & (away > far) & (brows < 0.05)
+    level = masked_blur(lightness, around, eye_w / 2)
+    mid = cv2.GaussianBlur(lightness, (0, 0), eye_w / 8)
+    lab[..., 0] += EYE_LIFT * ring * np.maximum(level - mid, 0.0)
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255.0
+
+
 def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Per-triangle share of one photo's view (0..1): how squarely it faces the camera x the
     share of it left uncovered by the rest of the face."""
@@ -275,5 +309,6 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     merged = np.where(source[..., None], merged, _filled(merged, source, uv, size))
     from_rims = sum(w * r for w, r in zip(W, rims, strict=True)) / total[..., 0]
     merged = _plain_corners(_inpaint(merged, known & (from_rims > RIM_SHARE)), uv)
+    merged = _lifted_around_eyes(merged, uv, skin)
     confidence = masked_blur(painted, covered, size / 64)
     return np.clip(merged, 0, 255).astype(np.uint8), (confidence * covered).astype(np.float32)
