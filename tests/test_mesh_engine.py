@@ -136,7 +136,9 @@ def test_the_outline_lets_the_target_through_on_large_faces_only(identity,
     monkeypatch.setattr(mesh_engine, "THROUGH_FLOOR", 1.0)
     whole = [alpha_at(f, points) for f, points in ((face, cheeks), (small, cheeks),
                                                    (face, brows))]
-    assert face.size > 200 and whole[0].min() > 0.3
+    # d10's hair frames her face in every selfie: beside it the texture's own alpha falls
+    # (`identity.texture.HAIR_MARGIN`), 0.25-0.28 at the right cheek's side
+    assert face.size > 200 and whole[0].min() > 0.2
     assert (through[0] < 0.8 * whole[0]).all(), (through[0], whole[0])
     assert np.allclose(through[1], whole[1]), (through[1], whole[1])
     assert np.allclose(through[2], whole[2], atol=0.05), (through[2], whole[2])
