@@ -3,7 +3,8 @@
 Each photo is unwrapped into UV space through the mesh. A texel's weight in a photo is how
 squarely and how visibly that photo sees the texel's triangle (its normal against the view
 direction, times the share of the triangle left uncovered by the rest of the face), times
-how much it looks like skin (hair over a cheek does not), times the face's resolution,
+how much it looks like skin (hair over a cheek does not) and how far it lies from the
+photo's hair (`HAIR_MARGIN`), times the face's resolution,
 raised to a power so the best view dominates; the photo's sharpness scales it, and the main
 photo's (`calm.main_photo`) four times over, so that the middle of the face is one photo,
 not a patchwork of expressions; photos with glasses count a hundredth when the set has some
@@ -15,7 +16,9 @@ this takes each photo's own shading out, so texels from differently lit photos m
 without blotches. The photos are then merged band by band (`imaging.multiband_merge`): the
 per-texel selection hands a cheek from one photo to the next within a few texels, and a
 plain weighted mean drew that hand-over as a seam wherever their mid frequencies differed
-(d10's right cheek, where hair leaves each photo a different strip of skin).
+(d10's right cheek, where hair leaves each photo a different strip of skin). Last, around
+the eyes, half of the darkness below the skin around them is lifted (`EYE_LIFT`): the
+selfies' dark circles and the shade of their light under the brows.
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ read in another scene's light as "dark, smudgy grey shadows around the eyes" (a 
 viewer's first reason, on d3 into s18). `make eval`: ghosting d10 into s18 0.72 -> 0.51, d14
 into d3 0.12 -> 0.04; dlib 0.012-0.016 further from the user on s18 (d3's and d10's), as
 much nearer on d3 (d14's) and s32 (d0's)."""
-EYE_LIFT_REACH = (0.12, 0.6)  # of an eye's width from its outline: past the lash line; to
+EYE_LIFT_REACH = (0.12, 0.6)  # eye widths from the eye's outline: from past the lash line, to
 TEMPLE_RAMP = 0.02  # of the texture's size: past a brow's tail, its fill fades to the skin's
 CORNER_REACH = 0.2
 """Of the mouth's width: how far past each lip corner the texture's shading is the skin's
