@@ -111,16 +111,21 @@ original's width with d3's selfies, 0.99 with plain corners (d9's, whose lip lin
 past the mesh's corners in his selfies: 1.14 -> 1.11)."""
 
 
+def _joined_to_surround(mask: np.ndarray, width: int) -> np.ndarray:
+    """bool: the parts of `mask` (bool) wider than `width` texels that join the texture's
+    corner, the surround: islands inside the face, and thin channels that join them to
+    the surround, do not count (an opening drops those)."""
+    opened = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width)))
+    fill = np.zeros((opened.shape[0] + 2, opened.shape[1] + 2), np.uint8)
+    cv2.floodFill(opened, fill, (0, 0), 2)
+    return opened == 2
+
+
 def _hair_edge(painted: np.ndarray, reach: float) -> np.ndarray:
-    """Texels of `painted` within `reach` of the unpainted surround. Unpainted islands
-    inside the face (nostrils, texels seen edge-on beside the eyes) and thin channels that
-    join them to the surround do not count: an opening drops those."""
-    k = 2 * round(reach) + 1
-    outside = cv2.morphologyEx((~painted).astype(np.uint8), cv2.MORPH_OPEN,
-                               cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    mask = np.zeros((outside.shape[0] + 2, outside.shape[1] + 2), np.uint8)
-    cv2.floodFill(outside, mask, (0, 0), 2)
-    surround = (outside == 2).astype(np.uint8)
+    """Texels of `painted` within `reach` of the unpainted surround (not of unpainted
+    islands inside the face: nostrils, texels seen edge-on beside the eyes)."""
+    surround = _joined_to_surround(~painted, 2 * round(reach) + 1).astype(np.uint8)
     return painted & (cv2.distanceTransform(1 - surround, cv2.DIST_L2, 5) < reach)
 
 
@@ -129,13 +134,7 @@ def _away_from_hair(likeness: np.ndarray, covered: np.ndarray, reach: float) -> 
     (`HAIR_MARGIN`). Hair is what is unlike the photo's skin, wider than `reach` and joined
     to the face's surround, as hair comes over a face: not a glasses' rim, a nostril or a
     lip's corner, inside the face, whose neighbours are the face's own."""
-    k = 2 * round(reach / 2) + 1
-    unlike = ((likeness < 0.5) | ~covered).astype(np.uint8)
-    unlike = cv2.morphologyEx(unlike, cv2.MORPH_OPEN,
-                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    mask = np.zeros((unlike.shape[0] + 2, unlike.shape[1] + 2), np.uint8)
-    cv2.floodFill(unlike, mask, (0, 0), 2)
-    hair = (unlike == 2) & covered
+    hair = _joined_to_surround((likeness < 0.5) | ~covered, 2 * round(reach / 2) + 1) & covered
     if not hair.any():
         return np.ones(likeness.shape, np.float32)
     return smoothstep(cv2.distanceTransform((~hair).astype(np.uint8), cv2.DIST_L2, 5) / reach)
