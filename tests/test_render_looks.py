@@ -445,6 +445,40 @@ def test_shut_eyes_are_the_footages_own_lids(d14) -> None:
 
 
 @needs_media
+def test_the_targets_brows_are_painted_out_over_a_shut_eye() -> None:
+    """As an eye closes, the target's own eye shows through the drawn face, and the clean
+    plate leaves what shows through alone. Over a squint the brows sit low and the shut
+    eye's reach covers them: the target's brow stayed beside the drawn one (d3 winks or
+    squints in 64 % of her frames). On d3's shut eyes (1.6 s) the plate paints out her
+    brows all the same."""
+    from facecast.compose.blink import closed_eyes
+    from facecast.compose.plate import clean_plate
+    from facecast.faces.raster import openings
+    from facecast.swap.lids import closing
+
+    frame = frames_between(MEDIA / "videos" / "d3.mp4", 1.6, 1.64)[0]
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(frame)[0]
+    region = Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=0.15)
+    shares = closing(face.points)
+    assert min(shares) > 0.5, shares
+    shut = closed_eyes(face.xy, face.xy, region, shares, face.size)
+    opened = openings(face.xy[: L.N_MESH], region)
+    holes = np.maximum(opened, (shut > opened).astype(np.float32))  # as the pipeline's
+    ones = np.ones((region.h, region.w), np.float32)
+    painted = frame.copy()
+    clean_plate(painted, region, face.xy, ones, ones, holes, None, face.size, 1.0)
+    brows = np.zeros((region.h, region.w), np.uint8)
+    for brow in (L.RIGHT_BROW, L.LEFT_BROW):
+        hull = cv2.convexHull(np.round(face.xy[list(brow)] - (region.x0, region.y0))
+                              .astype(np.int32))
+        cv2.fillConvexPoly(brows, hull, 1)
+    assert (holes[brows > 0] > 0).mean() > 0.5  # the shut eyes' reach is over her brows
+    change = np.abs(painted[region.slices].astype(int) - frame[region.slices]).max(axis=2)
+    assert (change[brows > 0] > 6).mean() > 0.8
+
+
+@needs_media
 def test_the_targets_glasses_stay_whole_where_their_rims_cross_the_brows(d3) -> None:
     """d9 wears thin metal glasses whose upper rims run along his brows. Occlusion keeps
     rims on plain skin only, and the swap drew d3's brows over them: the glasses broke in
