@@ -128,6 +128,16 @@ def test_the_fill_under_the_features_moves_smoothly_with_the_mesh() -> None:
     assert max(steps) < 0.3, np.round(steps, 2)
 
 
+def _s18_face():
+    """A frame of s18 (1.6 s), its face and the window around the face's mesh."""
+    from facecast.faces.raster import Region
+
+    frame = frames_between(MEDIA / "videos" / "s18.mp4", 1.6, 1.64)[0]
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(frame)[0]
+    return frame, face, Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=0.02)
+
+
 @needs_media
 def test_the_painted_out_brows_leave_no_rim_around_them() -> None:
     """Toward the temples the drawn face fades out and the clean plate shows: a brow painted
@@ -136,15 +146,12 @@ def test_the_painted_out_brows_leave_no_rim_around_them() -> None:
     edges to those the frame has (brow hair, skin): without the feather, 1.06 times the
     frame's; with it, 0.95."""
     from facecast.compose import plate
-    from facecast.faces.raster import Region
 
-    frame = frames_between(MEDIA / "videos" / "s18.mp4", 1.6, 1.64)[0]
-    with FaceMesher(video=False) as mesher:
-        face = mesher.detect(frame)[0]
-    region = Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=0.02)
+    frame, face, region = _s18_face()
     painted = frame.copy()
     zeros = np.zeros((region.h, region.w), np.float32)
-    plate.clean_plate(painted, region, face.xy, zeros, zeros + 1.0, None, None, face.size, 1.0)
+    plate.clean_plate(painted, region, face.xy, zeros, zeros + 1.0, None, None, face.size, 1.0,
+                      reach=zeros + 1.0)
     # around the brows, from just past their mesh outline to 9 % of the face, off the eyes
     local = np.round((face.xy[: L.N_MESH] - (region.x0, region.y0)) * plate._SUB).astype(np.int32)
     loops = [cv2.convexHull(local[list(g)]) for g in (L.RIGHT_BROW, L.LEFT_BROW)]
@@ -158,3 +165,28 @@ def test_the_painted_out_brows_leave_no_rim_around_them() -> None:
     ring = (around > 0) & (near == 0) & (eyes == 0)
     before, after = (_edges(img[region.slices])[ring].mean() for img in (frame, painted))
     assert after < 0.97 * before, (after, before)
+
+
+@needs_media
+def test_the_brows_are_painted_out_only_under_the_drawn_face() -> None:
+    """Toward the temples the drawn face fades out (its alpha falls by the hair beside it
+    and by the outline), and a brow's tail painted out there left a pale patch with an edge
+    where the target's own tail, the only brow there, belongs (the look test's "flat band
+    above the brows" on s18). With the drawn face over the right half of s18's face and
+    not the left, only the brow on the right is painted out."""
+    from facecast.compose import plate
+
+    frame, face, region = _s18_face()
+    painted = frame.copy()
+    ones = np.ones((region.h, region.w), np.float32)
+    reach = ones.copy()
+    reach[:, : int(face.xy[L.NOSE_TIP, 0]) - region.x0] = 0.0
+    plate.clean_plate(painted, region, face.xy, ones, ones, None, None, face.size, 1.0,
+                      reach=reach)
+    change = np.abs(painted[region.slices].astype(int) - frame[region.slices]).max(axis=2)
+    local = face.xy - (region.x0, region.y0)
+    for brow, drawn in ((L.RIGHT_BROW, False), (L.LEFT_BROW, True)):
+        mask = np.zeros((region.h, region.w), np.uint8)
+        cv2.fillConvexPoly(mask, cv2.convexHull(np.round(local[list(brow)]).astype(np.int32)), 1)
+        share = (change[mask > 0] > 6).mean()
+        assert share > 0.8 if drawn else share < 0.05, (brow, share)

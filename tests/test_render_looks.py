@@ -467,7 +467,7 @@ def test_the_targets_brows_are_painted_out_over_a_shut_eye() -> None:
     holes = np.maximum(opened, (shut > opened).astype(np.float32))  # as the pipeline's
     ones = np.ones((region.h, region.w), np.float32)
     painted = frame.copy()
-    clean_plate(painted, region, face.xy, ones, ones, holes, None, face.size, 1.0)
+    clean_plate(painted, region, face.xy, ones, ones, holes, None, face.size, 1.0, reach=ones)
     brows = np.zeros((region.h, region.w), np.uint8)
     for brow in (L.RIGHT_BROW, L.LEFT_BROW):
         hull = cv2.convexHull(np.round(face.xy[list(brow)] - (region.x0, region.y0))

@@ -252,7 +252,7 @@ class FaceSwapper:
         with clock("plate"):
             alpha = clean_plate(rgb, region, landed, drawn.alpha, drawn.rendered.covered,
                                 _plate_holes(drawn), keep[0] if keep else None, face.size,
-                                weight)
+                                weight, reach=drawn.rendered.alpha)
         with clock("blend"):
             blend(rgb, region, pixels, alpha * weight, drawn.rendered.covered, face.size, keep,
                   drawn.holes)

@@ -35,6 +35,12 @@ with a dark rim: the target's brow hair just past the mesh's line (d10 and d3 in
 the look test's "grey-purple patch beside the brow"). Feathered, the rim is a soft shade:
 ghosting (`make eval`) on d10 into s18 0.81 -> 0.77, d3 into d14 0.39 as it was. Grown wider
 as well (0.045 of the face), one of d12's two blinks under d3's face was lost."""
+BROW_COVER = 0.5
+"""The rendered face's alpha from which the target's brows are wholly painted out; none
+where it is 0. Past the drawn face's reach (toward the temples, where its alpha falls by
+the hair beside it and by the outline) a brow's tail painted out left a pale patch with an
+edge, where the target's own tail, the only brow there, belongs (d10 into s18: the look
+test's "flat band above the brows" and "step at a temple")."""
 LASH_GROW = 0.03  # lashes, liner and the lid's crease around the eye's contour
 LIP_GROW = (0.05, 0.025)  # the mouth's corners creasing out sideways, and the lips' border
 NOSTRIL_GROW = 0.015
@@ -49,7 +55,7 @@ _SUB = 1 << _SUB_BITS
 
 def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np.ndarray,
                 covered: np.ndarray, holes: np.ndarray | None, keep: np.ndarray | None,
-                face_size: float, weight: float) -> np.ndarray:
+                face_size: float, weight: float, *, reach: np.ndarray) -> np.ndarray:
     """Paint the target's brows, eye outlines, lips and nostrils out of `frame[region]`, in
     place, with the skin around them; returns the rendered face's `alpha`, raised to 1 over
     the upper lids.
@@ -64,7 +70,9 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     `landed`: the target's mesh points where its features now are in the frame (after the
     shape warp); `covered`: where the rendered face is drawn; `holes`: its openings (0..1 over
     `region`); `keep` (0..1 over `region`): what occlusion keeps in front; `weight`: the
-    swap's blend weight.
+    swap's blend weight; `reach` (0..1 over `region`): the rendered face's own alpha, before
+    the target's eyes and mouth show through it (where the brows are painted out,
+    `BROW_COVER`).
     """
     strength = min(weight / FULL_FROM, 1.0)
     if strength <= 0.0:
@@ -108,6 +116,11 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     mask = cv2.GaussianBlur(features * (1.0 - shown), (0, 0), soft)
     mask *= _away(shown, rim)
     np.maximum(mask, brows, out=mask)
+    # only under the drawn face (its reach softened as the brows' edge is: a steep fall of
+    # the texture's alpha beside hair drew a pale line across a brow's tail): where it does
+    # not reach, the target's brow is the only one
+    under = smoothstep(cv2.GaussianBlur(reach[box], (0, 0), BROW_SOFT * face_size) / BROW_COVER)
+    mask *= 1.0 - (marks.brows[box] | (brows > 0)) * (1.0 - under)
     if keep is not None:
         mask *= 1.0 - keep[box]
     mask *= strength
