@@ -103,6 +103,15 @@ d12's own by 6 L; a blind viewer named the lips first on 8 of 25 crops ("purple"
 the lightness (0.7) darkened d0's lips by s32's and dlib read the mouth's opening less well
 (68-point mouth correlation 0.844 -> 0.807) for no nearer colour (mean 4.3 Lab off either
 way)."""
+LIP_LIGHT = 0.8
+"""Share of the difference between the footage's lightness step from upper to lower lip
+and the drawn lips' that the drawn lips take on (their mean stays `LIP_COLOUR`'s). Selfies
+lit from above bake a shaded upper lip into the texture: d3's upper lip is 21-23 L darker
+than her lower one in d12's and s18's footage, whose own lips differ by 2.5-7, and a blind
+viewer read it as "a purple-grey smear" and "lip liner"; d3's own top-lit footage shows
+16 where d14's texture has 6. Light on the lips, not their shape, though dlib's recogniser
+reads some of the person in it: d3 0.017 further from her selfies on d12 and s18 (the
+ArcFace-style distance 0.695 -> 0.619 nearer on d12, 0.003-0.009 on the other five)."""
 LIP_FACE = (100.0, 200.0)
 """Face size (px) from which lips take the footage's colour, and from which in full. On a
 small face a viewer cannot see the lips' colour, but the mesh still reads the mouth by it:
@@ -133,6 +142,7 @@ class Relighter:
         self._level: np.ndarray | None = None
         self._brow_shift: np.ndarray | None = None
         self._lip_shift: np.ndarray | None = None
+        self._lip_step: float | None = None
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
                  skin: np.ndarray, face_xy: np.ndarray, face_size: float,
@@ -269,6 +279,35 @@ class Relighter:
         soft = cv2.GaussianBlur(ring.astype(np.float32), (0, 0), max(width / 40, 0.7))
         for plane, moved in zip((lightness, a, b), shift, strict=True):
             plane[box] += soft * moved
+        origin = (around.x0, around.y0)
+        self._lip_light(frame_window[box], lightness[box], a[box], local - origin, on, share,
+                        width)
+
+    def _lip_light(self, frame_box: np.ndarray, lightness: np.ndarray, a: np.ndarray,
+                   local: np.ndarray, ring: np.ndarray, share: float, width: float) -> None:
+        """Give each drawn lip (in place) `LIP_LIGHT` of the footage's lightness step between
+        its upper and lower lip, steady in time. Each lip is read on its redder half (the
+        lip itself where its outline also holds some skin), on the drawn mesh's ring."""
+        lips = []
+        for lip in (L.UPPER_LIP, L.LOWER_LIP):
+            mask = np.zeros(ring.shape, np.uint8)
+            cv2.fillPoly(mask, [np.round(local[list(lip)]).astype(np.int32)], 1)
+            lips.append((mask > 0) & ring)
+        if min(int(m.sum()) for m in lips) < 8:
+            return
+        footage = cv2.cvtColor(frame_box.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+        steps = []
+        for lab in (np.dstack([lightness, a]), footage[..., :2]):
+            upper, lower = (_redder_lightness(lab[m]) for m in lips)
+            steps.append(upper - lower)
+        # half the difference of the two steps up on one lip, half down on the other
+        move = share * LIP_LIGHT * (steps[1] - steps[0]) / 2
+        if self._lip_step is not None:
+            move = self._lip_step + FOLLOW * (move - self._lip_step)
+        self._lip_step = move
+        sigma = max(width / 40, 0.7)
+        for mask, sign in zip(lips, (1.0, -1.0), strict=True):
+            lightness += sign * move * cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma)
 
     def _carried(self, gain: np.ndarray, region: Region, face_xy: np.ndarray,
                  small: tuple[int, int]) -> np.ndarray:
@@ -295,6 +334,11 @@ def _lip_colour_of(lab: np.ndarray) -> np.ndarray:
     is above the median, the lips' own hue where the ring also holds some skin."""
     redder = lab[lab[:, 1] >= np.median(lab[:, 1])]
     return np.array([lab[:, 0].mean(), *redder[:, 1:].mean(axis=0)], np.float32)
+
+
+def _redder_lightness(la: np.ndarray) -> float:
+    """Mean lightness of the pixels (N x 2: L, a) whose a is above the median."""
+    return float(la[la[:, 1] >= np.median(la[:, 1]), 0].mean())
 
 
 def _lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.ndarray:

@@ -88,6 +88,26 @@ LEFT_EYE = _loop(frozenset(_mc.FACEMESH_LEFT_EYE))
 RIGHT_BROW = tuple(sorted({i for e in _mc.FACEMESH_RIGHT_EYEBROW for i in e}))
 LEFT_BROW = tuple(sorted({i for e in _mc.FACEMESH_LEFT_EYEBROW for i in e}))
 LIPS_OUTER, LIPS_INNER = _lip_loops()
+LIPS_INNER_CORNERS = (308, 78)  # the inner loop's ends, at the mouth's left and right
+
+
+def _between(loop: tuple[int, ...], ends: tuple[int, int], through: int) -> tuple[int, ...]:
+    """The chain of a closed `loop` from one of `ends` to the other that holds `through`."""
+    i, j = loop.index(ends[0]), loop.index(ends[1])
+    one = loop[i : j + 1] if i < j else loop[i:] + loop[: j + 1]
+    other = loop[j : i + 1] if j < i else loop[j:] + loop[: i + 1]
+    return one if through in one else other[::-1]
+
+
+def _lip(outer_through: int, inner_through: int) -> tuple[int, ...]:
+    """One lip's outline: its outer edge from corner to corner, back along its inner one."""
+    outer = _between(LIPS_OUTER, (MOUTH_LEFT, MOUTH_RIGHT), outer_through)
+    inner = _between(LIPS_INNER, LIPS_INNER_CORNERS, inner_through)
+    return outer + inner[::-1]
+
+
+UPPER_LIP = _lip(LIP_OUTER_TOP, LIP_INNER_TOP)
+LOWER_LIP = _lip(LIP_OUTER_BOTTOM, LIP_INNER_BOTTOM)
 
 
 @cache
