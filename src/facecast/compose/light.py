@@ -279,35 +279,32 @@ class Relighter:
         soft = cv2.GaussianBlur(ring.astype(np.float32), (0, 0), max(width / 40, 0.7))
         for plane, moved in zip((lightness, a, b), shift, strict=True):
             plane[box] += soft * moved
-        origin = (around.x0, around.y0)
-        self._lip_light(frame_window[box], lightness[box], a[box], local - origin, on, share,
-                        width)
+        self._lip_light(lightness[box], local - (around.x0, around.y0), ring, drawn,
+                        footage, share, width)
 
-    def _lip_light(self, frame_box: np.ndarray, lightness: np.ndarray, a: np.ndarray,
-                   local: np.ndarray, ring: np.ndarray, share: float, width: float) -> None:
+    def _lip_light(self, lightness: np.ndarray, local: np.ndarray, ring: np.ndarray,
+                   drawn: np.ndarray, footage: np.ndarray, share: float, width: float
+                   ) -> None:
         """Give each drawn lip (in place) `LIP_LIGHT` of the footage's lightness step between
-        its upper and lower lip, steady in time. Each lip is read on its redder half (the
-        lip itself where its outline also holds some skin), on the drawn mesh's ring."""
-        lips = []
-        for lip in (L.UPPER_LIP, L.LOWER_LIP):
-            mask = np.zeros(ring.shape, np.uint8)
-            cv2.fillPoly(mask, [np.round(local[list(lip)]).astype(np.int32)], 1)
-            lips.append((mask > 0) & ring)
+        its upper and lower lip, steady in time. `drawn`, `footage`: Lab of the ring's pixels
+        (`ring` > 0). Each lip is read on its redder half (the lip itself where its outline
+        also holds some skin)."""
+        signed = np.zeros(ring.shape, np.float32)  # 1 on the upper lip, -1 on the lower
+        cv2.fillPoly(signed, [np.round(local[list(L.UPPER_LIP)]).astype(np.int32)], 1.0)
+        cv2.fillPoly(signed, [np.round(local[list(L.LOWER_LIP)]).astype(np.int32)], -1.0)
+        signed *= ring
+        which = signed[ring > 0]
+        lips = (which > 0, which < 0)
         if min(int(m.sum()) for m in lips) < 8:
             return
-        footage = cv2.cvtColor(frame_box.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
-        steps = []
-        for lab in (np.dstack([lightness, a]), footage[..., :2]):
-            upper, lower = (_redder_lightness(lab[m]) for m in lips)
-            steps.append(upper - lower)
+        steps = [_redder_lightness(lab[lips[0]]) - _redder_lightness(lab[lips[1]])
+                 for lab in (drawn, footage)]
         # half the difference of the two steps up on one lip, half down on the other
         move = share * LIP_LIGHT * (steps[1] - steps[0]) / 2
         if self._lip_step is not None:
             move = self._lip_step + FOLLOW * (move - self._lip_step)
         self._lip_step = move
-        sigma = max(width / 40, 0.7)
-        for mask, sign in zip(lips, (1.0, -1.0), strict=True):
-            lightness += sign * move * cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma)
+        lightness += move * cv2.GaussianBlur(signed, (0, 0), max(width / 40, 0.7))
 
     def _carried(self, gain: np.ndarray, region: Region, face_xy: np.ndarray,
                  small: tuple[int, int]) -> np.ndarray:
@@ -336,9 +333,9 @@ def _lip_colour_of(lab: np.ndarray) -> np.ndarray:
     return np.array([lab[:, 0].mean(), *redder[:, 1:].mean(axis=0)], np.float32)
 
 
-def _redder_lightness(la: np.ndarray) -> float:
-    """Mean lightness of the pixels (N x 2: L, a) whose a is above the median."""
-    return float(la[la[:, 1] >= np.median(la[:, 1]), 0].mean())
+def _redder_lightness(lab: np.ndarray) -> float:
+    """Mean lightness of the pixels (N x 3 Lab) whose a is above the median."""
+    return float(lab[lab[:, 1] >= np.median(lab[:, 1]), 0].mean())
 
 
 def _lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.ndarray:
