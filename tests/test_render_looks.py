@@ -682,7 +682,7 @@ def test_a_small_faces_middle_band_is_blurred_at_full_size(monkeypatch) -> None:
         return DetailMatcher()(frame, Region(0, 0, 100, 120), pixels, covered, (mesh, mesh), size)
 
     small, large = matched(98.0), matched(300.0)
-    monkeypatch.setattr(detail, "_smaller_blur",
+    monkeypatch.setattr(detail, "smaller_blur",
                         lambda img, sigma, down: cv2.GaussianBlur(img, (0, 0), sigma))
     assert np.array_equal(small, matched(98.0))
     assert np.sqrt(np.mean((large - matched(300.0)) ** 2)) < 0.05

@@ -50,6 +50,16 @@ def fill_colour_tables() -> None:
     cv2.cvtColor(np.zeros((1, 1, 3), np.float32), cv2.COLOR_RGB2LAB)
 
 
+def smaller_blur(img: np.ndarray, sigma: float, down: int) -> np.ndarray:
+    """A Gaussian blur of `sigma` worked out at 1 / `down` of the size (`shrink`, then
+    `enlarge`): what a wide blur keeps is smooth, and at full size it costs many times more."""
+    h, w = img.shape[:2]
+    if down == 1 or min(h, w) < 4 * down:
+        return cv2.GaussianBlur(img, (0, 0), sigma)
+    small = cv2.GaussianBlur(shrink(img, down), (0, 0), sigma / down)
+    return enlarge(small, down, (w, h))
+
+
 def masked_blur(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian blur that ignores pixels outside `mask` (normalised convolution).
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels, enlarge, shrink
+from facecast.imaging import channels, smaller_blur
 
 FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
@@ -73,8 +73,8 @@ class DetailMatcher:
         f_low1 = cv2.GaussianBlur(f, (0, 0), FINE_PX)
         r_low1 = cv2.GaussianBlur(pixels, (0, 0), FINE_PX)
         down = 2 if face_size >= HALF_MID_FROM else 1
-        r_low2 = _smaller_blur(r_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
-        f_low2 = _smaller_blur(f_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
+        r_low2 = smaller_blur(r_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
+        f_low2 = smaller_blur(f_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
         f_fine, r_fine = f - f_low1, pixels - r_low1
         f_mid, r_mid = f_low1 - f_low2, r_low1 - r_low2
         ef_mid, er_mid = _energy(f_mid), _energy(r_mid)
@@ -170,16 +170,7 @@ def _wide_blur(img: np.ndarray, sigma: float) -> np.ndarray:
     it keeps is smooth, and a wide kernel at full size was a fifth of this stage's cost."""
     if sigma < 2 * _DOWN:
         return cv2.GaussianBlur(img, (0, 0), sigma)
-    return _smaller_blur(img, sigma, _DOWN)
-
-
-def _smaller_blur(img: np.ndarray, sigma: float, down: int) -> np.ndarray:
-    """A Gaussian blur of `sigma` worked out at 1 / `down` of the size."""
-    h, w = img.shape[:2]
-    if down == 1 or min(h, w) < 4 * down:
-        return cv2.GaussianBlur(img, (0, 0), sigma)
-    small = cv2.GaussianBlur(shrink(img, down), (0, 0), sigma / down)
-    return enlarge(small, down, (w, h))
+    return smaller_blur(img, sigma, _DOWN)
 
 
 def _sharpness(fine: np.ndarray, mid: np.ndarray, mask: np.ndarray) -> float:

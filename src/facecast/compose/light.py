@@ -297,7 +297,7 @@ class Relighter:
         lips = (which > 0, which < 0)
         if min(int(m.sum()) for m in lips) < 8:
             return
-        steps = [_redder_lightness(lab[lips[0]]) - _redder_lightness(lab[lips[1]])
+        steps = [float(_redder(lab[lips[0]])[:, 0].mean() - _redder(lab[lips[1]])[:, 0].mean())
                  for lab in (drawn, footage)]
         # half the difference of the two steps up on one lip, half down on the other
         move = share * LIP_LIGHT * (steps[1] - steps[0]) / 2
@@ -327,15 +327,15 @@ class Relighter:
 
 def _lip_colour_of(lab: np.ndarray) -> np.ndarray:
     """Of a lip ring's pixels (N x 3 Lab): their mean lightness (the drawn lips' dark line
-    and highlights spread wider than the footage's), and the mean a and b of those whose a
-    is above the median, the lips' own hue where the ring also holds some skin."""
-    redder = lab[lab[:, 1] >= np.median(lab[:, 1])]
-    return np.array([lab[:, 0].mean(), *redder[:, 1:].mean(axis=0)], np.float32)
+    and highlights spread wider than the footage's), and the mean a and b of the redder
+    half (`_redder`)."""
+    return np.array([lab[:, 0].mean(), *_redder(lab)[:, 1:].mean(axis=0)], np.float32)
 
 
-def _redder_lightness(lab: np.ndarray) -> float:
-    """Mean lightness of the pixels (N x 3 Lab) whose a is above the median."""
-    return float(lab[lab[:, 1] >= np.median(lab[:, 1]), 0].mean())
+def _redder(lab: np.ndarray) -> np.ndarray:
+    """The pixels (rows of N x 3 Lab) whose a is above the median: the lips' own, where
+    their outline also holds some skin."""
+    return lab[lab[:, 1] >= np.median(lab[:, 1])]
 
 
 def _lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.ndarray:
