@@ -22,15 +22,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import (
-    channels,
-    enlarge,
-    mask_box,
-    masked_blur,
-    shrink,
-    smaller_blur,
-    smoothstep,
-)
+from facecast.imaging import channels, enlarge, mask_box, masked_blur, shrink, smoothstep
 
 FULL_FROM = 0.5  # blend weight from which the features are wholly painted out: a profile fade
 # brings them back with the target's face, instead of popping in when the swap stops
@@ -165,9 +157,12 @@ def _feathered(brows: np.ndarray, lashes: np.ndarray, wide: float) -> np.ndarray
 
 def _under(reach: np.ndarray, soft: float) -> np.ndarray:
     """0..1: where the drawn face (`reach`: its alpha) covers the brows, from `BROW_COVER`,
-    softened over `soft` pixels (at a quarter of the size when that spans a pixel there)."""
+    softened over `soft` pixels; worked out at a quarter of the size when `soft` spans a
+    pixel there."""
     down = _DOWN if soft >= _DOWN else 1
-    return smoothstep(smaller_blur(reach, soft, down) / BROW_COVER)
+    small = shrink(reach, down) if down > 1 else reach
+    under = smoothstep(cv2.GaussianBlur(small, (0, 0), soft / down) / BROW_COVER)
+    return enlarge(under, down, (reach.shape[1], reach.shape[0])) if down > 1 else under
 
 
 def _away(mask: np.ndarray, rim: float) -> np.ndarray:
