@@ -164,6 +164,9 @@ class FaceSwapper:
         for fid, drawn in drawing.drawn:
             self.weights[fid] = drawn if isinstance(drawn, float) else self.compose_face(
                 drawing.rgb, drawn, self.tracks[fid])
+        for fid, track in self.tracks.items():
+            if not self.weights.get(fid):
+                track.steady.reset()  # not drawn now: its last frame is not the one before
         return drawing.found, max(self.weights.values(), default=0.0)
 
     def cast(self, t: float, faces: list[Face]) -> dict[int, Face]:
@@ -225,7 +228,9 @@ class FaceSwapper:
             keep = (region.take(occluded.region, occluded.covered),
                     region.take(occluded.region, occluded.low))
             skin = skin * (1.0 - keep[1])
-        grain = rgb[region.slices] if unwarped is None else region.take(*unwarped)
+        # the footage as it was: the detail's source and the steadying's flow (a copy, as the
+        # blend paints this window before either is done with it)
+        grain = rgb[region.slices].copy() if unwarped is None else region.take(*unwarped)
         pixels = rendered.pixels
         if rendered.ids is not None:
             with clock("shade"):
@@ -259,6 +264,8 @@ class FaceSwapper:
         if self.enhancer:
             with clock("enhance"):
                 self.enhancer(rgb, face, weight)
+        with clock("steady"):
+            track.steady(rgb, region, drawn.unwarped, face.size)
         return weight
 
 

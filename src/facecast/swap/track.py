@@ -11,6 +11,7 @@ import numpy as np
 from facecast.compose import DetailMatcher, Occlusion, Relighter
 from facecast.compose.rims import GlassesRims
 from facecast.compose.shade import Shader
+from facecast.compose.steady import Steadier
 from facecast.faces.mesh import Face
 from facecast.faces.smoothing import MeshFilter
 from facecast.imaging import smoothstep
@@ -40,6 +41,7 @@ class FaceTrack:
     light: Relighter = field(default_factory=Relighter)
     detail: DetailMatcher = field(default_factory=DetailMatcher)
     rims: GlassesRims = field(default_factory=GlassesRims)
+    steady: Steadier = field(default_factory=Steadier)
     weight: float | None = None
     missed: int = 0
 
