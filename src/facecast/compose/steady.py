@@ -15,8 +15,9 @@ to the range of each pixel's 3 x 3 neighbourhood in this frame, as temporal anti
 does: a line that moved by a fraction of a pixel stays within it and is steadied, what
 really changed (a mouth opening, a blink, what the flow got wrong) does not and is kept.
 Without the clamp, a cut-off by the size of the change left the sharpest lines, the ones
-that shimmer, unsteadied (s18: 1.12 -> 1.09 against 1.08 with it; d12, which turns fast,
-1.035 -> 1.045 against 1.001). The pull is recursive: what it carries was steadied too.
+that shimmer, unsteadied (at a pull of 0.9, s18-d10: 1.12 -> 1.09 against 1.08 with the
+clamp; d12-d3, which turns fast, 1.035 -> 1.045 against 1.001). The pull is recursive:
+what it carries was steadied too.
 """
 
 from __future__ import annotations
@@ -25,16 +26,20 @@ import cv2
 import numpy as np
 
 from facecast.faces.raster import Region
-from facecast.imaging import channels, enlarge, shrink
+from facecast.imaging import enlarge, ramp, shrink
 
 PULL = 0.6
 """At most this share of a pixel is the carried frame. More (0.9) steadied s18 no further
 (flicker 1.083 against 1.085) and drew s32 calmer than its footage (0.92 against 0.95); a
 fixed share regardless of the footage's own change (0.5) made d3's swap calmer than the
 footage around it (0.81 -> 0.76) and softened its skin (fine detail 0.86 -> 0.81)."""
+FACE = (100.0, 200.0)
+"""Face size (px) from which a face is steadied, and from which in full. A far face's jitter
+is no flicker (s13's 98 px face: 0.91 of the footage's), and steadying it still drew in a
+little of the last frames' features: dlib read the swap 0.495 -> 0.528 from the user."""
 LOCAL = 1 / 32  # of the face's size: the blur that compares the two residuals
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # as OpenCV's grey
 _DOWN = 2  # the flow is found at half size: the same figures, a quarter of the cost
+_SMALL = 4  # and the residuals compared at a quarter
 _NEAR = np.ones((3, 3), np.uint8)
 
 
@@ -56,25 +61,32 @@ class Steadier:
         grey = cv2.cvtColor(footage, cv2.COLOR_RGB2GRAY)
         window = frame[region.slices]
         last, self._last = self._last, None
-        if last is not None and min(region.w, region.h) >= 4 * _DOWN:
+        share = ramp(face_size, FACE)
+        if last is not None and share > 0.0 and min(region.w, region.h) >= 4 * _SMALL:
             before, shown, grey_before = last
+            size = (region.w, region.h)
             grey_before = region.take(before, grey_before)
             flow = self._flow.calc(shrink(grey, _DOWN), shrink(grey_before, _DOWN), None)
-            flow = enlarge(flow * _DOWN, _DOWN, (region.w, region.h))
+            flow = enlarge(flow * _DOWN, _DOWN, size)
             flow[..., 0] += np.arange(region.w, dtype=np.float32)
             flow[..., 1] += np.arange(region.h, dtype=np.float32)[:, None]
-            reached = cv2.remap(region.take(before, np.ones(shown.shape[:2], np.float32)),
-                                flow, None, cv2.INTER_NEAREST, borderValue=0.0)
-            footage_change = grey - cv2.remap(grey_before.astype(np.float32), flow, None,
-                                              cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            now = window.astype(np.float32)
-            carried = cv2.remap(region.take(before, shown).astype(np.float32), flow, None,
-                                cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            change = np.clip(carried, cv2.erode(now, _NEAR), cv2.dilate(now, _NEAR)) - now
-            sigma = max(face_size * LOCAL, 1.0)
-            own = cv2.GaussianBlur(np.abs(footage_change), (0, 0), sigma)
-            swap = cv2.GaussianBlur(np.abs(change @ _LUMA), (0, 0), sigma)
-            pull = np.clip(1.0 - own / np.maximum(swap, 1e-3), 0.0, PULL) * reached
-            now += channels(pull) * change
-            window[...] = np.clip(now + 0.5, 0, 255)
+            # in fixed point, as remap would make it on each of the three calls
+            flow, fraction = cv2.convertMaps(flow, None, cv2.CV_16SC2)
+            carried = cv2.remap(region.take(before, shown), flow, fraction, cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_REPLICATE)
+            # uint8 throughout: the residuals are compared blurred, where rounding averages out
+            carried = np.clip(carried, cv2.erode(window, _NEAR), cv2.dilate(window, _NEAR))
+            swap = cv2.absdiff(cv2.cvtColor(carried, cv2.COLOR_RGB2GRAY),
+                               cv2.cvtColor(window, cv2.COLOR_RGB2GRAY))
+            own = cv2.absdiff(grey, cv2.remap(grey_before, flow, fraction, cv2.INTER_LINEAR,
+                                              borderMode=cv2.BORDER_REPLICATE))
+            # the two residuals' local means, and the pull, are smooth: worked out small
+            sigma = max(face_size * LOCAL / _SMALL, 0.5)
+            own, swap = (cv2.GaussianBlur(shrink(r.astype(np.float32), _SMALL), (0, 0), sigma)
+                         for r in (own, swap))
+            pull = enlarge(share * np.clip(1.0 - own / np.maximum(swap, 1e-3), 0.0, PULL),
+                           _SMALL, size)
+            pull *= cv2.remap(region.take(before, np.ones(shown.shape[:2], np.float32)), flow,
+                              None, cv2.INTER_NEAREST, borderValue=0.0)
+            window[...] = cv2.blendLinear(carried, window, pull, 1.0 - pull)
         self._last = (region, window.copy(), grey)
