@@ -228,8 +228,8 @@ class FaceSwapper:
             keep = (region.take(occluded.region, occluded.covered),
                     region.take(occluded.region, occluded.low))
             skin = skin * (1.0 - keep[1])
-        # the footage as it was: the detail's source and the steadying's flow (a copy, as the
-        # blend paints this window before either is done with it)
+        # the footage as it was: the detail's source and the steadying's flow (a copy: the
+        # blend paints this window before the steadying reads it)
         grain = rgb[region.slices].copy() if unwarped is None else region.take(*unwarped)
         pixels = rendered.pixels
         if rendered.ids is not None:
