@@ -16,6 +16,7 @@ from clips import MEDIA, frames_between, needs_media
 from facecast.compose import DetailMatcher, blend
 from facecast.faces import FaceMesher
 from facecast.faces import landmarks as L
+from facecast.faces.mesh import Face
 from facecast.faces.raster import Region
 from facecast.params import SwapParams
 from facecast.pipeline import FaceSwapper
@@ -71,7 +72,6 @@ def test_smiles_stay_smiles_and_a_resting_mouth_rests(d3) -> None:
     nor a smile; and it smiles when d12 does. A neutral learnt as the mean of every frame
     was a smile: the difference to it drew d3 frowning on every resting frame and flat on
     the broadest smiles (corners 0.07 eye distances under her own resting ones)."""
-    from facecast.faces.mesh import Face
     from facecast.identity.expression import measure
     from facecast.swap.shape import ShapeTransfer
 
@@ -257,12 +257,9 @@ def test_low_band_does_not_tint_the_mouth_interior() -> None:
     assert np.abs(frame[38:42, 25:55].astype(int) - 240).max() <= 2
 
 
-@needs_media
-def test_the_target_jaw_line_is_not_drawn_inside_a_larger_face() -> None:
-    """Where the drawn face reaches past the target's outline (a user with a longer chin),
-    the frame's fine detail must not carry the target's jaw edge into it: it drew a second
-    jaw line inside the face. A flat rendered face over s18's lower face, meshes as found:
-    along the target's jaw the result stays flat."""
+def _flat_face_over_s18() -> tuple[Face, Region, np.ndarray, np.ndarray, np.ndarray]:
+    """A flat rendered face over a frame of s18, meshes as found, given the footage's detail:
+    the face, its window's region, the window, the flat face and the matched one."""
     frame = frames_between(MEDIA / "videos" / "s18.mp4", 1.0, 1.04)[0]
     with FaceMesher(video=False) as mesher:
         face = mesher.detect(frame)[0]
@@ -271,12 +268,51 @@ def test_the_target_jaw_line_is_not_drawn_inside_a_larger_face() -> None:
     flat = np.full(window.shape, window.reshape(-1, 3).mean(axis=0), np.float32)
     covered = np.ones(window.shape[:2], np.float32)
     out = DetailMatcher()(window, region, flat, covered, (face.xy, face.xy), face.size)
+    return face, region, window, flat, out
+
+
+@needs_media
+def test_the_target_jaw_line_is_not_drawn_inside_a_larger_face() -> None:
+    """Where the drawn face reaches past the target's outline (a user with a longer chin),
+    the frame's fine detail must not carry the target's jaw edge into it: it drew a second
+    jaw line inside the face. A flat rendered face over s18's lower face, meshes as found:
+    along the target's jaw the result stays flat."""
+    face, region, window, flat, out = _flat_face_over_s18()
     jaw = np.zeros(window.shape[:2], np.uint8)
     local = np.round(face.xy[list(L.FACE_OVAL)] - (region.x0, region.y0)).astype(np.int32)
     cv2.polylines(jaw, [local], True, 1, 3)
     lower = np.arange(window.shape[0])[:, None] > face.xy[L.NOSE_TIP, 1] - region.y0
     band = (jaw > 0) & lower
     assert np.abs(out - flat)[band].mean() < 1.0
+
+
+@needs_media
+def test_cheeks_take_the_footages_colour_variations_and_the_nose_does_not() -> None:
+    """A texture merged from several selfies has flat colour: its skin read 0.46-0.78 of
+    the original's chroma energy at the scale of a blush. A flat rendered face over s18's
+    rosy cheeks takes most of their colour variation (luminance untouched), while over the
+    nose, which the shape transfer moves, the footage's colour stays out."""
+    face, region, window, flat, out = _flat_face_over_s18()
+
+    def chroma(rgb: np.ndarray) -> np.ndarray:
+        lab = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)
+        ab = lab[..., 1:].astype(np.float32)
+        band = cv2.GaussianBlur(ab, (0, 0), 4.0) - cv2.GaussianBlur(ab, (0, 0), face.size / 12)
+        return np.sqrt((band**2).sum(axis=2))
+
+    local = face.xy - (region.x0, region.y0)
+    cheeks = np.zeros(window.shape[:2], np.uint8)
+    for point in (205, 50):  # the cheek nearer the camera (the other is near the outline)
+        cv2.circle(cheeks, tuple(np.round(local[point]).astype(int)), int(face.size * 0.05), 1, -1)
+    cheeks = cheeks > 0
+    nose = np.zeros(window.shape[:2], np.uint8)
+    cv2.fillConvexPoly(nose, cv2.convexHull(np.round(local[list(L.NOSE)]).astype(np.int32)), 1)
+    nose = nose > 0
+    ratio = chroma(out)[cheeks].mean() / chroma(window)[cheeks].mean()
+    assert ratio > 0.5, ratio
+    assert chroma(out)[nose].mean() < 0.2 * chroma(window)[nose].mean()
+    grey = np.array([0.299, 0.587, 0.114], np.float32)
+    assert np.abs((out - flat) @ grey)[cheeks].mean() < 1.5  # colour, not lightness
 
 
 @needs_media

@@ -14,6 +14,10 @@ treated apart, each in the frame's own terms:
   the footage has at that place, so a soft clip gets no crease it lacks, and where the
   texture is smoother than the footage, the footage's own band (stubble, pores) makes up
   the difference;
+- the skin's colour variations, from there to a twelfth of the face (`BLOTCH_SCALE`): on
+  the cheeks, forehead and chin the same energy matching on their chroma alone (a blush,
+  redness, a warmer chin), away from the nose, eyes, brows and lips, whose colour in the
+  footage is the target's features' (`BLOTCH_AWAY`);
 - the rest: the user's, untouched (shape, tone and light are the relighter's).
 
 Plain skin is the face less its features, those of the target as it was and those of the
@@ -28,7 +32,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels, smaller_blur
+from facecast.imaging import channels, enlarge, ramp, shrink, smaller_blur
 
 FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
@@ -45,7 +49,26 @@ at half the size: what it keeps is smooth, and its two blurs at full size were a
 this stage's cost (s18's 300 px face: the stage's output 72 dB from the full-size blur's).
 On a small face it saves little and shows: s13's 98 px face, 59 dB, and the eval's
 fine_detail 0.96 -> 1.02."""
+BLOTCH_SCALE = 12.0
+"""The skin's colour variations (a blush, redness, a warmer chin) from `MID_PX` to a twelfth
+of the face (sigma): on skin they take the footage's energy, as the middle band does. The
+texture's were merged from several selfies and half drawn to the skin's mean colour
+(`compose.light`), and the swapped skin had 0.46-0.78 of the original's chroma energy in
+that band, its colour a flat mask beside the footage's rosy cheeks."""
+BLOTCH_AWAY = 0.08
+"""Of the face size: the footage's colour variations stay this far from the nose, eyes,
+brows and lips of both meshes. There they are the target's features' (a nose tip's
+redness, its shaded sides, a lens's reflection), which the shape transfer moved: drawn
+over the whole skin, a blind viewer named "an orange streak down the nose" and "a
+greenish-grey smear on the nose bridge" and preferred the swap without them."""
+BLOTCH_FACE = (100.0, 200.0)
+"""Face size (px) from which the skin takes the footage's colour variations, and from which
+in full: on a far face a viewer sees no blush, while dlib still reads the colour (s13's 98
+px face: 0.495 -> 0.505 from the user with them)."""
 _DOWN = 4
+_HALF = 2
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+_CENTRE = (L.NOSE, L.RIGHT_EYE, L.LEFT_EYE, L.RIGHT_BROW, L.LEFT_BROW, L.LIPS_OUTER)
 _SUM_CHANNELS = np.ones((1, 3), np.float32)
 _FEATURES = (L.RIGHT_EYE, L.LEFT_EYE, L.RIGHT_BROW, L.LEFT_BROW, L.LIPS_OUTER, L.NOSTRILS)
 
@@ -99,6 +122,9 @@ class DetailMatcher:
         out += f_mid * channels(skin * np.sqrt(missing))
         out += f_fine * channels(skin)
         out += r_fine * channels((1.0 - skin) * self._sharpness)
+        if face_size > BLOTCH_FACE[0]:
+            out += _blotches(f_low2, r_low2, skin * ramp(face_size, BLOTCH_FACE), meshes,
+                             region, face_size)
         # on the brows' box: the softened render's bands for the texture's scaled fine one
         brows, box = _brows(meshes, region, face_size)
         if box is None:
@@ -158,6 +184,52 @@ def _ratio_blurred(pixels: np.ndarray, sigma: float, features: np.ndarray) -> fl
     low1 = blur(np.hypot(sigma, FINE_PX))
     low2 = blur(np.hypot(sigma, MID_PX))
     return _sharpness(_energy(low0 - low1), _energy(low1 - low2), features)
+
+
+def _blotches(f_low2: np.ndarray, r_low2: np.ndarray, skin: np.ndarray,
+              meshes: tuple[np.ndarray, ...], region: Region, face_size: float) -> np.ndarray:
+    """What to add to the render for the footage's skin colour variations (`BLOTCH_SCALE`)
+    on `skin` away from the face's middle (`_cheeks`): the chroma (luminance taken out) of
+    the band from `MID_PX` to that scale, the texture's turned down where it has more than
+    the footage there, the footage's own making up what it lacks. Worked out at half the
+    size: the band holds nothing finer than `MID_PX`."""
+    h, w = skin.shape
+    sigma = max(face_size / BLOTCH_SCALE, MID_PX * 1.5) / _HALF
+    extra = np.sqrt(sigma**2 - (MID_PX / _HALF) ** 2)
+    # the chroma first (it is linear: the band's chroma is the chroma's band)
+    f_half, r_half = _chroma(shrink(f_low2, _HALF)), _chroma(shrink(r_low2, _HALF))
+    f_band = f_half - cv2.GaussianBlur(f_half, (0, 0), extra)
+    r_band = r_half - cv2.GaussianBlur(r_half, (0, 0), extra)
+    reach = max(face_size / 20, 2.0) / _HALF
+    e_f, e_r = cv2.split(cv2.GaussianBlur(cv2.merge([_energy(f_band), _energy(r_band)]),
+                                          (0, 0), reach))
+    where = shrink(skin, _HALF) * _cheeks(meshes, region, face_size, e_f.shape)
+    share = np.minimum(e_f / np.maximum(e_r, 1e-3), 1.0)
+    missing = np.maximum(1.0 - e_r / np.maximum(e_f, 1e-3), 0.0)
+    add = r_band * channels(where * (np.sqrt(share) - 1.0))
+    add += f_band * channels(where * np.sqrt(missing))
+    return enlarge(add, _HALF, (w, h))
+
+
+def _chroma(band: np.ndarray) -> np.ndarray:
+    """`band` (RGB) less its luminance: what is left changes colour, not lightness."""
+    return band - channels(cv2.transform(band, _LUMA[None]))
+
+
+def _cheeks(meshes: tuple[np.ndarray, ...], region: Region, face_size: float,
+            shape: tuple[int, int]) -> np.ndarray:
+    """0..1 over `region` made `shape` (h, w): 1 away from the nose, eyes, brows and lips of
+    every mesh (by `BLOTCH_AWAY` of the face), softened: where the skin's colour variations
+    may come from the footage."""
+    scale = np.array([shape[1] / region.w, shape[0] / region.h])
+    mask = np.zeros(shape, np.uint8)
+    grow = max(int(face_size * BLOTCH_AWAY * scale[0]), 1) * 2 + 1
+    hulls = [cv2.convexHull(np.round((xy[list(group)] - (region.x0, region.y0)) * scale)
+                            .astype(np.int32)) for xy in meshes for group in _CENTRE]
+    for hull in hulls:
+        cv2.fillConvexPoly(mask, hull, 1)
+    cv2.polylines(mask, hulls, True, 1, grow)
+    return 1.0 - cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4)
 
 
 def _energy(band: np.ndarray) -> np.ndarray:
