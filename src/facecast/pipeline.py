@@ -21,7 +21,7 @@ from facecast.casting.face_list import FaceList
 from facecast.casting.selection import Cast
 from facecast.compose import blend
 from facecast.compose.blink import closed_eyes
-from facecast.compose.mouth import mouth_inside
+from facecast.compose.mouth import cover_opening, fill_from_lips, mouth_inside
 from facecast.compose.plate import clean_plate
 from facecast.compose.shade import plain_points
 from facecast.cores import as_helper, own_threads_only, reuse_freed_memory
@@ -217,6 +217,11 @@ class FaceSwapper:
         region = rendered.region
         holes, alpha = rendered.holes, rendered.alpha
         with clock("mouth"):
+            if holes is not None:
+                cover = cover_opening(rgb[region.slices], face.xy, landed, region, face.size)
+                if cover is not None:
+                    fill_from_lips(rendered.pixels, alpha, rendered.covered, holes, cover,
+                                   face.xy, region)
             inside = mouth_inside(rgb[region.slices], landed, region, face.size)
         holes, alpha = _shown_through(inside, holes, alpha)
         with clock("eyes"):

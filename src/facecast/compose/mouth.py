@@ -9,6 +9,14 @@ upper teeth, leaving the dark gap below them to the lips. So the target's own op
 (where its inner lips landed) is kept too, and, close to it and within the outer lip
 contour, whatever looks like a mouth's inside in this frame: far darker than the lips, or
 teeth (lighter and greyer than them).
+
+The other way round, the drawn opening reaches past the target's on a wide smile: the
+user's mouth corners sit elsewhere, and there the frame showed the target's lips or skin
+through the drawn lips (d0 into s32: a red wedge and a dark notch at the left corner in
+every smile frame, a blind viewer's "smeared mouth"). Where the drawn opening lies off the
+target's opening, or on the band along its edge where the target's mesh lies a few pixels
+off its lips (`EDGE`), and the frame shows no mouth inside, the drawn lips close over it
+(`cover_opening`).
 """
 
 from __future__ import annotations
@@ -18,11 +26,24 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
+from facecast.imaging import masked_blur
 
 DARKER = 22.0  # Lab lightness under the lips' typical: the mouth's dark inside
 TEETH_LIGHTER = 8.0  # Lab lightness over the lips' typical, with
 TEETH_CHROMA = 0.6  # at most this share of the lips' chroma: teeth
 NEAR = 0.03  # of the face size: how far from the mesh's opening the inside may reach
+OPEN_FROM = 2.0
+"""Pixels: the drawn opening's mean height (its area over its width) from which it is
+closed where it lies off the target's. A closed mouth's opening is a line about a pixel
+wide that shows the target's lip line (`compose.plate`), darker than the lips but not as
+dark as a mouth's inside."""
+EDGE = 0.01
+"""Of the face size: the band along a mesh's inner lips where the frame may show its lips
+rather than the mouth's inside (the mesh lies a few pixels off: s32's lower lip showed
+through d0's drawn lips as a second, darker lip edge under the teeth). In the band only
+teeth and the dark inside are the target's; inside it, its opening is its own whatever its
+colour (a tongue)."""
+SLIVER = 0.006  # of the face size: half the width under which the inside is a sliver
 _SUB_BITS = 4
 _SUB = 1 << _SUB_BITS
 
@@ -31,42 +52,135 @@ def mouth_inside(window: np.ndarray, xy: np.ndarray, region: Region, face_size: 
                  ) -> np.ndarray | None:
     """0..1 over `region` (whose pixels are `window`): the mouth's inside as the frame shows
     it, within the outer lip contour of `xy` (frame coordinates); None where there is none."""
-    local = xy[list(L.LIPS_OUTER)] - (region.x0, region.y0)
-    x0, y0 = np.floor(local.min(axis=0)).astype(int) - 2
-    x1, y1 = np.ceil(local.max(axis=0)).astype(int) + 3
+    box = _box(xy[list(L.LIPS_OUTER)] - (region.x0, region.y0), region)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    lips = _loop(xy, L.LIPS_OUTER, region, box)
+    inner = _loop(xy, L.LIPS_INNER, region, box)
+    ring = (lips > 0) & (inner == 0)
+    if ring.sum() < 16:
+        return None
+    inside = _looks_inside(window[y0:y1, x0:x1], ring, DARKER)
+    near = max(int(NEAR * face_size), 1) * 2 + 1
+    near = cv2.dilate(inner, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (near, near)))
+    inside = (inside & (lips > 0) & (near > 0)).astype(np.uint8)
+    inside = cv2.morphologyEx(inside, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    inside |= _core(inner, float(np.ptp(xy[list(L.LIPS_INNER), 0])), face_size)
+    if not inside.any():
+        return None
+    return _softened(inside, lips, box, region, max(face_size / 300, 0.7))
+
+
+def cover_opening(window: np.ndarray, drawn: np.ndarray, landed: np.ndarray, region: Region,
+                  face_size: float) -> np.ndarray | None:
+    """0..1 over `region` (whose pixels are `window`): the part of the drawn face's mouth
+    opening (`drawn`'s inner lips) that lies off the target's own (`landed`'s) and where
+    the frame shows no mouth inside, its lips or skin instead: to be covered by the drawn
+    lips. None where there is none."""
+    box = _box(np.vstack([drawn[list(L.LIPS_OUTER)], landed[list(L.LIPS_OUTER)]])
+               - (region.x0, region.y0), region)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    opening = _loop(drawn, L.LIPS_INNER, region, box)
+    width = float(np.ptp(drawn[list(L.LIPS_INNER), 0]))
+    if opening.sum() < OPEN_FROM * max(width, 1.0):
+        return None
+    own = _loop(landed, L.LIPS_INNER, region, box)
+    ring = (_loop(landed, L.LIPS_OUTER, region, box) > 0) & (own == 0)
+    if ring.sum() < 16:
+        return None
+    # a mouth's inside is a body of teeth or dark, not a sliver: a lip's wet edge or its
+    # corner's shade, thinner than `SLIVER` of the face, is lips to cover too
+    sliver = max(int(SLIVER * face_size), 1) * 2 + 1
+    inside = cv2.morphologyEx(_looks_inside(window[y0:y1, x0:x1], ring, DARKER)
+                              .astype(np.uint8), cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (sliver, sliver)))
+    own = _core(own, float(np.ptp(landed[list(L.LIPS_INNER), 0])), face_size)
+    off = (opening > 0) & (own == 0) & (inside == 0)
+    off = cv2.morphologyEx(off.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    if not off.any():
+        return None
+    return _softened(off, opening, box, region, max(face_size / 400, 0.6))
+
+
+def fill_from_lips(pixels: np.ndarray, alpha: np.ndarray, covered: np.ndarray,
+                   holes: np.ndarray | None, cover: np.ndarray, drawn: np.ndarray,
+                   region: Region) -> None:
+    """Close the drawn opening over `cover` (0..1, `cover_opening`), in place: the drawn
+    lips' colour around it, blurred into it, at full weight; no longer an opening."""
+    box = _box(drawn[list(L.LIPS_OUTER)] - (region.x0, region.y0), region)
+    if box is None:
+        return
+    x0, y0, x1, y1 = box
+    part = cover[y0:y1, x0:x1]
+    ring = (_loop(drawn, L.LIPS_OUTER, region, box) > 0) & covered[y0:y1, x0:x1] & (part == 0)
+    if ring.sum() < 16:
+        return
+    thick = ring.sum() / max(float(np.ptp(drawn[list(L.LIPS_OUTER), 0])), 1.0)
+    colour = masked_blur(pixels[y0:y1, x0:x1], ring, max(thick / 2, 1.0))
+    weight = part[..., None]
+    pixels[y0:y1, x0:x1] += weight * (colour - pixels[y0:y1, x0:x1])
+    np.maximum(alpha[y0:y1, x0:x1], part, out=alpha[y0:y1, x0:x1])
+    covered[y0:y1, x0:x1] |= part > 0
+    if holes is not None:
+        holes[y0:y1, x0:x1] *= 1.0 - part
+
+
+def _box(points: np.ndarray, region: Region) -> tuple[int, int, int, int] | None:
+    """x0, y0, x1, y1 within `region`: around `points` (window coordinates), a few pixels
+    wider; None when too small."""
+    x0, y0 = np.floor(points.min(axis=0)).astype(int) - 2
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + 3
     x0, y0 = max(x0, 0), max(y0, 0)
     x1, y1 = min(x1, region.w), min(y1, region.h)
     if x1 - x0 < 6 or y1 - y0 < 4:
         return None
-    lips = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(lips, [np.round((local - (x0, y0)) * _SUB).astype(np.int32)], 1,
-                 shift=_SUB_BITS)
-    inner = np.zeros_like(lips)
-    inner_pts = xy[list(L.LIPS_INNER)] - (region.x0 + x0, region.y0 + y0)
-    cv2.fillPoly(inner, [np.round(inner_pts * _SUB).astype(np.int32)], 1, shift=_SUB_BITS)
-    ring = (lips > 0) & (inner == 0)
-    if ring.sum() < 16:
-        return None
-    lab = cv2.cvtColor(np.ascontiguousarray(window[y0:y1, x0:x1]), cv2.COLOR_RGB2LAB)
-    lab = lab.astype(np.float32)
+    return int(x0), int(y0), int(x1), int(y1)
+
+
+def _core(opening: np.ndarray, width: float, face_size: float) -> np.ndarray:
+    """uint8: a mesh's mouth opening (`width` pixels wide) less a band of `EDGE` of the face
+    along its outline, where the mesh's inner lips lie a few pixels off the frame's; a
+    closed mouth's opening, or a small face's, whole."""
+    edge = int(EDGE * face_size)
+    if edge < 1 or opening.sum() < OPEN_FROM * max(width, 1.0):
+        return opening
+    return cv2.erode(opening, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                        (2 * edge + 1, 2 * edge + 1)))
+
+
+def _softened(mask: np.ndarray, within: np.ndarray, box: tuple[int, int, int, int],
+              region: Region, sigma: float) -> np.ndarray:
+    """0..1 float32 over `region`: `mask` (over `box`) blurred by `sigma`, kept `within`."""
+    x0, y0, x1, y1 = box
+    out = np.zeros((region.h, region.w), np.float32)
+    out[y0:y1, x0:x1] = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma) * within
+    return out
+
+
+def _loop(xy: np.ndarray, loop: tuple[int, ...], region: Region,
+          box: tuple[int, int, int, int]) -> np.ndarray:
+    """uint8 over `box` of `region`: `loop` of the frame-coordinate points `xy` filled."""
+    x0, y0, x1, y1 = box
+    out = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    pts = xy[list(loop)] - (region.x0 + x0, region.y0 + y0)
+    cv2.fillPoly(out, [np.round(pts * _SUB).astype(np.int32)], 1, shift=_SUB_BITS)
+    return out
+
+
+def _looks_inside(rgb: np.ndarray, ring: np.ndarray, darker: float) -> np.ndarray:
+    """bool over `rgb`: what looks like a mouth's inside against the lips on `ring` (the
+    lips' own colour: the ring's upper half of lightness, its dark part may be the very
+    inside this looks for): `darker` than them, or teeth."""
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB).astype(np.float32)
     lab[..., 0] *= 100 / 255
     lab[..., 1:] -= 128
     chroma = np.hypot(lab[..., 1], lab[..., 2])
-    # the lips' own colour: the ring's upper half of lightness (its dark part may be the
-    # very inside this looks for)
     ring_l = lab[..., 0][ring]
     lit = ring & (lab[..., 0] >= np.median(ring_l))
     lip_l = float(np.median(lab[..., 0][lit]))
     lip_c = float(np.median(chroma[lit]))
-    inside = (lab[..., 0] < lip_l - DARKER) | ((lab[..., 0] > lip_l + TEETH_LIGHTER)
-                                               & (chroma < TEETH_CHROMA * lip_c))
-    near = max(int(NEAR * face_size), 1) * 2 + 1
-    near = cv2.dilate(inner, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (near, near)))
-    inside = (inside & (lips > 0) & (near > 0)).astype(np.uint8)
-    inside = cv2.morphologyEx(inside, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) | inner
-    if not inside.any():
-        return None
-    out = np.zeros((region.h, region.w), np.float32)
-    soft = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), max(face_size / 300, 0.7))
-    out[y0:y1, x0:x1] = soft * lips
-    return out
+    return (lab[..., 0] < lip_l - darker) | ((lab[..., 0] > lip_l + TEETH_LIGHTER)
+                                             & (chroma < TEETH_CHROMA * lip_c))
