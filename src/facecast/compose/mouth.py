@@ -75,9 +75,9 @@ def mouth_inside(window: np.ndarray, xy: np.ndarray, region: Region, face_size: 
 def cover_opening(window: np.ndarray, drawn: np.ndarray, landed: np.ndarray, region: Region,
                   face_size: float) -> np.ndarray | None:
     """0..1 over `region` (whose pixels are `window`): the part of the drawn face's mouth
-    opening (`drawn`'s inner lips) that lies off the target's own (`landed`'s) and where
-    the frame shows no mouth inside, its lips or skin instead: to be covered by the drawn
-    lips. None where there is none."""
+    opening (`drawn`'s inner lips) that lies off the target's own (`landed`'s), or on the
+    band along its edge (`EDGE`), and where the frame shows no mouth inside, its lips or
+    skin instead: to be covered by the drawn lips. None where there is none."""
     box = _box(np.vstack([drawn[list(L.LIPS_OUTER)], landed[list(L.LIPS_OUTER)]])
                - (region.x0, region.y0), region)
     if box is None:
