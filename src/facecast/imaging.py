@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # Rec. 601 luma weights of R, G, B
+
 
 def channels(weight: np.ndarray, n: int = 3) -> np.ndarray:
     """A one-channel image repeated into `n` channels (h x w x n, n >= 2). An image times

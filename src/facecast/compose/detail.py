@@ -32,7 +32,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels, enlarge, ramp, shrink, smaller_blur
+from facecast.imaging import LUMA, channels, enlarge, ramp, shrink, smaller_blur
 
 FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
@@ -66,7 +66,6 @@ BLOTCH_FACE = (100.0, 200.0)
 in full: on a far face a viewer sees no blush, while dlib still reads the colour (s13's 98
 px face: 0.495 -> 0.505 from the user with them)."""
 _DOWN = 4
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 _CENTRE = (L.NOSE, L.RIGHT_EYE, L.LEFT_EYE, L.RIGHT_BROW, L.LEFT_BROW, L.LIPS_OUTER)
 _SUM_CHANNELS = np.ones((1, 3), np.float32)
 _FEATURES = (L.RIGHT_EYE, L.LEFT_EYE, L.RIGHT_BROW, L.LEFT_BROW, L.LIPS_OUTER, L.NOSTRILS)
@@ -111,14 +110,11 @@ class DetailMatcher:
         # turned down where it has more, the footage's own making up what it lacks
         reach = max(face_size / 20, 2.0)
         e_f, e_r = cv2.split(_wide_blur(cv2.merge([ef_mid, er_mid]), reach))
-        share = np.minimum(e_f / np.maximum(e_r, 1e-3), 1.0)
-        missing = np.maximum(1.0 - e_r / np.maximum(e_f, 1e-3), 0.0)
         # r_low2 + mid + fine, with mid = r_mid (1 - s + s sqrt(share)) + f_mid s sqrt(missing)
         # and fine = s f_fine + the features': the texture's scaled by the sharpness ratio,
         # on the brows the softened render's (its fine and middle bands, r_mid taken out)
         out = r_low2 + r_mid
-        out += r_mid * channels(skin * (np.sqrt(share) - 1.0))
-        out += f_mid * channels(skin * np.sqrt(missing))
+        out += _matched(f_mid, r_mid, e_f, e_r, skin)
         out += f_fine * channels(skin)
         out += r_fine * channels((1.0 - skin) * self._sharpness)
         if face_size > BLOTCH_FACE[0]:
@@ -204,16 +200,24 @@ def _blotches(f_low2: np.ndarray, r_low2: np.ndarray, skin: np.ndarray,
     e_f, e_r = cv2.split(cv2.GaussianBlur(cv2.merge([_energy(f_band), _energy(r_band)]),
                                           (0, 0), reach))
     where = shrink(skin, _DOWN) * _cheeks(meshes, region, face_size, e_f.shape)
+    return enlarge(_matched(f_band, r_band, e_f, e_r, where), _DOWN, (w, h))
+
+
+def _matched(f_band: np.ndarray, r_band: np.ndarray, e_f: np.ndarray, e_r: np.ndarray,
+             where: np.ndarray) -> np.ndarray:
+    """What to add to the render for its band `r_band` to have, on `where` (0..1), the
+    energy the footage's `f_band` has (`e_r`, `e_f`: their local energies): the render's
+    turned down where it has more, the footage's own making up what it lacks."""
     share = np.minimum(e_f / np.maximum(e_r, 1e-3), 1.0)
     missing = np.maximum(1.0 - e_r / np.maximum(e_f, 1e-3), 0.0)
     add = r_band * channels(where * (np.sqrt(share) - 1.0))
     add += f_band * channels(where * np.sqrt(missing))
-    return enlarge(add, _DOWN, (w, h))
+    return add
 
 
 def _chroma(band: np.ndarray) -> np.ndarray:
     """`band` (RGB) less its luminance: what is left changes colour, not lightness."""
-    return band - channels(cv2.transform(band, _LUMA[None]))
+    return band - channels(cv2.transform(band, LUMA[None]))
 
 
 def _cheeks(meshes: tuple[np.ndarray, ...], region: Region, face_size: float,

@@ -46,10 +46,9 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels, masked_blur, ramp, skin_likeness
+from facecast.imaging import LUMA, channels, masked_blur, ramp, skin_likeness
 
 _DOWN = 4
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 LIGHT_SCALE = 6.0  # the colour shift's blur is face size / LIGHT_SCALE
 LUMA_SCALE = 1.0
 """With `likeness` 1, the luminance gain's blur is face size / LUMA_SCALE: the frame's light
@@ -183,7 +182,7 @@ class Relighter:
         # the lips are spared part of the skins' colour difference, white balance and shift
         lips = LIPS_KEEP * lip_mask[..., None]
         gain[..., 1:] *= 1.0 - lips
-        grey = np.float32(np.dot(balance, _LUMA) / _LUMA.sum())
+        grey = np.float32(np.dot(balance, LUMA) / LUMA.sum())
         balance_map = balance + lips * (grey - balance)
         # the colour of the lit render's low band: the skin's own colour, toward which its
         # texture's colour variations (blotches, shadows, dark circles) are drawn
@@ -389,7 +388,7 @@ def _inverse(affine: np.ndarray) -> np.ndarray:
 
 
 def _luma_gain(frame_low: np.ndarray, render_low: np.ndarray) -> np.ndarray:
-    return np.clip((frame_low @ _LUMA) / np.maximum(render_low @ _LUMA, 1.0), 0.25, 4.0)
+    return np.clip((frame_low @ LUMA) / np.maximum(render_low @ LUMA, 1.0), 0.25, 4.0)
 
 
 def _light_and_colour(frame_low: np.ndarray, render_low: np.ndarray, gain: np.ndarray

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
-from facecast.imaging import smoothstep
+from facecast.imaging import LUMA, smoothstep
 
 OPEN_FROM = 0.16
 """Lid gap over eye width at which an eye starts to count as closing (open eyes read
@@ -65,7 +65,7 @@ def closed_lids(texture: np.ndarray, uv: np.ndarray) -> ClosedLids:
         grown = cv2.dilate(eye, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
                                                           (2 * lashes + 1, 2 * lashes + 1)))
         around = texture[(grown > 0) & (eye == 0)].astype(np.float32)
-        luma = around @ np.array([0.299, 0.587, 0.114], np.float32)
+        luma = around @ LUMA
         lash = around[luma <= np.percentile(luma, DARKEST)].mean(axis=0)
         shut = cv2.inpaint(shut, grown, lashes, cv2.INPAINT_TELEA)
         edge = _upper_lid(contour, lids[0][0], outer, inner)
