@@ -192,13 +192,15 @@ class Relighter:
         # balance, the shift and the skin's colour (a, b each); and the full
         # size work is done on whole planes (a slice of Lab's last axis ran 3 times slower)
         lit = _resized((w, h), channels(gain[..., 0]) * (balance_map / 255.0))
-        shift_a, shift_b, colour_a, colour_b, eyes = cv2.split(
-            _resized((w, h), np.dstack([gain[..., 1:], colour, _eyes(face_xy, region, small)])))
-        lightness, a, b = cv2.split(cv2.cvtColor(np.clip(pixels * lit, 0.0, 1.0),
+        shift_a, shift_b, colour_a, colour_b, eyes = (
+            _resized((w, h), plane) for plane in (*cv2.split(gain[..., 1:]), *cv2.split(colour),
+                                                  _eyes(face_xy, region, small)))
+        lit *= pixels
+        lightness, a, b = cv2.split(cv2.cvtColor(np.clip(lit, 0.0, 1.0, out=lit),
                                                  cv2.COLOR_RGB2LAB))
         calm = np.maximum(SKIN_COLOUR_CALM * skin, EYE_CALM * eyes)
-        a = (a + shift_a) * (1.0 - calm) + calm * colour_a
-        b = (b + shift_b) * (1.0 - calm) + calm * colour_b
+        _calmed(a, shift_a, colour_a, calm)
+        _calmed(b, shift_b, colour_b, calm)
         self._brow_hue(frame_window, lightness, a, b, face_xy, region, face_size)
         self._lip_colour(frame_window, lightness, a, b, face_xy, region, face_size)
         rgb = cv2.cvtColor(cv2.merge([lightness, a, b]), cv2.COLOR_LAB2RGB)
@@ -375,6 +377,16 @@ def _eyes(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.nda
         cv2.fillConvexPoly(brows, cv2.convexHull(np.round(local[list(brow)]).astype(np.int32)),
                            1)
     return cv2.GaussianBlur((mask & (1 - brows)).astype(np.float32), (0, 0), 1.0)
+
+
+def _calmed(plane: np.ndarray, shift: np.ndarray, colour: np.ndarray, calm: np.ndarray
+            ) -> None:
+    """`plane` (Lab's a or b, in place) shifted by `shift` and drawn toward `colour` by
+    `calm` (0..1); `colour` is used up as scratch."""
+    plane += shift
+    colour -= plane
+    colour *= calm
+    plane += colour
 
 
 def _resized(size: tuple[int, int], small: np.ndarray) -> np.ndarray:
