@@ -124,24 +124,29 @@ def source_coords(ids: np.ndarray, maps: np.ndarray, region: Region,
     edges, where its map extrapolates; unclamped, some 50 pixels a frame of a swapped face
     sampled the texture more than 2 texels outside their triangle, some thousands away.
     """
+    return (source_coord(ids, maps, region, 0, corners),
+            source_coord(ids, maps, region, 1, corners))
+
+
+def source_coord(ids: np.ndarray, maps: np.ndarray, region: Region, axis: int,
+                 corners: np.ndarray | None = None) -> np.ndarray:
+    """One of `source_coords`' two maps (`axis` 0: x, 1: y), for a caller that needs only
+    one: `faces.shading.spread` carries a single value per point."""
     # each coefficient looked up per pixel from a table whose last row (index -1: no
     # triangle) maps every pixel to -1: no search for covered pixels, no scatter
-    table = np.zeros((len(maps) + 1, 2, 3), np.float32)
-    table[:-1] = maps
-    table[-1, :, 2] = -1.0
+    table = np.zeros((len(maps) + 1, 3), np.float32)
+    table[:-1] = maps[:, axis]
+    table[-1, 2] = -1.0
     gx = np.arange(region.x0, region.x0 + region.w, dtype=np.float32)[None, :]
     gy = np.arange(region.y0, region.y0 + region.h, dtype=np.float32)[:, None]
-    coords = []
-    for row in table.transpose(1, 2, 0):  # x then y: (a, b, c) with a gx + b gy + c
-        a, b, c = (np.take(k, ids) for k in row)
-        coords.append(a * gx + b * gy + c)
+    a, b, c = (np.take(k, ids) for k in table.T)
+    coord = a * gx + b * gy + c
     if corners is not None:
-        box = np.full((len(maps) + 1, 2, 2), -1.0, np.float32)  # (lo, hi) x (x, y)
-        box[:-1, 0], box[:-1, 1] = corners.min(axis=1), corners.max(axis=1)
-        for k in (0, 1):
-            np.clip(coords[k], np.take(box[:, 0, k], ids), np.take(box[:, 1, k], ids),
-                    out=coords[k])
-    return coords[0], coords[1]
+        lo = np.full(len(maps) + 1, -1.0, np.float32)
+        hi = lo.copy()
+        lo[:-1], hi[:-1] = corners[..., axis].min(axis=1), corners[..., axis].max(axis=1)
+        np.clip(coord, np.take(lo, ids), np.take(hi, ids), out=coord)
+    return coord
 
 
 def warp_mesh(src_img: np.ndarray, src2d: np.ndarray, dst2d: np.ndarray, tris: np.ndarray,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from facecast.faces import landmarks as L
-from facecast.faces.raster import Region, affine_maps, source_coords
+from facecast.faces.raster import Region, affine_maps, source_coord
 
 SHADE_RANGE = (0.75, 1.15)
 """The shading a light may give a point, against the face's mean: beyond it the fit is
@@ -30,9 +30,10 @@ def vertex_normals(points3d: np.ndarray) -> np.ndarray:
     p = points3d[: L.N_MESH].astype(np.float64)
     tris = L.triangles()
     n = np.cross(p[tris[:, 1]] - p[tris[:, 0]], p[tris[:, 2]] - p[tris[:, 0]])
-    normals = np.zeros_like(p)
-    for k in range(3):
-        np.add.at(normals, tris[:, k], n)
+    # each triangle's normal added to its three corners' (bincount: np.add.at cost 1 ms)
+    corners = tris.T.ravel()
+    normals = np.stack([np.bincount(corners, np.tile(n[:, k], 3), len(p)) for k in range(3)],
+                       axis=1)
     normals /= np.linalg.norm(normals, axis=1, keepdims=True) + 1e-12
     if normals[L.NOSE_TIP, 2] > 0:
         normals = -normals
@@ -82,6 +83,6 @@ def spread(values: np.ndarray, points2d: np.ndarray, ids: np.ndarray, region: Re
     attribute = np.zeros((len(points2d), 2), np.float64)
     attribute[: len(values), 0] = values
     tris = L.triangles()
-    drawn, _ = source_coords(ids, affine_maps(points2d, attribute, tris), region,
-                             attribute[tris])
+    drawn = source_coord(ids, affine_maps(points2d, attribute, tris), region, 0,
+                         attribute[tris])
     return np.where(ids >= 0, drawn, np.float32(outside)).astype(np.float32)
