@@ -124,6 +124,7 @@ def source_coords(ids: np.ndarray, maps: np.ndarray, region: Region,
     edges, where its map extrapolates; unclamped, some 50 pixels a frame of a swapped face
     sampled the texture more than 2 texels outside their triangle, some thousands away.
     """
+    ids = ids.astype(np.intp)  # once for both: `take` converts other indices on each call
     return (source_coord(ids, maps, region, 0, corners),
             source_coord(ids, maps, region, 1, corners))
 
@@ -133,19 +134,22 @@ def source_coord(ids: np.ndarray, maps: np.ndarray, region: Region, axis: int,
     """One of `source_coords`' two maps (`axis` 0: x, 1: y), for a caller that needs only
     one: `faces.shading.spread` carries a single value per point."""
     # each coefficient looked up per pixel from a table whose last row (index -1: no
-    # triangle) maps every pixel to -1: no search for covered pixels, no scatter
+    # triangle) maps every pixel to -1: no search for covered pixels, no scatter; the
+    # indices as numpy's own integers and wrapped (-1 is the last row), not bounds-checked:
+    # half the cost of each look-up
+    ids = np.asarray(ids, np.intp)
     table = np.zeros((len(maps) + 1, 3), np.float32)
     table[:-1] = maps[:, axis]
     table[-1, 2] = -1.0
     gx = np.arange(region.x0, region.x0 + region.w, dtype=np.float32)[None, :]
     gy = np.arange(region.y0, region.y0 + region.h, dtype=np.float32)[:, None]
-    a, b, c = (np.take(k, ids) for k in table.T)
+    a, b, c = (np.take(k, ids, mode="wrap") for k in table.T)
     coord = a * gx + b * gy + c
     if corners is not None:
         lo = np.full(len(maps) + 1, -1.0, np.float32)
         hi = lo.copy()
         lo[:-1], hi[:-1] = corners[..., axis].min(axis=1), corners[..., axis].max(axis=1)
-        np.clip(coord, np.take(lo, ids), np.take(hi, ids), out=coord)
+        np.clip(coord, np.take(lo, ids, mode="wrap"), np.take(hi, ids, mode="wrap"), out=coord)
     return coord
 
 
