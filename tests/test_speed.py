@@ -223,6 +223,22 @@ def test_quarter_size_maps_are_whole_blocks_and_come_back_in_place() -> None:
     assert (back[:, 324:] == back[:, 323:324]).all()
 
 
+def test_a_wide_blur_of_a_small_grid_gives_opencvs_numbers() -> None:
+    """`imaging.gaussian_blur` (the relighter's low bands on a quarter-size window) gives
+    `cv2.GaussianBlur`'s numbers within float rounding, its reflected borders included,
+    where it works by matrices (a kernel wider than the image, even one line, one or
+    several channels) and where it hands over to OpenCV."""
+    from facecast.imaging import gaussian_blur
+
+    rng = np.random.default_rng(0)
+    for shape, sigma in (((72, 60, 3), 11.5), ((73, 61), 9.0), ((1, 40, 2), 7.0),
+                         ((30, 1), 5.0), ((2, 3, 4), 3.0), ((72, 60, 3), 2.0)):
+        image = rng.random(shape, dtype=np.float32) * 255
+        blurred = gaussian_blur(image, sigma)
+        assert blurred.shape == image.shape and blurred.dtype == np.float32
+        assert np.abs(blurred - cv2.GaussianBlur(image, (0, 0), sigma)).max() < 1e-3
+
+
 def test_a_swap_starts_without_what_only_other_commands_need() -> None:
     """Start-up is part of every swap's time: the command and the pipeline load neither the
     web app's and job store's libraries nor the neural engines' runtime, nor SciPy's
