@@ -22,7 +22,7 @@ import numpy as np
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
 from facecast.faces.shape import corner_lift, mouth_distance, procrustes
-from facecast.imaging import channels, smoothstep
+from facecast.imaging import smoothstep
 
 _GRID = 8  # pixels per cell of the displacement grid
 _LIP_PAIRS = ((13, 14), (82, 87), (81, 178), (80, 88), (312, 317), (311, 402), (310, 318))
@@ -326,13 +326,18 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32)
     edge = np.minimum(np.minimum(xs, gw - 1 - xs), np.minimum(ys, gh - 1 - ys))
     field *= smoothstep(edge / max(min(gw, gh) * 0.15, 1.0))[..., None]
-    field = cv2.resize(field, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+    # x and y enlarged as separate planes: the pins' weight and the maps work on whole
+    # planes, not on strided halves of one array
+    field_x, field_y = (cv2.resize(np.ascontiguousarray(field[..., k]), (region.w, region.h),
+                                   interpolation=cv2.INTER_LINEAR) for k in (0, 1))
     if pinned is not None:
-        field *= channels(1.0 - region.take(*pinned), 2)
+        free = 1.0 - region.take(*pinned)
+        field_x *= free
+        field_y *= free
     # the sampling maps: each pixel's own place less the field (a row and a column of
     # places broadcast, not two whole grids)
-    map_x = np.arange(region.w, dtype=np.float32)[None, :] + np.float32(region.x0) - field[..., 0]
-    map_y = np.arange(region.h, dtype=np.float32)[:, None] + np.float32(region.y0) - field[..., 1]
+    map_x = np.arange(region.w, dtype=np.float32)[None, :] + np.float32(region.x0) - field_x
+    map_y = np.arange(region.h, dtype=np.float32)[:, None] + np.float32(region.y0) - field_y
     window = frame[region.slices]
     window[...] = cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_REPLICATE)
@@ -340,4 +345,5 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     # p + field(new), its intended place being where the field is read
     at = np.round(new_xy - (region.x0, region.y0)).astype(int)
     at = np.clip(at, 0, [region.w - 1, region.h - 1])
-    return (old_xy + field[at[:, 1], at[:, 0]]).astype(np.float32)
+    moved = np.stack([field_x[at[:, 1], at[:, 0]], field_y[at[:, 1], at[:, 0]]], axis=1)
+    return (old_xy + moved).astype(np.float32)
