@@ -75,7 +75,9 @@ class Steadier:
             carried = cv2.remap(region.take(before, shown), flow, fraction, cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_REPLICATE)
             # uint8 throughout: the residuals are compared blurred, where rounding averages out
-            carried = np.clip(carried, cv2.erode(window, _NEAR), cv2.dilate(window, _NEAR))
+            # within the window's 3 x 3 range (its erosion lies below its dilation, so the
+            # order of the two bounds does not matter): OpenCV's min and max, not np.clip
+            carried = cv2.max(cv2.min(carried, cv2.dilate(window, _NEAR)), cv2.erode(window, _NEAR))
             swap = cv2.absdiff(cv2.cvtColor(carried, cv2.COLOR_RGB2GRAY),
                                cv2.cvtColor(window, cv2.COLOR_RGB2GRAY))
             own = cv2.absdiff(grey, cv2.remap(grey_before, flow, fraction, cv2.INTER_LINEAR,
@@ -86,7 +88,7 @@ class Steadier:
                          for r in (own, swap))
             pull = enlarge(share * np.clip(1.0 - own / np.maximum(swap, 1e-3), 0.0, PULL),
                            _SMALL, size)
-            pull *= cv2.remap(region.take(before, np.ones(shown.shape[:2], np.float32)), flow,
-                              None, cv2.INTER_NEAREST, borderValue=0.0)
+            pull *= cv2.remap(region.take(before, np.ones(shown.shape[:2], np.uint8)), flow,
+                              None, cv2.INTER_NEAREST, borderValue=0)
             window[...] = cv2.blendLinear(carried, window, pull, 1.0 - pull)
         self._last = (region, window.copy(), grey)
