@@ -109,7 +109,7 @@ class DetailMatcher:
         # on skin the middle band has the footage's energy at each place: the texture's
         # turned down where it has more, the footage's own making up what it lacks
         reach = max(face_size / 20, 2.0)
-        e_f, e_r = cv2.split(_wide_blur(cv2.merge([ef_mid, er_mid]), reach))
+        e_f, e_r = _wide_blur(ef_mid, reach), _wide_blur(er_mid, reach)
         # r_low2 + mid + fine, with mid = r_mid (1 - s + s sqrt(share)) + f_mid s sqrt(missing)
         # and fine = s f_fine + the features': the texture's scaled by the sharpness ratio,
         # on the brows the softened render's (its fine and middle bands, r_mid taken out)
