@@ -153,9 +153,11 @@ class MeshEngine:
         packed = self._texture(identity)
         texture = packed[2].on(packed[0], closing(face.points))
         texture = self._prefilter(texture, identity, xy, texture is packed[0])
-        rgb = cv2.remap(texture, map_x, map_y, cv2.INTER_LINEAR,
+        # in fixed point once, as each remap would make it for itself
+        at, fraction = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)
+        rgb = cv2.remap(texture, at, fraction, cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_REPLICATE)
-        masks = cv2.remap(packed[1], map_x, map_y, cv2.INTER_LINEAR,
+        masks = cv2.remap(packed[1], at, fraction, cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         covered = ids >= 0
         alpha, skin, through = cv2.split(masks)
