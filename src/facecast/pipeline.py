@@ -256,6 +256,9 @@ class FaceSwapper:
         with clock("light"):
             pixels = track.light(drawn.window, region, drawn.pixels, drawn.skin, face.xy,
                                  face.size, self.params.likeness)
+        with clock("motion"):
+            pixels = track.motion(drawn.unwarped, pixels, drawn.rendered.covered, face.xy,
+                                  face.size)
         with clock("detail"):
             pixels = track.detail(drawn.unwarped, region, pixels,
                                   drawn.rendered.covered, (drawn.before.xy, face.xy), face.size)

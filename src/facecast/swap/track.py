@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from facecast.compose import DetailMatcher, Occlusion, Relighter
+from facecast.compose.motion import MotionBlur
 from facecast.compose.rims import GlassesRims
 from facecast.compose.shade import Shader
 from facecast.compose.steady import Steadier
@@ -40,6 +41,7 @@ class FaceTrack:
     shade: Shader = field(default_factory=Shader)
     light: Relighter = field(default_factory=Relighter)
     detail: DetailMatcher = field(default_factory=DetailMatcher)
+    motion: MotionBlur = field(default_factory=MotionBlur)
     rims: GlassesRims = field(default_factory=GlassesRims)
     steady: Steadier = field(default_factory=Steadier)
     weight: float | None = None
@@ -59,6 +61,7 @@ class FaceTrack:
             self.shade.reset()
             self.light.reset()
             self.detail.reset()
+            self.motion.reset()
             self.rims.reset()
             self.weight = None
         self.missed = 0
