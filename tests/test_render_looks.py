@@ -818,3 +818,39 @@ def test_a_shaking_head_is_smeared_as_the_footage_is(identity) -> None:
 
     assert drop(kept_o) - 0.15 < drop(kept_s) < drop(kept_o) + 0.06, (drop(kept_s),
                                                                        drop(kept_o))
+
+
+def _smile_lines(rgb: np.ndarray, face) -> float:
+    """The lightness band (log, face/80 to face/10) on the skin between the nose's wings and
+    the mouth's corners, where a smile or a grimace folds the cheeks: lower is deeper."""
+    grey = np.log(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) + 4.0)
+    band = (cv2.GaussianBlur(grey, (0, 0), face.size / 80)
+            - cv2.GaussianBlur(grey, (0, 0), face.size / 10))
+    lines = np.zeros(grey.shape, np.uint8)
+    for wing, corner, cheek in ((129, 61, 205), (358, 291, 425)):
+        cv2.fillPoly(lines, [np.round(face.xy[[wing, corner, cheek]]).astype(np.int32)], 1)
+        cv2.polylines(lines, [np.round(face.xy[[wing, corner]]).astype(np.int32)], False, 1,
+                      max(int(face.size / 30), 2))
+    return float(band[lines > 0].mean())
+
+
+@needs_media
+def test_the_swapped_cheeks_fold_as_the_footages_do(identity) -> None:
+    """d3 grimaces, smiles and frowns; the face drawn from d10's resting selfies kept the same
+    cheeks through all of it ("a flat, pasted face"). Frame by frame, the folds beside the
+    nose and mouth of the swap must deepen and ease with the original's: correlated over the
+    frames, and moving by a good part of the original's amount (where the user's own shape
+    puts them, so not all of it at the original's place): d10 into d3 over 4 s, 0.22 and 0.10
+    of it before `compose.folds`, 0.79 and 0.38 with it."""
+    original, swapped = _swapped(identity, "d3", 0.0, 4.0)
+    lines_o, lines_s = [], []
+    with FaceMesher(video=True) as mesher:
+        for a, b in zip(original, swapped, strict=True):
+            found = mesher.detect(a)
+            if found:
+                lines_o.append(_smile_lines(a, found[0]))
+                lines_s.append(_smile_lines(b, found[0]))
+    assert len(lines_o) >= 100
+    follows = float(np.corrcoef(lines_o, lines_s)[0, 1])
+    amount = float(np.std(lines_s) / np.std(lines_o))
+    assert follows >= 0.7 and amount >= 0.3, (follows, amount)

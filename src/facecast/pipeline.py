@@ -256,6 +256,10 @@ class FaceSwapper:
         with clock("light"):
             pixels = track.light(drawn.window, region, drawn.pixels, drawn.skin, face.xy,
                                  face.size, self.params.likeness)
+        with clock("folds"):
+            pixels = track.folds(drawn.unwarped, region, pixels, drawn.skin,
+                                 drawn.rendered.texels, drawn.before, track.uv,
+                                 keep[0] if keep else None, face.size)
         with clock("motion"):
             pixels = track.motion(drawn.unwarped, pixels, drawn.rendered.covered, face.xy,
                                   face.size)

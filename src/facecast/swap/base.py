@@ -20,7 +20,9 @@ class Rendered:
     skin: where the pixels show plain skin (for measuring light on both sides);
     covered: where the pixels are defined at all;
     holes: where the target's own eyes and mouth interior show (none by default);
-    ids: the mesh's triangle under each pixel (-1: none), for engines that draw the mesh.
+    ids: the mesh's triangle under each pixel (-1: none), for engines that draw the mesh;
+    texels: each pixel's place in the identity's texture, as `cv2.convertMaps` makes it
+    (fixed point: whole texels and fractions), for engines that draw the texture.
     """
 
     region: Region
@@ -30,6 +32,7 @@ class Rendered:
     covered: np.ndarray
     holes: np.ndarray | None = None
     ids: np.ndarray | None = None
+    texels: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class Engine(Protocol):

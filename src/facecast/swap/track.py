@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from facecast.compose import DetailMatcher, Occlusion, Relighter
+from facecast.compose.folds import Folds
 from facecast.compose.motion import MotionBlur
 from facecast.compose.rims import GlassesRims
 from facecast.compose.shade import Shader
@@ -40,6 +41,7 @@ class FaceTrack:
     occlusion: Occlusion = field(init=False)
     shade: Shader = field(default_factory=Shader)
     light: Relighter = field(default_factory=Relighter)
+    folds: Folds = field(default_factory=Folds)
     detail: DetailMatcher = field(default_factory=DetailMatcher)
     motion: MotionBlur = field(default_factory=MotionBlur)
     rims: GlassesRims = field(default_factory=GlassesRims)
@@ -60,6 +62,7 @@ class FaceTrack:
             self.occlusion.reset()
             self.shade.reset()
             self.light.reset()
+            self.folds.reset()
             self.detail.reset()
             self.motion.reset()
             self.rims.reset()
