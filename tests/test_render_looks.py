@@ -841,7 +841,7 @@ def test_the_swapped_cheeks_fold_as_the_footages_do(identity) -> None:
     nose and mouth of the swap must deepen and ease with the original's: correlated over the
     frames, and moving by a good part of the original's amount (where the user's own shape
     puts them, so not all of it at the original's place): d10 into d3 over 4 s, 0.22 and 0.10
-    of it before `compose.folds`, 0.79 and 0.38 with it."""
+    of it before `compose.folds`, 0.93 and 0.42 with it."""
     original, swapped = _swapped(identity, "d3", 0.0, 4.0)
     lines_o, lines_s = [], []
     with FaceMesher(video=True) as mesher:
@@ -853,4 +853,4 @@ def test_the_swapped_cheeks_fold_as_the_footages_do(identity) -> None:
     assert len(lines_o) >= 100
     follows = float(np.corrcoef(lines_o, lines_s)[0, 1])
     amount = float(np.std(lines_s) / np.std(lines_o))
-    assert follows >= 0.7 and amount >= 0.3, (follows, amount)
+    assert follows >= 0.8 and amount >= 0.3, (follows, amount)

@@ -17,9 +17,10 @@ from threadpoolctl import threadpool_info
 
 FACECAST = Path(sys.executable).with_name("facecast")
 STAGES = {"mesh", "scene", "wait", "wait compose", "track", "occlusion", "warp", "render",
-          "mouth", "eyes", "shade", "light", "folds", "motion", "detail", "plate", "blend",
-          "steady", "looks", "write"}
-DRAWN = {"track", "occlusion", "warp", "render", "mouth", "eyes", "shade"}  # the stream's thread
+          "mouth", "eyes", "expression", "shade", "light", "folds", "motion", "detail", "plate",
+          "blend", "steady", "looks", "write"}
+DRAWN = {"track", "occlusion", "warp", "render", "mouth", "eyes", "expression",
+         "shade"}  # the stream's thread
 COMPOSED = {"light", "folds", "motion", "detail", "plate", "blend", "steady",
             "looks"}  # on the compose thread
 

@@ -21,6 +21,8 @@ from facecast.casting.face_list import FaceList
 from facecast.casting.selection import Cast
 from facecast.compose import blend
 from facecast.compose.blink import closed_eyes
+from facecast.compose.folds import Change
+from facecast.compose.folds import draw as draw_folds
 from facecast.compose.mouth import cover_opening, fill_from_lips, mouth_inside
 from facecast.compose.plate import clean_plate
 from facecast.compose.shade import plain_points
@@ -236,6 +238,11 @@ class FaceSwapper:
         # the footage as it was: the detail's source and the steadying's flow (a copy: the
         # blend paints this window before the steadying reads it)
         grain = rgb[region.slices].copy() if unwarped is None else region.take(*unwarped)
+        expression = None
+        with clock("expression"):
+            if rendered.texels is not None:  # engines that draw the texture
+                expression = track.folds.read(grain, region, before, track.uv,
+                                              keep[0] if keep else None, face.size)
         pixels = rendered.pixels
         if rendered.ids is not None:
             with clock("shade"):
@@ -246,7 +253,7 @@ class FaceSwapper:
         # relit on the composing thread (it had the lighter half), from a copy of the window
         # as drawn: by then a farther face's blend may have painted over part of it
         return Drawn(found, before, face, weight, landed, grain, rgb[region.slices].copy(),
-                     rendered, pixels, skin, alpha, holes, keep)
+                     rendered, pixels, skin, alpha, holes, keep, expression)
 
     def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack) -> float:
         """Finish one drawn face in place; returns the blend weight used."""
@@ -257,9 +264,7 @@ class FaceSwapper:
             pixels = track.light(drawn.window, region, drawn.pixels, drawn.skin, face.xy,
                                  face.size, self.params.likeness)
         with clock("folds"):
-            pixels = track.folds(drawn.unwarped, region, pixels, drawn.skin,
-                                 drawn.rendered.texels, drawn.before, track.uv,
-                                 keep[0] if keep else None, face.size)
+            pixels = draw_folds(pixels, drawn.expression, drawn.rendered.texels, drawn.skin)
         with clock("motion"):
             pixels = track.motion(drawn.unwarped, pixels, drawn.rendered.covered, face.xy,
                                   face.size)
@@ -330,7 +335,8 @@ class Drawn:
     found, smoothed (`before`) and shaped (`face`), where the target's points landed after
     the warp, the frame's window before the warp (`unwarped`: its grain) and after it
     (`window`: its light), the render, its shaded pixels and plain skin, alpha and openings,
-    and what the occlusion keeps of the frame."""
+    what the occlusion keeps of the frame, and the footage's expression change
+    (`compose.folds`)."""
 
     found: Face
     before: Face
@@ -345,6 +351,7 @@ class Drawn:
     alpha: np.ndarray
     holes: np.ndarray | None
     keep: tuple[np.ndarray, np.ndarray] | None
+    expression: Change | None
 
 
 @dataclass

@@ -21,8 +21,8 @@ class Rendered:
     covered: where the pixels are defined at all;
     holes: where the target's own eyes and mouth interior show (none by default);
     ids: the mesh's triangle under each pixel (-1: none), for engines that draw the mesh;
-    texels: each pixel's place in the identity's texture, as `cv2.convertMaps` makes it
-    (fixed point: whole texels and fractions), for engines that draw the texture.
+    texels: each pixel's place in the identity's texture (x and y maps, float32), for
+    engines that draw the texture.
     """
 
     region: Region

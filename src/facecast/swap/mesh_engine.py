@@ -168,7 +168,7 @@ class MeshEngine:
             fade = _edge_fade(covered, EDGE_FADE * face.size)
             np.minimum(alpha, 1.0 - share * (1.0 - fade), out=alpha)
         return Rendered(region, rgb.astype(np.float32), alpha * covered, skin * covered, covered,
-                        holes, ids, (at, fraction))
+                        holes, ids, (map_x, map_y))
 
 
 def _edge_fade(covered: np.ndarray, width: float) -> np.ndarray:
