@@ -74,8 +74,9 @@ ABOVE_LIPS = (0.25, 0.6)
 middle (`ABOVE_LIPS`: how far, how wide) that count as lips for `APART`: a pout's shade on
 the chin and around the mouth, under d14's thin, pale lips in d3's pout, moved dlib's
 whole lower lip up past the upper one, which it reads as an open mouth (mouth false-open
-d14 into d3: 0.067 without this, 0.025 with the chin to 0.3 mouth widths, 0.008 to 0.6),
-while a smile's lines, from the nose's wings to beside the mouth's corners, are kept."""
+d14 into d3: 0.067 without this, 0.025 with the chin to 0.3 mouth widths, 0.008 to 0.6,
+0 as it is, with the fine end at 1.1 texels), while a smile's lines, from the nose's wings
+to beside the mouth's corners, are kept."""
 SEEN = (0.25, 0.5)
 """How squarely (the cosine of its triangle toward the camera) the target's face must show a
 texel to learn from it, and to learn in full: an edge-on cheek unwraps as a smear."""
