@@ -240,8 +240,10 @@ class FaceSwapper:
         grain = rgb[region.slices].copy() if unwarped is None else region.take(*unwarped)
         expression = None
         with clock("expression"):
+            # unwrapped through the mesh as found, which sits on the footage: the smoothed
+            # one trails a moving head, and the lag read as folds that pulled the face back
             if rendered.texels is not None:  # engines that draw the texture
-                expression = track.folds.read(grain, region, before, track.uv,
+                expression = track.folds.read(grain, region, found, track.uv,
                                               keep[0] if keep else None, face.size)
         pixels = rendered.pixels
         if rendered.ids is not None:
