@@ -37,7 +37,7 @@ import numpy as np
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region, rasterize_ids, warp_mesh
-from facecast.imaging import channels, ramp, smaller_blur, smoothstep
+from facecast.imaging import channels, masked_blur, ramp, smoothstep
 
 GRID = 96
 """Texels across the layout the footage is unwrapped into: a fold is a few pixels wide on a
@@ -149,8 +149,9 @@ class Folds:
             unwrapped = unwrapped[..., 0]
         shown = np.log(unwrapped.astype(np.float32) + 4.0)
         width = float(np.ptp(grid_uv[: L.N_MESH, 0]))
-        band = cv2.GaussianBlur(shown, (0, 0), FINE) - _masked_wide_blur(
-            shown, (valid > 0.5).astype(np.float32), max(width * COARSE, 1.0))
+        # the wide blur worked out at a quarter of the grid: what it keeps is smooth
+        band = cv2.GaussianBlur(shown, (0, 0), FINE) - masked_blur(
+            shown, valid > 0.5, max(width * COARSE, 1.0), 4)
         change = self._learn(band, valid, self._resting(target.xy))
         return Change(change * (share * apart), scale)
 
@@ -235,11 +236,3 @@ def _apart(grid_uv: np.ndarray) -> np.ndarray:
         away = cv2.distanceTransform(1 - mask, cv2.DIST_L2, 5) / max(APART[name] * unit, 1e-6)
         apart = np.minimum(apart, smoothstep(away - 1.0))
     return apart
-
-
-def _masked_wide_blur(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
-    """A Gaussian blur of `img` over `mask` (0..1) only (normalised convolution), worked out
-    at a quarter of the grid's size: what it keeps is smooth."""
-    down = 4 if min(img.shape) >= 16 * 4 else 1
-    weight = smaller_blur(mask, sigma, down)
-    return smaller_blur(img * mask, sigma, down) / np.maximum(weight, 1e-3)

@@ -56,6 +56,14 @@ MERGE_LEVELS = 3
 over wide, coarser ones are the common shading already. Five bands hid the seams as well
 but mixed the main photo's mid frequencies with its neighbours' and cost identity (d10 into
 s18, ArcFace-style: 11 of 13 frames nearer the user, 12 with three, 13 unmerged)."""
+LOW_DOWN = 4
+"""Each photo's light (its low band, a 24th of the texture wide) is measured at a quarter of
+the texture's size: the blur keeps nothing finer, and at full size the 15 photos' blurs
+were 1.3 s of a 15-photo build's 10."""
+FILL_DOWN = 8
+"""`fill_outside`'s wider steps (from a blur of 8 texels) are worked out at up to an eighth of
+the texture's size, a quarter of the blur or coarser: each fills texels farther from what is
+known with a smoother mean."""
 RIM_FLOOR = 1e-4
 """A glasses photo's weight on its own rims: other photos' texels win there, and where every
 photo had a rim (all take glasses off the same face) the texel is inpainted."""
@@ -147,7 +155,7 @@ def fill_outside(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
     known = mask > 0
     sigma = 2.0
     while not known.all() and sigma < img.shape[0]:
-        filled = masked_blur(out, known, sigma)
+        filled = masked_blur(out, known, sigma, min(max(int(sigma) // 4, 1), FILL_DOWN))
         newly = (~known) & (cv2.GaussianBlur(known.astype(np.float32), (0, 0), sigma) > 1e-3)
         out[newly] = filled[newly]
         known = known | newly
@@ -289,7 +297,8 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     W = (W / np.maximum(best, 1e-12)) ** _SELECT_POWER * known
     total = np.maximum(W.sum(axis=0), 1e-12)[..., None]
     # each photo's light is measured on what it saw as skin, so hair does not tint it
-    lows = [masked_blur(tex, known * c, sigma) for tex, c in zip(unwrapped, clear, strict=True)]
+    lows = [masked_blur(tex, known * c, sigma, LOW_DOWN)
+            for tex, c in zip(unwrapped, clear, strict=True)]
     common = sum(w[..., None] * low for w, low in zip(W, lows, strict=True)) / total
     # each photo's own shading replaced by the common one, then merged band by band: the
     # per-texel selection switches photos within a few texels, which a plain weighted mean
