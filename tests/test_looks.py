@@ -367,23 +367,27 @@ def test_resolution_and_quality(clip: Path, tmp_path: Path) -> None:
 
 
 @needs_media
-def test_the_default_encoding_keeps_the_skin_fine_detail(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("clip", "least"), [("d3.mp4", 0.98), ("d0.mp4", 0.9)])
+def test_the_default_encoding_keeps_the_skin_fine_detail(clip: str, least: float,
+                                                          tmp_path: Path) -> None:
     """The swap is seen through its encoding: at x264's CRF 20 ("veryfast") a plain
     re-encode of d3's sharp close-up kept 0.84 of its fine skin detail (the outside judge's
     figure, whose target is 0.8-1.25), and the swapped face looked waxier than it was drawn;
     at CRF 18 with the film tuning 0.96, and the face's grain, which moves from frame to
     frame, less (0.92 of d14's drawn into d3). With "superfast" (and the macroblock tree
-    over 10 frames), 0.99 of d14's, and 1.0 of d3's footage."""
+    over 10 frames), 0.99 of d14's, and 1.0 of d3's footage. d0 was given 1.16 bits a
+    pixel, all its pores and grain: at CRF 18 its re-encode kept 0.81 of them; at
+    `finish.RICH_CRF`, 0.92."""
     from facecast.quality.measures import fine_detail
 
     out = tmp_path / "plain.mp4"
-    edit_file(MEDIA / "videos" / "d3.mp4", out, EditParams(end=1.0))
-    original, encoded = decoded(MEDIA / "videos" / "d3.mp4"), decoded(out)
+    edit_file(MEDIA / "videos" / clip, out, EditParams(end=1.0))
+    original, encoded = decoded(MEDIA / "videos" / clip), decoded(out)
     sums = np.zeros(2)
     with FaceMesher(video=False) as mesher:
         for a, b in list(zip(original, encoded, strict=False))[::6]:
             sums += fine_detail(a, b, mesher.detect(a)[0].points)
-    assert 0.98 <= sums[1] / sums[0] <= 1.25, sums[1] / sums[0]
+    assert least <= sums[1] / sums[0] <= 1.25, sums[1] / sums[0]
 
 
 def test_trim_gives_the_exact_frame_span(tmp_path: Path) -> None:

@@ -464,7 +464,7 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
         contact = ContactSheet(total) if sheet else None
         swapper = FaceSwapper(who, params, video=True)
         looks = Looks(params, video=True, size=(reader.info.width, reader.info.height))
-        encoding = finish.encoder(params.adjustments.quality)
+        encoding = finish.encoder(params.adjustments.quality, reader.info)
         clock = swapper.clock
 
         def draw(item: tuple[Frame, list[Face], Scene, list[tuple[float, list[Face]]]]

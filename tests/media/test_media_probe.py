@@ -18,7 +18,9 @@ def test_probe_s18_has_audio(videos: Path) -> None:
         rotation=0,
         codec="h264",
         audio_codec="aac",
+        bit_rate=390092,
     )
+    assert info.bits_per_pixel == pytest.approx(0.0141, abs=1e-4)
 
 
 def test_probe_d0_has_no_audio(videos: Path) -> None:
@@ -26,6 +28,7 @@ def test_probe_d0_has_no_audio(videos: Path) -> None:
     assert (info.width, info.height, info.fps, info.frames) == (512, 512, 25.0, 78)
     assert info.duration == pytest.approx(3.12, abs=0.05)
     assert info.audio_codec is None
+    assert info.bits_per_pixel == pytest.approx(1.157, abs=1e-3)  # near lossless
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:

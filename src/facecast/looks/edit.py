@@ -89,7 +89,7 @@ def edit_video(source: str | Path, output: str | Path, params: EditParams,
         total = span_frames(reader)
         contact = ContactSheet(total) if sheet else None
         editor = Editor(params, video=True, size=(reader.info.width, reader.info.height))
-        encoding = finish.encoder(params.adjustments.quality)
+        encoding = finish.encoder(params.adjustments.quality, reader.info)
         try:
             with VideoWriter(output, reader, size=editor.out_size, audio=write_from is None,
                              **encoding) as writer:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from facecast.media import VideoInfo
+
 DEFAULT_JPEG = 95
 ENCODER = {"preset": "superfast", "crf": 18, "tune": "film", "lookahead": 10}
 """x264 "veryfast" at CRF 20 measured on s18: 44.4 dB PSNR against the decoded source and
@@ -45,12 +47,25 @@ def resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
-def encoder(quality: float) -> dict[str, object]:
-    """x264 settings for `quality` (-100..100): CRF 32 through ENCODER's 18 to 10."""
-    crf = ENCODER["crf"]
-    if quality == 0:
-        return dict(ENCODER)
-    crf = crf - 8 * quality / 100 if quality > 0 else crf - 14 * quality / 100
+RICH_FROM = 0.25
+"""Bits per pixel of the source's video stream from which the output is given `RICH_CRF`: a
+source given that many bits still holds its skin's pores and grain, which CRF 18 smooths
+away, and a viewer and `quality.measures.fine_detail` see the swapped face waxy beside the
+hair and ears around it. d0 as shipped has 1.16 bits a pixel: a plain re-encode at CRF 18
+kept 0.81 of its skin's fine detail, and the same clip first encoded to 0.37, 0.17, 0.08
+and 0.036 bits a pixel, 0.85, 0.91, 0.99 and 1.06 (below this a compressed source has
+lost that detail already). d3's selfies swapped into d0 (4 s): 0.72 of the footage's fine
+detail at CRF 18, 0.87 at 14 (flicker 0.93 -> 0.96); tuned for grain at CRF 18 instead,
+0.94, but flicker 1.05: the grain kept moves from frame to frame."""
+RICH_CRF = 14
+
+
+def encoder(quality: float, source: VideoInfo | None = None) -> dict[str, object]:
+    """x264 settings for `quality` (-100..100): from CRF 32 through ENCODER's 18 (`RICH_CRF`
+    when the `source` video's stream had the bits for fine detail, `RICH_FROM`) to 10."""
+    rich = source.bits_per_pixel if source is not None else None
+    crf = RICH_CRF if rich is not None and rich >= RICH_FROM else ENCODER["crf"]
+    crf += (crf - 10) * -quality / 100 if quality > 0 else (32 - crf) * -quality / 100
     return dict(ENCODER, crf=round(crf))
 
 

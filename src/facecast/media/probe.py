@@ -39,6 +39,15 @@ class VideoInfo:
     rotation: int
     codec: str
     audio_codec: str | None
+    bit_rate: int | None = None
+    """The video stream's bits a second, when the file says."""
+
+    @property
+    def bits_per_pixel(self) -> float | None:
+        """The video stream's bits per pixel of each frame: how much of the picture's finest
+        detail (grain, pores) its encoder could keep. None when the bit rate is unknown."""
+        pixels = self.width * self.height * self.fps
+        return self.bit_rate / pixels if self.bit_rate and pixels > 0 else None
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,7 @@ def inspect_video(path: str | Path) -> tuple[VideoInfo, StreamDetails]:
             rotation=rotation,
             codec=stream.codec.canonical_name,
             audio_codec=(_codec_name(audio[0]) or UNKNOWN_CODEC) if audio else None,
+            bit_rate=stream.bit_rate or None,
         )
         details = StreamDetails(
             time_base=stream.time_base or Fraction(1, 90000),
