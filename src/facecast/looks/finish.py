@@ -55,8 +55,8 @@ hair and ears around it. d0 as shipped has 1.16 bits a pixel: a plain re-encode 
 kept 0.81 of its skin's fine detail, and the same clip first encoded to 0.37, 0.17, 0.08
 and 0.036 bits a pixel, 0.85, 0.91, 0.99 and 1.06 (below this a compressed source has
 lost that detail already). d3's selfies swapped into d0 (4 s): 0.72 of the footage's fine
-detail at CRF 18, 0.87 at 14 (flicker 0.93 -> 0.96); tuned for grain at CRF 18 instead,
-0.94, but flicker 1.05: the grain kept moves from frame to frame."""
+detail at CRF 18, 0.80 at 14 (flicker 0.93 -> 0.96); tuned for grain at CRF 18 instead,
+0.88, but flicker 1.04: the grain kept moves from frame to frame."""
 RICH_CRF = 14
 
 
