@@ -271,15 +271,15 @@ class FaceSwapper:
             pixels = track.motion(drawn.unwarped, pixels, drawn.rendered.covered, face.xy,
                                   face.size)
         with clock("detail"):
-            pixels = track.detail(drawn.unwarped, region, pixels,
-                                  drawn.rendered.covered, (drawn.before.xy, face.xy), face.size)
+            pixels, grain = track.detail(drawn.unwarped, region, pixels, drawn.rendered.covered,
+                                         (drawn.before.xy, face.xy), face.size)
         with clock("plate"):
             alpha = clean_plate(rgb, region, landed, drawn.alpha, drawn.rendered.covered,
                                 _plate_holes(drawn), keep[0] if keep else None, face.size,
                                 weight, reach=drawn.rendered.alpha)
         with clock("blend"):
             blend(rgb, region, pixels, alpha * weight, drawn.rendered.covered, face.size, keep,
-                  drawn.holes)
+                  drawn.holes, grain)
         if self.enhancer:
             with clock("enhance"):
                 self.enhancer(rgb, face, weight)

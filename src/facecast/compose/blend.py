@@ -6,6 +6,13 @@ short distance as an edge, and a change of detail over a long one as a ghost. Th
 face's low band is measured over the pixels it is blended in (weighted by its alpha) and
 extrapolated past them by normalised convolution, so the wider mask never mixes in
 undefined pixels, nor texels the selfies did not see clearly.
+
+Where the face is blended only in part (toward its outline, where the target's own skin
+shows through) the frame under it is the footage as the shape warp left it: its grain
+softened by the warp's resampling and moved off the grain the drawn face carries, which is
+the footage's own as it was (`compose.detail`). Mixed, two unrelated grains cancel out in
+part: d3's selfies into d0's sharp close-up kept 0.78 of the skin's fine detail before
+encoding. On the drawn face's plain skin the frame first takes that same grain (`Grain`).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from facecast.compose.detail import FINE_PX, Grain
 from facecast.faces.raster import Region
 from facecast.imaging import channels, enlarge, masked_blur, shrink
 
@@ -35,7 +43,7 @@ def _low_small(img: np.ndarray, mask: np.ndarray | None, sigma: float) -> np.nda
 def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarray,
           covered: np.ndarray, face_size: float,
           keep: tuple[np.ndarray, np.ndarray] | None = None,
-          holes: np.ndarray | None = None) -> None:
+          holes: np.ndarray | None = None, grain: Grain | None = None) -> None:
     """frame[region] = two-band mix of frame and `pixels` by `alpha` (0..1), in place.
 
     `covered` marks where `pixels` are defined (the rendered mesh); `keep` (two 0..1 masks:
@@ -43,10 +51,17 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     and, for the wider low band, its parts past the face's outline. `holes` (0..1): the
     target's own eyes and mouth interior, which the wider low band must not tint either:
     it turned a smile's teeth the colour of the user's lips (d3 on d12: teeth gone, the
-    mouth read closed).
+    mouth read closed). `grain`: the footage's grain the frame takes where the drawn face has
+    it too.
     """
     window = frame[region.slices]
     f = window.astype(np.float32)
+    if grain is not None:
+        where = grain.where if keep is None else grain.where * (1.0 - keep[0])
+        fine = grain.band - f
+        fine += cv2.GaussianBlur(f, (0, 0), FINE_PX)
+        fine *= channels(where)
+        f += fine
     sigma = max(face_size / 30, 2.0)
     # the two low bands' difference enlarged once (enlarging is linear)
     low_shift = enlarge(_low_small(pixels, covered * alpha, sigma) - _low_small(f, None, sigma),

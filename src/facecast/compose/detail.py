@@ -27,6 +27,8 @@ before the shape warp, whose bilinear resampling softens grain.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
@@ -71,6 +73,15 @@ _SUM_CHANNELS = np.ones((1, 3), np.float32)
 _FEATURES = (L.RIGHT_EYE, L.LEFT_EYE, L.RIGHT_BROW, L.LEFT_BROW, L.LIPS_OUTER, L.NOSTRILS)
 
 
+class Grain(NamedTuple):
+    """The footage's finest band (to `FINE_PX`) over the face's window, taken before the
+    shape warp, and where (0..1) the detailed face's finest band is that band: its plain
+    skin (`compose.blend` gives the frame under a partly blended face the same)."""
+
+    band: np.ndarray
+    where: np.ndarray
+
+
 class DetailMatcher:
     """The footage's fine detail on one tracked face, with its sharpness ratio steady in
     time (a ratio measured afresh each frame would pump the features' detail)."""
@@ -84,8 +95,9 @@ class DetailMatcher:
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
                  covered: np.ndarray, meshes: tuple[np.ndarray, ...], face_size: float
-                 ) -> np.ndarray:
-        """`pixels` (the rendered face over `region`) with the detail of `frame_window`.
+                 ) -> tuple[np.ndarray, Grain]:
+        """`pixels` (the rendered face over `region`) with the detail of `frame_window`, and
+        the footage's grain it was given.
 
         `meshes`: the face's points where the frame has its features and where the rendered
         face has them (before and after shape transfer): plain skin is away from both.
@@ -121,15 +133,16 @@ class DetailMatcher:
             out += _blotches(f_low2, r_low2, skin * ramp(face_size, BLOTCH_FACE), meshes,
                              region, face_size)
         # on the brows' box: the softened render's bands for the texture's scaled fine one
+        grain = Grain(f_fine, skin)
         brows, box = _brows(meshes, region, face_size)
         if box is None:
-            return out
+            return out, grain
         softened = self._blur(pixels[box], _sharpness(ef_fine[box], ef_mid[box], brows), brows)
         if softened is not None:
             softened -= r_low1[box]
             softened -= r_fine[box] * self._sharpness
             out[box] += softened * channels((1.0 - skin[box]) * brows)
-        return out
+        return out, grain
 
     def _follow(self, footage: float, texture: float) -> None:
         ratio = float(np.clip(footage / max(texture, 1e-6), *SHARPNESS_RANGE))
