@@ -47,6 +47,16 @@ def enlarge(small: np.ndarray, down: int, size: tuple[int, int]) -> np.ndarray:
     return out
 
 
+def float_blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    """`cv2.GaussianBlur(img.astype(np.float32), (0, 0), sigma)`, the same numbers: an
+    8-bit image (a frame's window, a mask) is read as it is, OpenCV's separable filter
+    making floats of it row by row (a third less CPU than converting it first)."""
+    if img.dtype != np.uint8:
+        return cv2.GaussianBlur(img.astype(np.float32), (0, 0), sigma)
+    kernel = cv2.getGaussianKernel(_kernel_size(sigma), sigma, cv2.CV_32F)
+    return cv2.sepFilter2D(img, cv2.CV_32F, kernel, kernel, borderType=cv2.BORDER_REFLECT_101)
+
+
 def fill_colour_tables() -> None:
     """Have OpenCV build its tables for float RGB -> Lab now: it does on the first such
     conversion, 0.11 s of CPU (0.3-0.5 s of wall clock on a loaded machine), which a
@@ -188,9 +198,26 @@ def mask_box(mask: np.ndarray, margin: float = 0.0) -> tuple[slice, slice] | Non
             slice(max(cols[0] - m, 0), cols[-1] + m + 1))
 
 
+def clamp(img: np.ndarray, top: float = 1.0) -> np.ndarray:
+    """`img` (a contiguous float image) clipped to 0..`top` in place and returned: as
+    `np.clip`, by OpenCV's thresholds at a quarter of its cost (60 vs 280 us a 300 px
+    colour window)."""
+    cv2.threshold(img, top, 0, cv2.THRESH_TRUNC, dst=img)
+    cv2.threshold(img, 0, 0, cv2.THRESH_TOZERO, dst=img)
+    return img
+
+
 def smoothstep(x: np.ndarray | float) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3 - 2 * x)
+    if not isinstance(x, np.ndarray) or x.dtype != np.float32 or x.ndim != 2:
+        x = np.clip(x, 0.0, 1.0)
+        return x * x * (3 - 2 * x)
+    # a mask: the same numbers in half the time (OpenCV's clip, two temporaries, not five)
+    x = clamp(cv2.threshold(x, 1.0, 0, cv2.THRESH_TRUNC)[1])
+    out = cv2.multiply(x, x)
+    x *= -2.0
+    x += 3.0
+    out *= x
+    return out
 
 
 def ramp(value: float, bounds: tuple[float, float]) -> float:

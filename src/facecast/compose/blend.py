@@ -22,7 +22,7 @@ import numpy as np
 
 from facecast.compose.detail import FINE_PX, Grain
 from facecast.faces.raster import Region
-from facecast.imaging import channels, enlarge, masked_blur, shrink
+from facecast.imaging import channels, clamp, enlarge, masked_blur, shrink
 
 _DOWN = 4
 
@@ -67,19 +67,23 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     low_shift = enlarge(_low_small(pixels, covered * alpha, sigma) - _low_small(f, None, sigma),
                         _DOWN, (region.w, region.h))
     a = alpha
-    a_low = np.minimum(_low(alpha, None, sigma) * 1.3, 1.0)
+    a_low = _low(alpha, None, sigma)
+    a_low *= 1.3
+    cv2.min(a_low, 1.0, dst=a_low)
     if holes is not None:
-        a_low = a_low * (1.0 - holes)
+        a_low *= 1.0 - holes
     if keep is not None:
         a = a * (1.0 - keep[0])
-        a_low = a_low * (1.0 - keep[1])
+        a_low *= 1.0 - keep[1]
     # low band mixed by a_low, the rest by a:  f + a (pixels - f) + (a_low - a) low_shift,
     # worked in place (the same numbers, a window's worth of temporaries fewer)
-    mix = pixels - f
+    mix = cv2.subtract(pixels, f)
     mix *= channels(a)
-    low = channels(np.maximum(a_low, a) - a)
+    np.maximum(a_low, a, out=a_low)
+    a_low -= a
+    low = channels(a_low)
     low *= low_shift
     mix += low
     f += mix
     f += 0.5
-    window[...] = np.clip(f, 0, 255, out=f)  # truncated on assignment, as astype does
+    window[...] = clamp(f, 255.0)  # truncated on assignment, as astype does

@@ -22,7 +22,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels, enlarge, mask_box, masked_blur, shrink, smoothstep
+from facecast.imaging import channels, clamp, enlarge, mask_box, masked_blur, shrink, smoothstep
 
 FULL_FROM = 0.5  # blend weight from which the features are wholly painted out: a profile fade
 # brings them back with the target's face, instead of popping in when the swap stops
@@ -129,7 +129,7 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     mixed *= channels(mask)
     mixed += part
     mixed += 0.5
-    part[...] = np.clip(mixed, 0, 255, out=mixed)  # truncated on assignment, as astype does
+    part[...] = clamp(mixed, 255.0)  # truncated on assignment, as astype does
     lids = _above(opened * lashes, LASH_GROW * face_size)
     cover = cv2.GaussianBlur(lids * (1.0 - opened) * lashes, (0, 0), soft)
     cover *= _away(opened, rim) * mask * covered[box]
@@ -173,7 +173,11 @@ def _under(reach: np.ndarray, soft: float) -> np.ndarray:
 def _away(mask: np.ndarray, rim: float) -> np.ndarray:
     """0..1: 0 on `mask` (0..1), rising to 1 over `rim` pixels away from it."""
     near = cv2.GaussianBlur(mask, (0, 0), rim / 2)
-    return smoothstep(1.0 - 2.0 * near) * (1.0 - mask)
+    near *= -2.0
+    near += 1.0
+    away = smoothstep(near)
+    away *= 1.0 - mask
+    return away
 
 
 def _above(mask: np.ndarray, reach: float) -> np.ndarray:
