@@ -46,7 +46,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import LUMA, channels, masked_blur, ramp, skin_likeness
+from facecast.imaging import LUMA, channels, clamp, masked_blur, ramp, skin_likeness
 
 _DOWN = 4
 LIGHT_SCALE = 6.0  # the colour shift's blur is face size / LIGHT_SCALE
@@ -161,8 +161,7 @@ class Relighter:
         # the two skins' colours compared as wholes (a ratio of means: make-up's highlights
         # and contouring in the texture must not tip a mean of ratios), steady in time; the
         # render is first given the frame's white balance by it, as a camera would
-        weight = m[..., None]
-        level = ((f * weight).sum(axis=(0, 1)) + 1.0) / ((r * weight).sum(axis=(0, 1)) + 1.0)
+        level = (_weighted_sum(f, m) + 1.0) / (_weighted_sum(r, m) + 1.0)
         if self._level is not None:
             level = self._level * (level / self._level) ** FOLLOW
         self._level = level
@@ -196,9 +195,10 @@ class Relighter:
             _resized((w, h), plane) for plane in (*cv2.split(gain[..., 1:]), *cv2.split(colour),
                                                   _eyes(face_xy, region, small)))
         lit *= pixels
-        lightness, a, b = cv2.split(cv2.cvtColor(np.clip(lit, 0.0, 1.0, out=lit),
-                                                 cv2.COLOR_RGB2LAB))
-        calm = np.maximum(SKIN_COLOUR_CALM * skin, EYE_CALM * eyes)
+        lightness, a, b = cv2.split(cv2.cvtColor(clamp(lit), cv2.COLOR_RGB2LAB))
+        calm = skin * np.float32(SKIN_COLOUR_CALM)
+        eyes *= EYE_CALM
+        np.maximum(calm, eyes, out=calm)
         _calmed(a, shift_a, colour_a, calm)
         _calmed(b, shift_b, colour_b, calm)
         self._brow_hue(frame_window, lightness, a, b, face_xy, region, face_size)
@@ -387,6 +387,13 @@ def _calmed(plane: np.ndarray, shift: np.ndarray, colour: np.ndarray, calm: np.n
     colour -= plane
     colour *= calm
     plane += colour
+
+
+def _weighted_sum(img: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Each channel of `img` (h x w x 3) summed weighted by `weight` (h x w)."""
+    weighted = channels(weight)
+    weighted *= img
+    return weighted.sum(axis=(0, 1))
 
 
 def _resized(size: tuple[int, int], small: np.ndarray) -> np.ndarray:
