@@ -34,7 +34,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import LUMA, channels, enlarge, ramp, shrink, smaller_blur
+from facecast.imaging import LUMA, channels, enlarge, float_blur, ramp, shrink, smaller_blur
 
 FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
@@ -102,18 +102,19 @@ class DetailMatcher:
         `meshes`: the face's points where the frame has its features and where the rendered
         face has them (before and after shape transfer): plain skin is away from both.
         """
-        f = frame_window.astype(np.float32)
-        f_low1 = cv2.GaussianBlur(f, (0, 0), FINE_PX)
+        f_low1 = float_blur(frame_window, FINE_PX)
         r_low1 = cv2.GaussianBlur(pixels, (0, 0), FINE_PX)
         down = 2 if face_size >= HALF_MID_FROM else 1
         r_low2 = smaller_blur(r_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
         f_low2 = smaller_blur(f_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
-        f_fine, r_fine = f - f_low1, pixels - r_low1
-        f_mid, r_mid = f_low1 - f_low2, r_low1 - r_low2
+        f_fine = cv2.subtract(frame_window, f_low1, dtype=cv2.CV_32F)
+        r_fine = cv2.subtract(pixels, r_low1)
+        f_mid, r_mid = cv2.subtract(f_low1, f_low2), cv2.subtract(r_low1, r_low2)
         ef_mid, er_mid = _energy(f_mid), _energy(r_mid)
 
         features = _features(meshes, region, face_size)
-        skin = covered.astype(np.float32) * (1.0 - features)
+        skin = np.subtract(1.0, features, dtype=np.float32)
+        skin *= covered
         ef_fine = _energy(f_fine)
         self._follow(_sharpness(ef_fine, ef_mid, features),
                      _sharpness(_energy(r_fine), er_mid, features))
@@ -122,11 +123,12 @@ class DetailMatcher:
         # turned down where it has more, the footage's own making up what it lacks
         reach = max(face_size / 20, 2.0)
         e_f, e_r = _wide_blur(ef_mid, reach), _wide_blur(er_mid, reach)
-        # r_low2 + mid + fine, with mid = r_mid (1 - s + s sqrt(share)) + f_mid s sqrt(missing)
-        # and fine = s f_fine + the features': the texture's scaled by the sharpness ratio,
-        # on the brows the softened render's (its fine and middle bands, r_mid taken out)
-        out = r_low2 + r_mid
-        out += _matched(f_mid, r_mid, e_f, e_r, skin)
+        # r_low1 + (mid - r_mid) + fine, with mid = r_mid (1 - s + s sqrt(share))
+        # + f_mid s sqrt(missing) and fine = s f_fine + the features': the texture's scaled by
+        # the sharpness ratio, on the brows the softened render's (its fine and middle bands,
+        # r_mid taken out); the middle bands are used up as scratch (f_fine is the grain)
+        out = _matched(f_mid, r_mid, e_f, e_r, skin)
+        out += r_low1
         out += f_fine * channels(skin)
         out += r_fine * channels((1.0 - skin) * self._sharpness)
         if face_size > BLOTCH_FACE[0]:
@@ -220,12 +222,14 @@ def _matched(f_band: np.ndarray, r_band: np.ndarray, e_f: np.ndarray, e_r: np.nd
              where: np.ndarray) -> np.ndarray:
     """What to add to the render for its band `r_band` to have, on `where` (0..1), the
     energy the footage's `f_band` has (`e_r`, `e_f`: their local energies): the render's
-    turned down where it has more, the footage's own making up what it lacks."""
+    turned down where it has more, the footage's own making up what it lacks. The two
+    bands are used up as scratch (the sum is made in `r_band`)."""
     share = np.minimum(e_f / np.maximum(e_r, 1e-3), 1.0)
     missing = np.maximum(1.0 - e_r / np.maximum(e_f, 1e-3), 0.0)
-    add = r_band * channels(where * (np.sqrt(share) - 1.0))
-    add += f_band * channels(where * np.sqrt(missing))
-    return add
+    r_band *= channels(where * (np.sqrt(share) - 1.0))
+    f_band *= channels(where * np.sqrt(missing))
+    r_band += f_band
+    return r_band
 
 
 def _chroma(band: np.ndarray) -> np.ndarray:
@@ -280,7 +284,7 @@ def _brows(meshes: tuple[np.ndarray, ...], region: Region, face_size: float
     if box.w < 4 or box.h < 4:
         return np.zeros((0, 0), np.float32), None
     mask, grow = _grown(local, box, face_size, (L.RIGHT_BROW, L.LEFT_BROW))
-    return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4), box.slices
+    return float_blur(mask, grow / 4), box.slices
 
 
 def _features(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) -> np.ndarray:
@@ -291,7 +295,7 @@ def _features(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) 
     # face reaches past it, the frame's detail there drew a second jaw line inside the face
     outline = np.round(meshes[0][list(L.FACE_OVAL)] - (region.x0, region.y0)).astype(np.int32)
     cv2.polylines(mask, [outline], True, 1, int(face_size * OUTLINE_BAND) * 2 + 1)
-    return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow / 4)
+    return float_blur(mask, grow / 4)
 
 
 def _grown(meshes: tuple[np.ndarray, ...], region: Region, face_size: float,
