@@ -22,6 +22,8 @@ what it carries was steadied too.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -68,8 +70,7 @@ class Steadier:
             grey_before = region.take(before, grey_before)
             flow = self._flow.calc(shrink(grey, _DOWN), shrink(grey_before, _DOWN), None)
             flow = enlarge(flow * _DOWN, _DOWN, size)
-            flow[..., 0] += np.arange(region.w, dtype=np.float32)
-            flow[..., 1] += np.arange(region.h, dtype=np.float32)[:, None]
+            flow += _places(region.w, region.h)
             # in fixed point, as remap would make it on each of the three calls
             flow, fraction = cv2.convertMaps(flow, None, cv2.CV_16SC2)
             carried = cv2.remap(region.take(before, shown), flow, fraction, cv2.INTER_LINEAR,
@@ -88,7 +89,35 @@ class Steadier:
                          for r in (own, swap))
             pull = enlarge(share * np.clip(1.0 - own / np.maximum(swap, 1e-3), 0.0, PULL),
                            _SMALL, size)
-            pull *= cv2.remap(region.take(before, np.ones(shown.shape[:2], np.uint8)), flow,
-                              None, cv2.INTER_NEAREST, borderValue=0)
+            pull = _where_carried(pull, flow, region, before)
             window[...] = cv2.blendLinear(carried, window, pull, 1.0 - pull)
         self._last = (region, window.copy(), grey)
+
+
+def _where_carried(pull: np.ndarray, flow: np.ndarray, region: Region, before: Region
+                   ) -> np.ndarray:
+    """`pull`, 0 where `flow` (fixed point, `cv2.convertMaps`) carries a pixel from outside
+    the last frame's window `before`: the test `remap` makes with `INTER_NEAREST` of a mask
+    over it, as one range check of the map's whole pixels."""
+    shared = region.overlap(before)
+    if shared is None:
+        return np.zeros_like(pull)
+    ys, xs = shared[0]
+    inside = cv2.inRange(flow, (xs.start, ys.start), (xs.stop - 1, ys.stop - 1))
+    return cv2.bitwise_and(pull, pull, mask=inside)
+
+
+def _places(w: int, h: int) -> np.ndarray:
+    """Each pixel's own x, y (h x w x 2, float32): a flow plus these is a map for `remap`.
+    Cut from a grid made once for windows up to the next 256 px (strided adds to a flow's
+    two channels cost four times as much)."""
+    return _grid(-(-w // _GRID_STEP) * _GRID_STEP, -(-h // _GRID_STEP) * _GRID_STEP)[:h, :w]
+
+
+_GRID_STEP = 256
+
+
+@functools.lru_cache(maxsize=4)
+def _grid(w: int, h: int) -> np.ndarray:
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.merge([xs, ys])
