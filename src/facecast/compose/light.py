@@ -232,8 +232,9 @@ class Relighter:
         drawn = lightness[box][hair]
         dark = drawn <= np.median(drawn)
         own = np.array([a[box][hair][dark].mean(), b[box][hair][dark].mean()], np.float32)
-        footage = cv2.cvtColor(np.ascontiguousarray(frame_window[box]),
-                               cv2.COLOR_RGB2LAB)[hair].astype(np.float32)
+        # the hair's pixels only, as one row (OpenCV converts row by row)
+        footage = cv2.cvtColor(frame_window[box][hair][None], cv2.COLOR_RGB2LAB)[0]
+        footage = footage.astype(np.float32)
         footage = footage[footage[:, 0] <= np.median(footage[:, 0])]
         shift = BROW_HUE * (footage[:, 1:].mean(axis=0) - 128.0 - own)
         if self._brow_shift is not None:
@@ -270,8 +271,8 @@ class Relighter:
         if on.sum() < 16:
             return
         drawn = np.stack([lightness[box][on], a[box][on], b[box][on]], axis=1)
-        footage = cv2.cvtColor(frame_window[box][on][:, None].astype(np.float32) / 255.0,
-                               cv2.COLOR_RGB2LAB)[:, 0]
+        footage = cv2.cvtColor(frame_window[box][on][None].astype(np.float32) / 255.0,
+                               cv2.COLOR_RGB2LAB)[0]  # as one row: OpenCV converts by rows
         shift = share * np.array(LIP_COLOUR[:1] + LIP_COLOUR[1:] * 2, np.float32) * (
             _lip_colour_of(footage) - _lip_colour_of(drawn))
         if self._lip_shift is not None:
@@ -370,10 +371,14 @@ def _eyes(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.nda
                                     (L.LEFT_EYE, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER,
                                      L.LEFT_BROW)):
         reach = max(int(EYE_REACH * np.linalg.norm(local[outer] - local[inner])), 1)
-        hull = np.zeros_like(mask)
-        cv2.fillConvexPoly(hull, cv2.convexHull(np.round(local[list(eye)]).astype(np.int32)), 1)
-        mask |= cv2.dilate(hull, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
-                                                           (2 * reach + 1, 2 * reach + 1)))
+        corners = np.round(local[list(eye)]).astype(np.int32)
+        # dilated over the eye's box and its reach only: the same pixels, a part of the work
+        box = Region.around(corners, small[::-1], pixels=reach + 1)
+        if box.w > 0 and box.h > 0:
+            hull = np.zeros((box.h, box.w), np.uint8)
+            cv2.fillConvexPoly(hull, cv2.convexHull(corners - (box.x0, box.y0)), 1)
+            mask[box.slices] |= cv2.dilate(hull, cv2.getStructuringElement(
+                cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1)))
         cv2.fillConvexPoly(brows, cv2.convexHull(np.round(local[list(brow)]).astype(np.int32)),
                            1)
     return cv2.GaussianBlur((mask & (1 - brows)).astype(np.float32), (0, 0), 1.0)
