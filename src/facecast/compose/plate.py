@@ -119,8 +119,11 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     # only under the drawn face (its reach softened as the brows' edge is: a steep fall of
     # the texture's alpha beside hair drew a pale line across a brow's tail): where it does
     # not reach, the target's brow is the only one
-    mask *= 1.0 - (marks.brows[box] | (brows > 0)) * (1.0 - _under(reach[box],
-                                                                  BROW_SOFT * face_size))
+    beyond = _under(reach[box], BROW_SOFT * face_size)
+    np.subtract(1.0, beyond, out=beyond)
+    beyond *= marks.brows[box] | (brows > 0)
+    np.subtract(1.0, beyond, out=beyond)
+    mask *= beyond
     if keep is not None:
         mask *= 1.0 - keep[box]
     mask *= strength
@@ -131,8 +134,13 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     mixed += 0.5
     part[...] = clamp(mixed, 255.0)  # truncated on assignment, as astype does
     lids = _above(opened * lashes, LASH_GROW * face_size)
-    cover = cv2.GaussianBlur(lids * (1.0 - opened) * lashes, (0, 0), soft)
-    cover *= _away(opened, rim) * mask * covered[box]
+    lids *= 1.0 - opened
+    lids *= lashes
+    cover = cv2.GaussianBlur(lids, (0, 0), soft)
+    away = _away(opened, rim)
+    away *= mask
+    away *= covered[box]
+    cover *= away
     alpha = alpha.copy()
     alpha[box] = np.maximum(alpha[box], cover)
     return alpha
