@@ -241,6 +241,34 @@ def test_a_wide_blur_of_a_small_grid_gives_opencvs_numbers() -> None:
         assert np.abs(blurred - cv2.GaussianBlur(image, (0, 0), sigma)).max() < 1e-3
 
 
+def test_opencvs_shortcuts_give_numpys_numbers() -> None:
+    """The composing stages' shortcuts give the numbers of what they stand in for, bit for
+    bit: `clamp` np.clip's, `smoothstep` of a mask the numpy formula's, `float_blur` of an
+    8-bit image the blur of its float copy, `masked_blur` the broadcast's."""
+    from facecast.imaging import clamp, float_blur, masked_blur, smoothstep
+
+    rng = np.random.default_rng(0)
+    image = rng.random((37, 29, 3), dtype=np.float32) * 1.4 - 0.2
+    assert np.array_equal(clamp(image.copy()), np.clip(image, 0.0, 1.0))
+    assert np.array_equal(clamp(image * 300, 255.0), np.clip(image * 300, 0.0, 255.0))
+    mask = np.ascontiguousarray(image[..., 0])
+    clipped = np.clip(mask, 0.0, 1.0)
+    assert np.array_equal(smoothstep(mask), clipped * clipped * (3 - 2 * clipped))
+    assert np.array_equal(smoothstep(image[..., 1]), smoothstep(image[..., 1].copy()))
+    frame = (rng.random((37, 29, 3)) * 255).astype(np.uint8)
+    for img in (frame, frame[..., 0], frame[..., 0] > 128):
+        for sigma in (0.7, 1.5, 4.25):
+            assert np.array_equal(float_blur(img.view(np.uint8), sigma),
+                                  cv2.GaussianBlur(img.astype(np.float32), (0, 0), sigma))
+    weight = rng.random((37, 29), dtype=np.float32)
+    for img in (image, mask):
+        m = weight[..., None] if img.ndim == 3 else weight
+        num = cv2.GaussianBlur(img * m, (0, 0), 2.0)
+        den = np.maximum(cv2.GaussianBlur(weight, (0, 0), 2.0), 1e-4)
+        expected = num / (den[..., None] if img.ndim == 3 else den)
+        assert np.array_equal(masked_blur(img, weight, 2.0), expected)
+
+
 def test_a_swap_starts_without_what_only_other_commands_need() -> None:
     """Start-up is part of every swap's time: the command and the pipeline load neither the
     web app's and job store's libraries nor the neural engines' runtime, nor SciPy's

@@ -83,14 +83,21 @@ def masked_blur(img: np.ndarray, mask: np.ndarray, sigma: float, down: int = 1
     of the size (`smaller_blur`): for a blur wide enough that what it keeps is smooth.
     """
     m = mask.astype(np.float32)
-    mm = m[..., None] if img.ndim == 3 else m
-    weighted = img.astype(np.float32) * mm
+    weighted = img.astype(np.float32) * _as_channels(m, img)
     if down == 1:
         num, den = gaussian_blur(weighted, sigma), gaussian_blur(m, sigma)
     else:
         num, den = smaller_blur(weighted, sigma, down), smaller_blur(m, sigma, down)
     den = np.maximum(den, 1e-4)
-    return num / (den[..., None] if img.ndim == 3 else den)
+    return num / _as_channels(den, img)
+
+
+def _as_channels(weight: np.ndarray, img: np.ndarray) -> np.ndarray:
+    """`weight` (h x w) to multiply `img` by, as many channels as it has (`channels`: no
+    broadcast over a last axis)."""
+    if img.ndim == 2:
+        return weight
+    return channels(weight, img.shape[2]) if img.shape[2] > 1 else weight[..., None]
 
 
 def gaussian_blur(img: np.ndarray, sigma: float) -> np.ndarray:
