@@ -22,7 +22,7 @@ import numpy as np
 
 from facecast.compose.detail import FINE_PX, Grain
 from facecast.faces.raster import Region
-from facecast.imaging import channels, clamp, enlarge, masked_blur, shrink
+from facecast.imaging import channels, clamp, enlarge, float_blur, masked_blur, shrink
 
 _DOWN = 4
 
@@ -59,7 +59,7 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
     if grain is not None:
         where = grain.where if keep is None else grain.where * (1.0 - keep[0])
         fine = grain.band - f
-        fine += cv2.GaussianBlur(f, (0, 0), FINE_PX)
+        fine += float_blur(window, FINE_PX)
         fine *= channels(where)
         f += fine
     sigma = max(face_size / 30, 2.0)
