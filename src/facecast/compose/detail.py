@@ -134,8 +134,8 @@ class DetailMatcher:
         if face_size > BLOTCH_FACE[0]:
             out += _blotches(f_low2, r_low2, skin * ramp(face_size, BLOTCH_FACE), meshes,
                              region, face_size)
-        # on the brows' box: the softened render's bands for the texture's scaled fine one
         grain = Grain(f_fine, skin)
+        # on the brows' box: the softened render's bands for the texture's scaled fine one
         brows, box = _brows(meshes, region, face_size)
         if box is None:
             return out, grain
