@@ -219,7 +219,7 @@ def smoothstep(x: np.ndarray | float) -> np.ndarray:
         x = np.clip(x, 0.0, 1.0)
         return x * x * (3 - 2 * x)
     # a mask: the same numbers in half the time (OpenCV's clip, two temporaries, not five)
-    x = clamp(cv2.threshold(x, 1.0, 0, cv2.THRESH_TRUNC)[1])
+    x = clamp(x.copy())
     out = cv2.multiply(x, x)
     x *= -2.0
     x += 3.0

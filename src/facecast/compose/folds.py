@@ -125,6 +125,7 @@ class Folds:
         self._seen: np.ndarray | None = None
         self._last: np.ndarray | None = None
         self._lifts: list[float] = []
+        self._frames = 0  # read so far: the quantiles are taken every `QUANTILES_EVERY`
         self._resting_range: tuple[float, float] | None = None
 
     def read(self, footage: np.ndarray, region: Region, target: Face, uv: np.ndarray,
@@ -189,7 +190,9 @@ class Folds:
         width = max(float(np.linalg.norm(xy[L.MOUTH_LEFT] - xy[L.MOUTH_RIGHT])), 1e-6)
         lift = (middle - corners) / width
         self._lifts = [*self._lifts[-(HISTORY - 1):], lift]
-        if self._resting_range is None or len(self._lifts) % QUANTILES_EVERY == 1:
+        # counted apart from the history, which stops growing at `HISTORY` frames
+        self._frames += 1
+        if self._resting_range is None or self._frames % QUANTILES_EVERY == 1:
             low, high = np.quantile(self._lifts, RESTING)
             self._resting_range = float(low), float(high)
         low, high = self._resting_range
