@@ -11,7 +11,10 @@ the face loses those features: each is filled with the skin around it (normalise
 convolution at a quarter of the size, so the fill is as steady as the mesh that places it).
 
 What shows through the rendered face's openings stays: the target's eyes, teeth and tongue,
-and its lip line beside the mouth's opening. What occlusion keeps (hands, hair, the target's
+its lip line beside the mouth's opening, and its lash line along the eyes' openings, where
+the drawn lashes fade out (painted out there too, the skin showed between the drawn lashes
+and the eye as a pale rim, a mask's eye holes: d14's selfies into d3, 5 L lighter than
+both sides). What occlusion keeps (hands, hair, the target's
 glasses) stays in front, unfilled.
 """
 
@@ -114,8 +117,12 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     # pale arc at their tails, which a blind viewer picked out
     brows = _feathered(marks.brows[box], lashes, BROW_SOFT * face_size)
     mask = cv2.GaussianBlur(features * (1.0 - shown), (0, 0), soft)
-    mask *= _away(shown, rim)
+    # the features are painted out up to a rim short of the eyes' openings (the lids' cover
+    # fades out over the rim nearest them, below): where the drawn lashes fade, the
+    # target's own lash line shows under them, not painted skin
+    painted = mask * _away(np.maximum(shown, _grown(opened * lashes, rim)), rim)
     np.maximum(mask, brows, out=mask)
+    np.maximum(painted, brows, out=painted)
     # only under the drawn face (its reach softened as the brows' edge is: a steep fall of
     # the texture's alpha beside hair drew a pale line across a brow's tail): where it does
     # not reach, the target's brow is the only one
@@ -123,13 +130,14 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     np.subtract(1.0, beyond, out=beyond)
     beyond *= marks.brows[box] | (brows > 0)
     np.subtract(1.0, beyond, out=beyond)
-    mask *= beyond
     if keep is not None:
-        mask *= 1.0 - keep[box]
-    mask *= strength
+        beyond *= 1.0 - keep[box]
+    beyond *= strength
+    mask *= beyond
+    painted *= beyond
     part = window[box]
     mixed = fill - part  # part + mask (fill - part), in place: the same numbers
-    mixed *= channels(mask)
+    mixed *= channels(painted)
     mixed += part
     mixed += 0.5
     part[...] = clamp(mixed, 255.0)  # truncated on assignment, as astype does
@@ -137,10 +145,9 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     lids *= 1.0 - opened
     lids *= lashes
     cover = cv2.GaussianBlur(lids, (0, 0), soft)
-    away = _away(opened, rim)
-    away *= mask
-    away *= covered[box]
-    cover *= away
+    cover *= _away(opened, rim)
+    cover *= mask
+    cover *= covered[box]
     alpha = alpha.copy()
     alpha[box] = np.maximum(alpha[box], cover)
     return alpha
@@ -186,6 +193,12 @@ def _away(mask: np.ndarray, rim: float) -> np.ndarray:
     away = smoothstep(near)
     away *= 1.0 - mask
     return away
+
+
+def _grown(mask: np.ndarray, reach: float) -> np.ndarray:
+    """`mask` (0..1) grown by `reach` pixels (a disc)."""
+    n = 2 * max(round(reach), 1) + 1
+    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (n, n)))
 
 
 def _above(mask: np.ndarray, reach: float) -> np.ndarray:
