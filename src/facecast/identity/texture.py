@@ -16,8 +16,9 @@ this takes each photo's own shading out, so texels from differently lit photos m
 without blotches. The photos are then merged band by band (`imaging.multiband_merge`): the
 per-texel selection hands a cheek from one photo to the next within a few texels, and a
 plain weighted mean drew that hand-over as a seam wherever their mid frequencies differed
-(d10's right cheek, where hair leaves each photo a different strip of skin). Last, around
-the eyes, half of the darkness below the skin around them is lifted (`EYE_LIFT`): the
+(d10's right cheek, where hair leaves each photo a different strip of skin). Last, the
+crease where the selfies' lips meet is smoothed along its length (`LIP_LINE_REACH`), and around
+the eyes half of the darkness below the skin around them is lifted (`EYE_LIFT`): the
 selfies' dark circles and the shade of their light under the brows.
 """
 
@@ -117,6 +118,16 @@ triangles beside them, and the shadow stretched with them into a dark slit as wi
 user's resting mouth: over d12's pursed frames the swapped mouth read 1.13 times the
 original's width with d3's selfies, 0.99 with plain corners (d9's, whose lip line runs on
 past the mesh's corners in his selfies: 1.14 -> 1.11)."""
+LIP_LINE_REACH = 0.05
+"""Of the mouth's width: the band each side of the inner lip line (where the lips meet in a
+neutral face) that is smoothed along the line. The selfies' closed mouths leave their
+crease there, specked with teeth where a mouth was barely open and with the lips' own
+flecks (on d0 and d3, 1.4 L from the line's mean along it, against 0.7-0.9 on the lips'
+body); the mesh stretches those few texels over the inside of every opened lip: a ragged
+rim of dark and pale flecks around the drawn opening (d3 into d12's pursed "oo"). The
+crease's shade across the band stays: an opened mouth's inner lips are shaded too, and
+with the band in the lips' colour the mesh read s32's smiles under d0's face less well
+(its mouth correlation 0.98 -> 0.88)."""
 
 
 def _joined_to_surround(mask: np.ndarray, width: int) -> np.ndarray:
@@ -204,6 +215,30 @@ def _plain_corners(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     # a fine line stretched is a line still
     inner = (smoothstep(1.0 - 2.0 * near / reach) * (1 - lips))[..., None]
     return texture + weight[..., None] * (skin - shading) + inner * (shading - texture)
+
+
+def _plain_lip_line(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """`texture` with the band along the inner lip line (`LIP_LINE_REACH`, fading over half
+    as much again) smoothed along the line: its shade across stays, its flecks do not."""
+    width = float(np.linalg.norm(uv[L.MOUTH_LEFT] - uv[L.MOUTH_RIGHT]))
+    reach = LIP_LINE_REACH * width
+    if reach < 1:
+        return texture
+    size = texture.shape[0]
+    lips = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(lips, [np.round(uv[list(L.LIPS_OUTER)]).astype(np.int32)], 1)
+    line = np.ones((size, size), np.uint8)
+    cv2.polylines(line, [np.round(uv[list(L.LIPS_INNER)]).astype(np.int32)], True, 0)
+    near = cv2.distanceTransform(line, cv2.DIST_L2, 5)
+    weight = smoothstep(1.5 - near / reach) * lips
+    # the line runs across the texture (the neutral mouth is level): a blur along rows,
+    # normalised over the lips
+    along = (0, 0)
+    inside = lips.astype(np.float32)
+    total = cv2.GaussianBlur(inside, along, sigmaX=2 * reach, sigmaY=0.01)
+    fill = cv2.GaussianBlur(texture * inside[..., None], along, sigmaX=2 * reach, sigmaY=0.01)
+    fill /= np.maximum(total, 1e-3)[..., None]
+    return texture + weight[..., None] * (fill - texture)
 
 
 def _lifted_around_eyes(texture: np.ndarray, uv: np.ndarray, skin: np.ndarray) -> np.ndarray:
@@ -320,6 +355,7 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     merged = np.where(source[..., None], merged, _filled(merged, source, uv, size))
     from_rims = sum(w * r for w, r in zip(W, rims, strict=True)) / total[..., 0]
     merged = _plain_corners(_inpaint(merged, known & (from_rims > RIM_SHARE)), uv)
+    merged = _plain_lip_line(merged, uv)
     merged = _lifted_around_eyes(merged, uv, skin)
     confidence = masked_blur(painted, covered, size / 64)
     return np.clip(merged, 0, 255).astype(np.uint8), (confidence * covered).astype(np.float32)
