@@ -288,9 +288,13 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
                   glasses: list[bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The merged texture (RGB uint8, extended past its edges) and its confidence (0..1).
 
-    Confidence is how well the photos that painted a texel saw skin there: low where they
-    had hair over the cheek or saw the texel edge-on. The swap blends in proportion to it, so
-    the target's own skin shows where the selfies had nothing good to give.
+    Confidence is how well the photos that painted a texel saw it: low where they had hair
+    over the cheek (or beside it, `HAIR_MARGIN`) or saw the texel edge-on. The swap blends in
+    proportion to it, so the target's own skin shows where the selfies had nothing good to
+    give. Shade inside the face (under the brows, beside the nose, under the lower lip) is
+    the person's own forms: unlike the skin, it loses a photo the selection, not the texel
+    its confidence (with it, d3's deep-set eyes were blended at 0.46-1.0, the target's skin
+    showing through in patches: a blind viewer's "darker patchy shading under the eyes").
     """
     tris = L.triangles()
     size = uv_ids.shape[0]
@@ -315,9 +319,9 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
                         0.0).astype(np.float32)
         seen = np.maximum(seen, view)
         likeness = np.where(features > 0, 1.0, skin_likeness(tex, skin, lighter=LIGHTER))
-        view *= likeness
         view *= _away_from_hair(likeness, covered, size * HAIR_MARGIN)
-        clear.append(view)
+        clear.append(view.copy())  # shade is unlike the skin, yet seen clearly
+        view *= likeness
         resolution = min(face.size / 400.0, 1.0)
         neutral = (1.0 - in_zones) + sum(m * (1.0 if reading.neutral(z) else NOT_NEUTRAL)
                                          for z, m in zones.items())
