@@ -120,7 +120,8 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     # the features are painted out up to a rim short of the eyes' openings (the lids' cover
     # fades out over the rim nearest them, below): where the drawn lashes fade, the
     # target's own lash line shows under them, not painted skin
-    painted = mask * _away(np.maximum(shown, _grown(opened * lashes, rim)), rim)
+    eyes_open = opened * lashes
+    painted = mask * _away(np.maximum(shown, _grown(eyes_open, rim)), rim)
     np.maximum(mask, brows, out=mask)
     np.maximum(painted, brows, out=painted)
     # only under the drawn face (its reach softened as the brows' edge is: a steep fall of
@@ -136,12 +137,12 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
     mask *= beyond
     painted *= beyond
     part = window[box]
-    mixed = fill - part  # part + mask (fill - part), in place: the same numbers
+    mixed = fill - part  # part + painted (fill - part), in place: the same numbers
     mixed *= channels(painted)
     mixed += part
     mixed += 0.5
     part[...] = clamp(mixed, 255.0)  # truncated on assignment, as astype does
-    lids = _above(opened * lashes, LASH_GROW * face_size)
+    lids = _above(eyes_open, LASH_GROW * face_size)
     lids *= 1.0 - opened
     lids *= lashes
     cover = cv2.GaussianBlur(lids, (0, 0), soft)
