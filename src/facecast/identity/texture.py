@@ -218,8 +218,9 @@ def _plain_corners(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
 
 
 def _plain_lip_line(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
-    """`texture` with the band along the inner lip line (`LIP_LINE_REACH`, fading over half
-    as much again) smoothed along the line: its shade across stays, its flecks do not."""
+    """`texture` with the band along the inner lip line smoothed along the line (in full to
+    half of `LIP_LINE_REACH`, fading out by one and a half times it): its shade across
+    stays, its flecks do not."""
     width = float(np.linalg.norm(uv[L.MOUTH_LEFT] - uv[L.MOUTH_RIGHT]))
     reach = LIP_LINE_REACH * width
     if reach < 1:
@@ -233,10 +234,9 @@ def _plain_lip_line(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     weight = smoothstep(1.5 - near / reach) * lips
     # the line runs across the texture (the neutral mouth is level): a blur along rows,
     # normalised over the lips
-    along = (0, 0)
     inside = lips.astype(np.float32)
-    total = cv2.GaussianBlur(inside, along, sigmaX=2 * reach, sigmaY=0.01)
-    fill = cv2.GaussianBlur(texture * inside[..., None], along, sigmaX=2 * reach, sigmaY=0.01)
+    total = cv2.GaussianBlur(inside, (0, 0), sigmaX=2 * reach, sigmaY=0.01)
+    fill = cv2.GaussianBlur(texture * inside[..., None], (0, 0), sigmaX=2 * reach, sigmaY=0.01)
     fill /= np.maximum(total, 1e-3)[..., None]
     return texture + weight[..., None] * (fill - texture)
 
