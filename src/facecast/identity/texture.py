@@ -204,8 +204,7 @@ def _plain_corners(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     reach = CORNER_REACH * float(np.linalg.norm(corners[0] - corners[1]))
     if reach < 2:
         return texture
-    lips = np.zeros(texture.shape[:2], np.uint8)
-    cv2.fillPoly(lips, [np.round(uv[list(L.LIPS_OUTER)]).astype(np.int32)], 1)
+    lips = _lips(uv, texture.shape[0])
     ys, xs = np.mgrid[: texture.shape[0], : texture.shape[1]].astype(np.float32)
     near = np.min([np.hypot(xs - x, ys - y) for x, y in corners], axis=0)
     weight = smoothstep(1.0 - near / reach) * (1 - lips)
@@ -217,6 +216,13 @@ def _plain_corners(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     return texture + weight[..., None] * (skin - shading) + inner * (shading - texture)
 
 
+def _lips(uv: np.ndarray, size: int) -> np.ndarray:
+    """uint8 0/1 over the texture: inside the lips' outer outline."""
+    lips = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(lips, [np.round(uv[list(L.LIPS_OUTER)]).astype(np.int32)], 1)
+    return lips
+
+
 def _plain_lip_line(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     """`texture` with the band along the inner lip line smoothed along the line (in full to
     half of `LIP_LINE_REACH`, fading out by one and a half times it): its shade across
@@ -226,8 +232,7 @@ def _plain_lip_line(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     if reach < 1:
         return texture
     size = texture.shape[0]
-    lips = np.zeros((size, size), np.uint8)
-    cv2.fillPoly(lips, [np.round(uv[list(L.LIPS_OUTER)]).astype(np.int32)], 1)
+    lips = _lips(uv, size)
     line = np.ones((size, size), np.uint8)
     cv2.polylines(line, [np.round(uv[list(L.LIPS_INNER)]).astype(np.int32)], True, 0)
     near = cv2.distanceTransform(line, cv2.DIST_L2, 5)
