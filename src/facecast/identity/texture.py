@@ -128,6 +128,15 @@ rim of dark and pale flecks around the drawn opening (d3 into d12's pursed "oo")
 crease's shade across the band stays: an opened mouth's inner lips are shaded too, and
 with the band in the lips' colour the mesh read s32's smiles under d0's face less well
 (its mouth correlation 0.98 -> 0.88)."""
+LIP_EDGE = 0.02
+"""Of the mouth's width: how soft the lips' outline is where the corners' skin
+(`_plain_corners`) and the lip line's smoothing (`_plain_lip_line`) meet it (a Gaussian's
+sigma, about a texel and a half). Cut at the outline polygon's own texels, both left each
+corner of every texture a hard, stair-stepped point; the mesh stretched it over a pursed
+mouth into a dark wedge with straight edges (d0's selfies into d10: the "lips like a
+sticker" of frames 56-58 and 92-93, where dlib read a closed mouth as open)."""
+_SUB_BITS = 4  # the outline drawn at a sixteenth of a texel
+_SUB = 1 << _SUB_BITS
 
 
 def _joined_to_surround(mask: np.ndarray, width: int) -> np.ndarray:
@@ -209,7 +218,8 @@ def _plain_corners(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     near = np.min([np.hypot(xs - x, ys - y) for x, y in corners], axis=0)
     weight = smoothstep(1.0 - near / reach) * (1 - lips)
     texture = texture.astype(np.float32)
-    skin = masked_blur(texture, (weight == 0) & (lips == 0), reach / 2)
+    # the skin around: clear of the corners and of the lips with their softened edge
+    skin = masked_blur(texture, (weight == 0) & (lips < 0.05), reach / 2)
     shading = cv2.GaussianBlur(texture, (0, 0), reach / 4)
     # a fine line stretched is a line still
     inner = (smoothstep(1.0 - 2.0 * near / reach) * (1 - lips))[..., None]
@@ -217,10 +227,12 @@ def _plain_corners(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
 
 
 def _lips(uv: np.ndarray, size: int) -> np.ndarray:
-    """uint8 0/1 over the texture: inside the lips' outer outline."""
-    lips = np.zeros((size, size), np.uint8)
-    cv2.fillPoly(lips, [np.round(uv[list(L.LIPS_OUTER)]).astype(np.int32)], 1)
-    return lips
+    """0..1 over the texture: inside the lips' outer outline, softened by `LIP_EDGE`."""
+    lips = np.zeros((size, size), np.float32)
+    outline = np.round(uv[list(L.LIPS_OUTER)] * _SUB).astype(np.int32)
+    cv2.fillPoly(lips, [outline], 1.0, cv2.LINE_AA, shift=_SUB_BITS)
+    width = float(np.linalg.norm(uv[L.MOUTH_LEFT] - uv[L.MOUTH_RIGHT]))
+    return cv2.GaussianBlur(lips, (0, 0), max(LIP_EDGE * width, 0.5))
 
 
 def _plain_lip_line(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
@@ -239,9 +251,8 @@ def _plain_lip_line(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     weight = smoothstep(1.5 - near / reach) * lips
     # the line runs across the texture (the neutral mouth is level): a blur along rows,
     # normalised over the lips
-    inside = lips.astype(np.float32)
-    total = cv2.GaussianBlur(inside, (0, 0), sigmaX=2 * reach, sigmaY=0.01)
-    fill = cv2.GaussianBlur(texture * inside[..., None], (0, 0), sigmaX=2 * reach, sigmaY=0.01)
+    total = cv2.GaussianBlur(lips, (0, 0), sigmaX=2 * reach, sigmaY=0.01)
+    fill = cv2.GaussianBlur(texture * lips[..., None], (0, 0), sigmaX=2 * reach, sigmaY=0.01)
     fill /= np.maximum(total, 1e-3)[..., None]
     return texture + weight[..., None] * (fill - texture)
 
