@@ -264,3 +264,15 @@ def skin_likeness(rgb: np.ndarray, mask: np.ndarray, tolerance: float = 22.0,
     lab = lab.astype(np.float32)
     d = skin_distance(lab, np.median(lab[mask > 0], axis=0), darker, shadow, lighter)
     return np.exp(-(d / tolerance) ** 2)
+
+
+def median(values: np.ndarray) -> np.floating:
+    """`np.median(values)` of a 1-D float array without NaN, the same number: the mean of
+    the middle one or two of a partition, without np.median's checks and handling of axes
+    (a third of its cost on a few thousand pixels: a brow's, a lip ring's)."""
+    if values.size == 0:
+        return np.median(values)
+    half = values.size // 2
+    if values.size % 2:
+        return np.partition(values, half)[half]
+    return np.partition(values, (half - 1, half))[half - 1 : half + 1].mean()

@@ -109,15 +109,23 @@ class DetailMatcher:
         f_low2 = smaller_blur(f_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
         f_fine = cv2.subtract(frame_window, f_low1, dtype=cv2.CV_32F)
         r_fine = cv2.subtract(pixels, r_low1)
-        f_mid, r_mid = cv2.subtract(f_low1, f_low2), cv2.subtract(r_low1, r_low2)
-        ef_mid, er_mid = _energy(f_mid), _energy(r_mid)
+        blotches = face_size > BLOTCH_FACE[0]
+        if blotches:  # their source, taken before the buffers are reused
+            f_small, r_small = shrink(f_low2, _DOWN), shrink(r_low2, _DOWN)
+        # the middle bands made in the buffers of what is not needed after them, and the
+        # squares of the energies in f_low2's (with `_weighted`, eight colour windows' worth
+        # of fresh memory fewer than a buffer each: 0.4-0.8 ms a frame on s18)
+        f_mid = cv2.subtract(f_low1, f_low2, dst=f_low1)
+        r_mid = cv2.subtract(r_low1, r_low2, dst=r_low2)
+        squares = f_low2
+        ef_mid, er_mid = _energy(f_mid, squares), _energy(r_mid, squares)
 
         features = _features(meshes, region, face_size)
         skin = np.subtract(1.0, features, dtype=np.float32)
         skin *= covered
-        ef_fine = _energy(f_fine)
+        ef_fine = _energy(f_fine, squares)
         self._follow(_sharpness(ef_fine, ef_mid, features),
-                     _sharpness(_energy(r_fine), er_mid, features))
+                     _sharpness(_energy(r_fine, squares), er_mid, features))
 
         # on skin the middle band has the footage's energy at each place: the texture's
         # turned down where it has more, the footage's own making up what it lacks
@@ -129,10 +137,10 @@ class DetailMatcher:
         # r_mid taken out); the middle bands are used up as scratch (f_fine is the grain)
         out = _matched(f_mid, r_mid, e_f, e_r, skin)
         out += r_low1
-        out += f_fine * channels(skin)
-        out += r_fine * channels((1.0 - skin) * self._sharpness)
-        if face_size > BLOTCH_FACE[0]:
-            out += _blotches(f_low2, r_low2, skin * ramp(face_size, BLOTCH_FACE), meshes,
+        out += _weighted(f_fine, skin)
+        out += _weighted(r_fine, (1.0 - skin) * self._sharpness)
+        if blotches:
+            out += _blotches(f_small, r_small, skin * ramp(face_size, BLOTCH_FACE), meshes,
                              region, face_size)
         grain = Grain(f_fine, skin)
         # on the brows' box: the softened render's bands for the texture's scaled fine one
@@ -196,19 +204,20 @@ def _ratio_blurred(pixels: np.ndarray, sigma: float, features: np.ndarray) -> fl
     return _sharpness(_energy(low0 - low1), _energy(low1 - low2), features)
 
 
-def _blotches(f_low2: np.ndarray, r_low2: np.ndarray, skin: np.ndarray,
+def _blotches(f_small: np.ndarray, r_small: np.ndarray, skin: np.ndarray,
               meshes: tuple[np.ndarray, ...], region: Region, face_size: float) -> np.ndarray:
     """What to add to the render for the footage's skin colour variations (`BLOTCH_SCALE`)
     on `skin` away from the face's middle (`_cheeks`): the chroma (luminance taken out) of
     the band from `MID_PX` to that scale, the texture's turned down where it has more than
     the footage there, the footage's own making up what it lacks. Worked out at a quarter of
-    the size: the band holds nothing finer than `MID_PX`; at half the size (0.11 levels
-    from this, on average) it cost three times as much, 6-10 ms a frame on s18."""
+    the size (`f_small`, `r_small`: the two images below `MID_PX`, `shrink`ed by `_DOWN`): the
+    band holds nothing finer than `MID_PX`; at half the size (0.11 levels from this, on
+    average) it cost three times as much, 6-10 ms a frame on s18."""
     h, w = skin.shape
     sigma = max(face_size / BLOTCH_SCALE, MID_PX * 1.5) / _DOWN
     extra = np.sqrt(sigma**2 - (MID_PX / _DOWN) ** 2)
     # the chroma first (it is linear: the band's chroma is the chroma's band)
-    f_small, r_small = _chroma(shrink(f_low2, _DOWN)), _chroma(shrink(r_low2, _DOWN))
+    f_small, r_small = _chroma(f_small), _chroma(r_small)
     f_band = f_small - cv2.GaussianBlur(f_small, (0, 0), extra)
     r_band = r_small - cv2.GaussianBlur(r_small, (0, 0), extra)
     reach = max(face_size / 20, 2.0) / _DOWN
@@ -224,10 +233,22 @@ def _matched(f_band: np.ndarray, r_band: np.ndarray, e_f: np.ndarray, e_r: np.nd
     energy the footage's `f_band` has (`e_r`, `e_f`: their local energies): the render's
     turned down where it has more, the footage's own making up what it lacks. The two
     bands are used up as scratch (the sum is made in `r_band`)."""
-    share = np.minimum(e_f / np.maximum(e_r, 1e-3), 1.0)
-    missing = np.maximum(1.0 - e_r / np.maximum(e_f, 1e-3), 0.0)
-    r_band *= channels(where * (np.sqrt(share) - 1.0))
-    f_band *= channels(where * np.sqrt(missing))
+    # min(e_f / max(e_r, 1e-3), 1) and max(1 - e_r / max(e_f, 1e-3), 0), and the weights
+    # made of them, each in one buffer: the same numbers
+    share = np.maximum(e_r, 1e-3)
+    np.divide(e_f, share, out=share)
+    np.minimum(share, 1.0, out=share)
+    missing = np.maximum(e_f, 1e-3)
+    np.divide(e_r, missing, out=missing)
+    np.subtract(1.0, missing, out=missing)
+    np.maximum(missing, 0.0, out=missing)
+    np.sqrt(share, out=share)
+    share -= 1.0
+    share *= where
+    r_band *= channels(share)
+    np.sqrt(missing, out=missing)
+    missing *= where
+    f_band *= channels(missing)
     r_band += f_band
     return r_band
 
@@ -264,9 +285,18 @@ def _hulls(meshes: tuple[np.ndarray, ...], region: Region,
     return hulls
 
 
-def _energy(band: np.ndarray) -> np.ndarray:
-    """Squared band, summed over the colour channels."""
-    return cv2.transform(cv2.multiply(band, band), _SUM_CHANNELS)
+def _energy(band: np.ndarray, squares: np.ndarray | None = None) -> np.ndarray:
+    """Squared band, summed over the colour channels; `squares` (as `band`), if given, is
+    scratch."""
+    return cv2.transform(cv2.multiply(band, band, dst=squares), _SUM_CHANNELS)
+
+
+def _weighted(band: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """`band` (h x w x 3) times `weight` (h x w), made in the buffer of the weight's
+    channels (`channels`)."""
+    out = channels(weight)
+    out *= band
+    return out
 
 
 def _wide_blur(img: np.ndarray, sigma: float) -> np.ndarray:

@@ -46,7 +46,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import LUMA, channels, clamp, masked_blur, ramp, skin_likeness
+from facecast.imaging import LUMA, channels, clamp, masked_blur, median, ramp, skin_likeness
 
 _DOWN = 4
 LIGHT_SCALE = 6.0  # the colour shift's blur is face size / LIGHT_SCALE
@@ -195,7 +195,9 @@ class Relighter:
             _resized((w, h), plane) for plane in (*cv2.split(gain[..., 1:]), *cv2.split(colour),
                                                   _eyes(face_xy, region, small)))
         lit *= pixels
-        lightness, a, b = cv2.split(cv2.cvtColor(clamp(lit), cv2.COLOR_RGB2LAB))
+        # lit's buffer is converted in place, there and back: the same numbers, two windows'
+        # worth of fresh memory fewer
+        lightness, a, b = cv2.split(cv2.cvtColor(clamp(lit), cv2.COLOR_RGB2LAB, dst=lit))
         calm = skin * np.float32(SKIN_COLOUR_CALM)
         eyes *= EYE_CALM
         np.maximum(calm, eyes, out=calm)
@@ -203,7 +205,8 @@ class Relighter:
         _calmed(b, shift_b, colour_b, calm)
         self._brow_hue(frame_window, lightness, a, b, face_xy, region, face_size)
         self._lip_colour(frame_window, lightness, a, b, face_xy, region, face_size)
-        rgb = cv2.cvtColor(cv2.merge([lightness, a, b]), cv2.COLOR_LAB2RGB)
+        rgb = cv2.merge([lightness, a, b], dst=lit)
+        cv2.cvtColor(rgb, cv2.COLOR_LAB2RGB, dst=rgb)
         rgb *= 255.0
         return rgb
 
@@ -230,19 +233,19 @@ class Relighter:
             return
         cv2.polylines(mask, hulls, True, 1.0, grow * 2 + 1)
         drawn = lightness[box][hair]
-        dark = drawn <= np.median(drawn)
+        dark = drawn <= median(drawn)
         own = np.array([a[box][hair][dark].mean(), b[box][hair][dark].mean()], np.float32)
         # the hair's pixels only, as one row (OpenCV converts row by row)
         footage = cv2.cvtColor(frame_window[box][hair][None], cv2.COLOR_RGB2LAB)[0]
         footage = footage.astype(np.float32)
-        footage = footage[footage[:, 0] <= np.median(footage[:, 0])]
+        footage = footage[footage[:, 0] <= median(footage[:, 0])]
         shift = BROW_HUE * (footage[:, 1:].mean(axis=0) - 128.0 - own)
         if self._brow_shift is not None:
             shift = self._brow_shift + FOLLOW * (shift - self._brow_shift)
         self._brow_shift = shift
         # hair takes it, by its darkness: the skin between and around the hairs stays
         here = lightness[box]
-        skin = float(np.median(here[mask == 0]))
+        skin = float(median(here[mask == 0]))
         hair_l = float(drawn[dark].mean())
         soft = cv2.GaussianBlur(mask, (0, 0), grow)
         soft *= np.clip((skin - here) / max(skin - hair_l, 1.0), 0.0, 1.0)
@@ -337,7 +340,7 @@ def _lip_colour_of(lab: np.ndarray) -> np.ndarray:
 def _redder(lab: np.ndarray) -> np.ndarray:
     """The pixels (rows of N x 3 Lab) whose a is above the median: the lips' own, where
     their outline also holds some skin."""
-    return lab[lab[:, 1] >= np.median(lab[:, 1])]
+    return lab[lab[:, 1] >= median(lab[:, 1])]
 
 
 def _lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.ndarray:
