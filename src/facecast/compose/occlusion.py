@@ -114,19 +114,20 @@ class Occlusion:
                 in_front = np.maximum(in_front, hands) if in_front is not None else hands
             background = scene.background(region)
             if background is not None:
-                background = np.clip((background - BACKGROUND_FROM) / BACKGROUND_FROM, 0, 1)
-                kept = np.maximum(kept, background) if kept is not None else background
+                background = _beyond_person(background)
+                kept = background if kept is None else np.maximum(kept, background,
+                                                                  out=background)
         if in_front is None and kept is None:
             return None
-        zero = np.zeros((region.h, region.w), np.float32)
-        kept = zero if kept is None else kept
         if in_front is None:
-            in_front = pinned = zero
-        else:
-            reach = max(int(PIN_REACH * face.size), 1) | 1
-            pinned = cv2.dilate(in_front, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
-                                                                    (reach, reach)))
-            pinned = np.maximum(cv2.GaussianBlur(pinned, (0, 0), reach / 4), in_front)
+            # nothing in front: what is kept is all there is, shared by `covered` and `low`
+            # as `swap.masks.merge` shares it (no window of zeros, no copies of `kept`)
+            return Occluded(region, kept, np.zeros((region.h, region.w), np.float32), kept)
+        kept = np.zeros((region.h, region.w), np.float32) if kept is None else kept
+        reach = max(int(PIN_REACH * face.size), 1) | 1
+        pinned = cv2.dilate(in_front, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                                (reach, reach)))
+        pinned = np.maximum(cv2.GaussianBlur(pinned, (0, 0), reach / 4), in_front)
         covered = np.maximum(in_front, kept)
         return Occluded(region, covered, pinned, np.maximum(pinned, kept))
 
@@ -181,6 +182,16 @@ class Occlusion:
         foreign = ((self._foreign > 0.5) & self._plain).astype(np.uint8)
         foreign = _hair_or_rims(foreign, at, face, self._forehead)
         return cv2.dilate(foreign, np.ones((5, 5), np.uint8)) > 0
+
+
+def _beyond_person(background: np.ndarray) -> np.ndarray:
+    """`Scene.background` as what is kept of it: none up to `BACKGROUND_FROM`, all from
+    twice it; in one new window (`np.clip` made two more, and its array-wide form cost four
+    times a maximum and a minimum)."""
+    background = background - BACKGROUND_FROM
+    background /= BACKGROUND_FROM
+    np.maximum(background, 0.0, out=background)
+    return np.minimum(background, 1.0, out=background)
 
 
 def _to_frame(*texels: np.ndarray, at: tuple[np.ndarray, np.ndarray], visible: np.ndarray,

@@ -133,23 +133,29 @@ def source_coord(ids: np.ndarray, maps: np.ndarray, region: Region, axis: int,
                  corners: np.ndarray | None = None) -> np.ndarray:
     """One of `source_coords`' two maps (`axis` 0: x, 1: y), for a caller that needs only
     one: `faces.shading.spread` carries a single value per point."""
-    # each coefficient looked up per pixel from a table whose last row (index -1: no
+    # each coefficient looked up per pixel from a table whose last column (index -1: no
     # triangle) maps every pixel to -1: no search for covered pixels, no scatter; the
-    # indices as numpy's own integers and wrapped (-1 is the last row), not bounds-checked:
-    # half the cost of each look-up
+    # indices as numpy's own integers and wrapped (-1 is the last column), not
+    # bounds-checked: half the cost of each look-up. A row per coefficient (a look-up from
+    # a contiguous row is a third faster), the sums and the clamp in the looked-up arrays
+    # themselves (no window-sized temporaries), the clamp as a maximum and a minimum
+    # (`np.clip` with array bounds: 0.12 ms a 250 x 300 window, these 0.03)
     ids = np.asarray(ids, np.intp)
-    table = np.zeros((len(maps) + 1, 3), np.float32)
-    table[:-1] = maps[:, axis]
-    table[-1, 2] = -1.0
+    table = np.zeros((3 if corners is None else 5, len(maps) + 1), np.float32)
+    table[:3, :-1] = maps[:, axis].T
+    table[2:, -1] = -1.0
+    if corners is not None:
+        table[3, :-1] = corners[..., axis].min(axis=1)
+        table[4, :-1] = corners[..., axis].max(axis=1)
     gx = np.arange(region.x0, region.x0 + region.w, dtype=np.float32)[None, :]
     gy = np.arange(region.y0, region.y0 + region.h, dtype=np.float32)[:, None]
-    a, b, c = (np.take(k, ids, mode="wrap") for k in table.T)
-    coord = a * gx + b * gy + c
+    coord, b, c = (np.take(k, ids, mode="wrap") for k in table[:3])
+    coord *= gx
+    coord += np.multiply(b, gy, out=b)
+    coord += c
     if corners is not None:
-        lo = np.full(len(maps) + 1, -1.0, np.float32)
-        hi = lo.copy()
-        lo[:-1], hi[:-1] = corners[..., axis].min(axis=1), corners[..., axis].max(axis=1)
-        np.clip(coord, np.take(lo, ids, mode="wrap"), np.take(hi, ids, mode="wrap"), out=coord)
+        np.maximum(coord, np.take(table[3], ids, mode="wrap", out=b), out=coord)
+        np.minimum(coord, np.take(table[4], ids, mode="wrap", out=c), out=coord)
     return coord
 
 

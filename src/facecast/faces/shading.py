@@ -85,4 +85,5 @@ def spread(values: np.ndarray, points2d: np.ndarray, ids: np.ndarray, region: Re
     tris = L.triangles()
     drawn = source_coord(ids, affine_maps(points2d, attribute, tris), region, 0,
                          attribute[tris])
-    return np.where(ids >= 0, drawn, np.float32(outside)).astype(np.float32)
+    np.copyto(drawn, np.float32(outside), where=ids < 0)
+    return drawn

@@ -332,19 +332,33 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
     field_x, field_y = (cv2.resize(np.ascontiguousarray(field[..., k]), (region.w, region.h),
                                    interpolation=cv2.INTER_LINEAR) for k in (0, 1))
     if pinned is not None:
-        free = 1.0 - region.take(*pinned)
-        field_x *= free
-        field_y *= free
-    # the sampling maps: each pixel's own place less the field (a row and a column of
-    # places broadcast, not two whole grids)
-    map_x = np.arange(region.w, dtype=np.float32)[None, :] + np.float32(region.x0) - field_x
-    map_y = np.arange(region.h, dtype=np.float32)[:, None] + np.float32(region.y0) - field_y
-    window = frame[region.slices]
-    window[...] = cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REPLICATE)
+        _hold(field_x, field_y, region, pinned)
     # the pixel at x shows the content from x - field(x): content at p lands near
     # p + field(new), its intended place being where the field is read
     at = np.round(new_xy - (region.x0, region.y0)).astype(int)
     at = np.clip(at, 0, [region.w - 1, region.h - 1])
     moved = np.stack([field_x[at[:, 1], at[:, 0]], field_y[at[:, 1], at[:, 0]]], axis=1)
+    # the sampling maps: each pixel's own place less the field (a row and a column of
+    # places broadcast, not two whole grids), made in the field's own planes: two fewer
+    # window-sized arrays
+    map_x = np.subtract(np.arange(region.w, dtype=np.float32)[None, :] + np.float32(region.x0),
+                        field_x, out=field_x)
+    map_y = np.subtract(np.arange(region.h, dtype=np.float32)[:, None] + np.float32(region.y0),
+                        field_y, out=field_y)
+    window = frame[region.slices]
+    window[...] = cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
     return (old_xy + moved).astype(np.float32)
+
+
+def _hold(field_x: np.ndarray, field_y: np.ndarray, region: Region,
+          pinned: tuple[Region, np.ndarray]) -> None:
+    """The field (over `region`) scaled in place by 1 - `pinned`, only where the pins lie
+    and not at all when they are all 0 (most frames: nothing passes in front): a window of
+    ones, and two products with it, cost 0.8 ms a frame on s18's face."""
+    shared = region.overlap(pinned[0])
+    if shared is None or not pinned[1][shared[1]].any():
+        return
+    free = 1.0 - pinned[1][shared[1]]
+    field_x[shared[0]] *= free
+    field_y[shared[0]] *= free
