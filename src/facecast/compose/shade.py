@@ -21,7 +21,7 @@ from facecast.faces.mesh import Face
 from facecast.faces.raster import Region
 from facecast.faces.shading import fit_light, shading, spread, vertex_normals
 from facecast.faces.shape import mouth_distance
-from facecast.imaging import channels, shrink
+from facecast.imaging import channels, shrink, smaller_blur
 
 _DOWN = 4
 STRENGTH = 0.6
@@ -121,18 +121,14 @@ class Shader:
 def _smooth_spread(values: np.ndarray, xy: np.ndarray, ids: np.ndarray, region: Region,
                    sigma: float) -> np.ndarray:
     """`spread`'s per-point `values` over `region`, blurred by `sigma` pixels at half the
-    window's size (the shade is smooth at this scale): 0.7 ms less a frame on s18's face
-    (sigma 7), the shaded pixels within 0.23 of a level of a full-size blur's. Mirrored
-    past the window's edges first by the kernel's reach, as the full-size blur mirrors
-    them: mirrored at half size, the shade at the edge moved by up to 1.6 levels. Below
-    `HALF_FROM` at full size."""
+    window's size (`smaller_blur`: the shade is smooth at this scale): 0.7 ms less a frame
+    on s18's face (sigma 7), the shaded pixels within 0.16 of a level of a full-size blur's.
+    Mirrored past the window's edges first by the kernel's reach, as the full-size blur
+    mirrors them: mirrored at half size, the shade at the edge moved by up to 1.6 levels.
+    Below `HALF_FROM` at full size."""
     spread_values = spread(values, xy, ids, region)
     if sigma < HALF_FROM:
         return cv2.GaussianBlur(spread_values, (0, 0), sigma)
     pad = 2 * math.ceil(2 * sigma)  # the half-size kernel's reach (4 sigma), in pixels
     full = cv2.copyMakeBorder(spread_values, pad, pad, pad, pad, cv2.BORDER_REFLECT_101)
-    height, width = full.shape
-    small = cv2.resize(full, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), sigma / 2)
-    full = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
-    return full[pad : pad + region.h, pad : pad + region.w]
+    return smaller_blur(full, sigma, 2)[pad : pad + region.h, pad : pad + region.w]
