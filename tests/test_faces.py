@@ -6,7 +6,7 @@ import itertools
 from collections import Counter
 
 import numpy as np
-from clips import needs_media
+from clips import MEDIA, frames_between, needs_media
 
 from facecast.faces import landmarks as L
 from facecast.faces.smoothing import MeshFilter
@@ -54,6 +54,37 @@ def test_filter_follows_a_fast_head_shake() -> None:
         out = f(_face(offset, rng, 0.5), i / 30)
         lag.append(offset - (out[:, 0].mean() - 200))
     assert lag[-1] < 12.0  # within about half a frame's motion once moving
+
+
+@needs_media
+def test_the_smoothed_mouth_shuts_when_the_lips_meet() -> None:
+    """d10 talks and shuts her lips for a few frames between words (at 1.9 s and 3.1 s).
+    Smoothed with the whole mesh, whose speed is the head's, the mouth stayed open there
+    (inner lips 0.10 mouth widths apart on frames where the mesh found them shut) and the
+    swapped mouth showed an opening over closed lips. The lips' own speed drives them now."""
+    from facecast.faces import FaceMesher
+    from facecast.faces.smoothing import AHEAD
+
+    raw, times = [], []
+    with FaceMesher(video=True) as mesher:
+        for i, rgb in enumerate(frames_between(MEDIA / "videos" / "d10.mp4", 0.0, 4.0)):
+            faces = mesher.detect(rgb)
+            if faces:
+                raw.append(faces[0].points)
+                times.append(i / 30)
+    f = MeshFilter()
+    smoothed = [f.both_ways(p, t, list(zip(times[i + 1 : i + 1 + AHEAD],
+                                             raw[i + 1 : i + 1 + AHEAD], strict=True)))
+                for i, (p, t) in enumerate(zip(raw, times, strict=True))]
+
+    def gap(points: np.ndarray) -> float:
+        width = np.linalg.norm(points[L.MOUTH_LEFT, :2] - points[L.MOUTH_RIGHT, :2])
+        return float(np.mean([points[b, 1] - points[a, 1]
+                              for a, b in ((13, 14), (82, 87), (312, 317))]) / width)
+
+    shut = [i for i, p in enumerate(raw) if gap(p) < 0.02]
+    assert len(shut) >= 4, len(shut)
+    assert np.mean([gap(smoothed[i]) for i in shut]) < 0.04
 
 
 def test_rasterised_triangles_cover_in_the_order_given() -> None:

@@ -18,11 +18,28 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from facecast.faces import landmarks as L
+from facecast.faces.shape import mouth_distance
+from facecast.imaging import smoothstep
+
 AHEAD = 5
 """Frames of a video the smoothing looks ahead: on the first 4 s of s18 and d12 the mesh
 kept 0.24 and 2.7 px from the raw points against 0.67 and 3.8 looking back only, at the
 same smoothness (mean second difference 0.10 and 15.2 px against 0.11 and 15.8), and the
 swap's flicker went 1.235 -> 1.202 (s18-d3) and 1.130 -> 1.064 (d12-d3)."""
+
+
+MOUTH = (12.0, 4.0, 0.5, 0.5)
+"""The mouth's own filter (`MeshFilter`): beta, derivative cutoff (Hz) and the floor under
+which a mouth's speed is jitter, in mouth widths per second of opening and widening; and
+its reach, in mouth widths outside the lips' outline (full on and inside it, none from
+there). Smoothed with the whole mesh, driven by the head's speed alone, a mouth that shut
+for a few frames between words ("m", "b", "p") stayed open: on d10 the inner lips' gap
+read 0.10-0.15 mouth widths on frames where the mesh found them shut, and the swapped
+mouth showed its opening where the original's lips met (dlib's false open, 5 frames of
+120)."""
+
+_MIDDLE_LIPS = ((13, 14), (82, 87), (312, 317))  # upper and lower inner-lip points facing
 
 
 def _alpha(cutoff_hz: float, dt: float) -> float:
@@ -45,12 +62,16 @@ class MeshFilter:
     def reset(self) -> None:
         self._x: np.ndarray | None = None
         self._dx = 0.0
+        self._dx_mouth = 0.0
+        self._mouth: np.ndarray | None = None
         self._t: float | None = None
 
     def __call__(self, points: np.ndarray, t: float) -> np.ndarray:
         if self._x is None or self._t is None or t <= self._t:
             self._x = points.astype(np.float32).copy()
             self._t = t
+            if self._mouth is None and len(points) >= L.N_MESH:
+                self._mouth = _mouth_weight(points)
             return self._x
         dt = t - self._t
         size = float(np.ptp(points[:, 0]) + np.ptp(points[:, 1])) / 2 or 1.0
@@ -59,9 +80,25 @@ class MeshFilter:
         self._dx = a_d * speed + (1 - a_d) * self._dx
         cutoff = self.min_cutoff + self.beta * self._dx
         a = _alpha(cutoff, dt)
+        if self._mouth is not None:
+            a = self._mouth_alpha(points, dt, a)
         self._x = (a * points + (1 - a) * self._x).astype(np.float32)
         self._t = t
         return self._x
+
+    def _mouth_alpha(self, points: np.ndarray, dt: float, a: float) -> np.ndarray:
+        """Per point (N x 1): the whole mesh's `a`, and on and around the lips (`MOUTH`'s
+        reach) the larger of it and the mouth's own, driven by how fast the mouth opens,
+        shuts, widens or narrows (in mouth widths per second), past what jitter makes of a
+        still mouth (`MOUTH`'s floor)."""
+        beta, d_cutoff, floor, _ = MOUTH
+        gap, width = _mouth(points)
+        was_gap, was_width = _mouth(self._x)
+        speed = (abs(gap - was_gap) + abs(width - was_width)) / max(width, 1.0) / dt
+        a_d = _alpha(d_cutoff, dt)
+        self._dx_mouth = a_d * speed + (1 - a_d) * self._dx_mouth
+        mouth = _alpha(self.min_cutoff + beta * max(self._dx_mouth - floor, 0.0), dt)
+        return (a + self._mouth * (max(mouth, a) - a))[:, None]
 
     def both_ways(self, points: np.ndarray, t: float,
                   ahead: Sequence[tuple[float, np.ndarray]]) -> np.ndarray:
@@ -71,6 +108,21 @@ class MeshFilter:
         `points` themselves."""
         forward = self(points, t)
         backward = MeshFilter(self.min_cutoff, self.beta, self.d_cutoff)
+        backward._mouth = self._mouth  # the same face: its lips' reach is known
         for s, later in reversed(ahead):
             backward(later, -s)
         return (forward + backward(points, -t)) / 2
+
+
+def _mouth_weight(points: np.ndarray) -> np.ndarray:
+    """0..1 per point: how much the mouth's own filter drives it (`MOUTH`'s reach)."""
+    weight = np.zeros(len(points), np.float32)
+    weight[: L.N_MESH] = 1.0 - smoothstep(np.maximum(mouth_distance(points), 0.0) / MOUTH[3])
+    return weight
+
+
+def _mouth(points: np.ndarray) -> tuple[float, float]:
+    """How far apart the inner lips are in the middle, and the corners (pixels)."""
+    xy = points[:, :2]
+    gap = np.mean([np.linalg.norm(xy[b] - xy[a]) for a, b in _MIDDLE_LIPS])
+    return float(gap), float(np.linalg.norm(xy[L.MOUTH_LEFT] - xy[L.MOUTH_RIGHT]))
