@@ -50,6 +50,12 @@ MOUTH_WARP = (0.8, 20.0, 4)
 (px)."""
 EYES_WARP = (0.4, 20.0, 4)
 """`settle_eyes`' reach (eye widths from the eyes' outline points), spread and grid (px)."""
+JAW_REACH = 0.1
+"""Mouth widths above and below the lips' parting line over which `_jaw_weight` goes from
+0 to 1."""
+LIP_COLUMNS = 0.15
+"""Mouth widths outside the lips' outline from which a difference in how open the mouth is
+moves the jaw as a whole (`ShapeTransfer._opening_change`), not column by column."""
 KEPT = 600  # frames' shapes kept for the resting mean; past it every other one is dropped
 OUTLINE_REACH = 0.15
 """Of the face's width: how far inside the outline the shape change may not push outward
@@ -71,6 +77,8 @@ class ShapeTransfer:
         # frames as the lips', whose opening is what `_opening` takes off below
         self._mouth = np.maximum(_mouth_weight(self._identity), self._jaw)
         self._outward = _outward(self._identity)
+        self._lips = np.zeros(len(identity_neutral))
+        self._lips[: L.N_MESH] = 1.0 - smoothstep(mouth_distance(self._identity) / LIP_COLUMNS)
         self._kept = np.zeros((KEPT, len(identity_neutral), 3), np.float32)
         self._mouths = np.zeros((KEPT, 2))  # per kept frame: `corner_lift`, `_width`
         self._count = 0  # frames kept
@@ -90,7 +98,7 @@ class ShapeTransfer:
         # a mouth open in the identity's selfies is expression too: its lower lip and chin
         # hang lower by that opening, which would stretch the lower lip over a closed mouth
         # and paint the selfies' mouth interior between the lips
-        delta[:, 1] -= (_opening(self._identity) - _opening(mean)) * self._jaw
+        delta[:, 1] -= self._opening_change(mean) * self._jaw
         # how open eyes and mouth are is expression, not shape: a target who talks with the
         # mouth open learns an open neutral mouth, and the full difference would shut it in
         # every frame (mouth correlation: s13 0.56 -> 0.77, d12 0.91 -> 0.92)
@@ -106,6 +114,25 @@ class ShapeTransfer:
         push = np.maximum(np.sum(delta[:, :2] * along, axis=1), 0.0) * share
         delta[:, :2] -= push[:, None] * along
         return sim.to_image(canonical + strength * delta)
+
+    def _opening_change(self, mean: np.ndarray) -> np.ndarray:
+        """Per point: how much more open the identity's neutral mouth is than `mean`'s. On
+        the lips, column by column (`_LIP_PAIRS`, by x): a mouth opens most in its middle,
+        and the mean alone drew d0's lower lip on d10 as thick at the corners as in the
+        middle (0.18-0.20 mouth widths, d0's own 0.10-0.22). The corners, which go half the
+        way (`_jaw_weight`), by the middle's: a smile is read against the lips' middle, and
+        their own columns' lifted the corners of d3's mouth on d12 as d12 talked (smile
+        correlation 0.80). Away from the lips (`LIP_COLUMNS`), the mean: the chin moves as
+        one."""
+        gaps = [(self._identity[b, 1] - self._identity[a, 1]) - (mean[b, 1] - mean[a, 1])
+                for a, b in _LIP_PAIRS]
+        middle = float(np.mean(gaps))
+        xs = [self._identity[a, 0] for a, _ in _LIP_PAIRS]
+        xs += [self._identity[c, 0] for c in _MOUTH_CORNERS]
+        order = np.argsort(xs)
+        columns = np.interp(self._identity[:, 0], np.take(xs, order),
+                            np.take([*gaps, gaps[0], gaps[0]], order))
+        return middle + self._lips * (columns - middle)
 
     def _learn(self, canonical: np.ndarray) -> None:
         """Adds a frame's shape to the running mean and, one in `_step`, to those kept for
@@ -174,20 +201,23 @@ def _mouth_weight(neutral: np.ndarray) -> np.ndarray:
 
 
 def _inner_lips(delta: np.ndarray, neutral: np.ndarray) -> np.ndarray:
-    """The inner lips' vertical shifts: how open a mouth is stays the target's, so upper and
-    lower lip move alike, by their mean shift in the middle; toward each corner, by the
-    outer corner's shift. One shift for them all left the inner corners where the target's
-    were while the outer ones took the user's (d0 on s32: 0.19 mouth widths higher, d14 on
-    d3 0.11): the lips tore apart at their corners."""
+    """The inner lips' vertical shifts. How open a mouth is stays the target's: each upper
+    point and the lower one facing it (`_LIP_PAIRS`) move alike, by the upper point's own
+    shift (after `_jaw_weight`'s, which keeps the upper lip where it is), so the upper lip
+    keeps the user's thickness all along. Each inner corner moves with its outer one, and
+    the points between them and the pairs take a shift between (by x): inner corners left
+    where the target's were while the outer ones took the user's tore the lips apart there
+    (d0 on s32: 0.19 mouth widths higher, d14 on d3 0.11).
+
+    One mean shift for them all, pulled by the lower lip's, drew d0's upper lip on d10 a
+    sliver at one side and twice as thick at the other; each point's own shift before the
+    jaw's made the lips cross wherever the target's resting mouth was open."""
     rows = list(L.LIPS_INNER)
-    middle = delta[rows, 1].mean()
-    shifts = np.full(len(rows), middle)
-    x = neutral[rows, 0]
-    width = max(float(np.ptp(neutral[list(_INNER_CORNERS.values()), 0])), 1e-9)
-    for outer, inner in _INNER_CORNERS.items():
-        # 1 at this corner, 0 from the mouth's middle on
-        near = smoothstep(1.0 - 2.0 * np.abs(x - neutral[inner, 0]) / width)
-        shifts += near * (delta[outer, 1] - middle)
+    ends = [(neutral[inner, 0], delta[outer, 1]) for outer, inner in _INNER_CORNERS.items()]
+    columns = sorted([(neutral[a, 0], delta[a, 1]) for a, _ in _LIP_PAIRS] + ends)
+    shifts = np.interp(neutral[rows, 0], *np.array(columns).T)
+    for a, b in _LIP_PAIRS:
+        shifts[rows.index(a)] = shifts[rows.index(b)] = delta[a, 1]
     return shifts
 
 
@@ -197,11 +227,24 @@ def _opening(shape: np.ndarray) -> float:
 
 
 def _jaw_weight(neutral: np.ndarray) -> np.ndarray:
-    """0..1 per point: how much of a mouth's opening moves it. The lower lip and all
-    below it move with the jaw; the mouth's corners and everything above stay."""
-    corners = float(neutral[list(_MOUTH_CORNERS), 1].mean())
-    lower = float(np.mean([neutral[b, 1] for _, b in _LIP_PAIRS]))
-    weight = smoothstep((neutral[:, 1] - corners) / max(lower - corners, 1e-6))
+    """0..1 per point: how much of a mouth's opening moves it. A mouth opens by its jaw:
+    the lower lip and all below it move by the whole opening, the upper lip and all above
+    it stay, and the corners, where the lips meet, go half the way. Measured from the lips'
+    parting line (their inner lips' middle, through the corners beyond them), over
+    `JAW_REACH` mouth widths each side.
+
+    From the corners' mean height, as before, a closed neutral mouth whose corners sit as
+    low as its inner lips made the weight a step there: d0's slightly tilted mouth had one
+    corner dragged down by the whole difference in opening (0.21 mouth widths on d10) and
+    the other left, drawing an upper lip thick at one side and a sliver at the other."""
+    x, y = neutral[:, 0], neutral[:, 1]
+    columns = sorted([(x[a], (y[a] + y[b]) / 2) for a, b in _LIP_PAIRS]
+                     + [(x[c], y[c]) for c in _MOUTH_CORNERS])
+    parting = np.interp(x, *np.array(columns).T)
+    weight = smoothstep(0.5 + 0.5 * (y - parting) / (JAW_REACH * _width(neutral)))
+    weight[[a for a, _ in _LIP_PAIRS]] = 0.0
+    weight[[b for _, b in _LIP_PAIRS]] = 1.0
+    weight[[*_MOUTH_CORNERS, *_INNER_CORNERS.values()]] = 0.5
     weight[L.N_MESH :] = 0.0
     return weight
 
