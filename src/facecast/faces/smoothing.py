@@ -2,7 +2,10 @@
 
 The filter runs on the whole mesh with one cutoff per frame, driven by the mesh's mean speed
 in face sizes per second: all points are smoothed alike, so the face shape never distorts,
-and parameters do not depend on the face's size in pixels.
+and parameters do not depend on the face's size in pixels. The lips and what lies around
+them are the exception (`MOUTH`): a mouth opens and shuts faster than a head turns, and
+there a second cutoff, driven by the mouth's own speed in mouth widths, takes over when it
+is higher.
 
 A filter that only looks back lags: the face trailed the head by 1-1.5 px on s18's slow
 turns and by 3-4 px on d12's shakes, and kept moving after the head had stopped, sliding
