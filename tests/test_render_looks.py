@@ -134,21 +134,28 @@ def test_the_lips_stay_whole_at_their_corners(d14) -> None:
     transfer = ShapeTransfer(d14.neutral)
     tears, openings = [], []
     inner = {L.MOUTH_RIGHT: 78, L.MOUTH_LEFT: 308}
-    with FaceMesher(video=True) as mesher:
-        for i, rgb in enumerate(frames_between(MEDIA / "videos" / "d3.mp4", 0.0, 3.0)):
-            faces = mesher.detect(rgb)
-            if not faces:
-                continue
-            target = faces[0].points
-            drawn = transfer.reshape(target, 1.0)
-            if i < 30:  # the track's first second: still learning its neutral
-                continue
-            width = float(np.linalg.norm(drawn[L.MOUTH_LEFT, :2] - drawn[L.MOUTH_RIGHT, :2]))
-            tears.append(max(abs(drawn[o, 1] - drawn[n, 1]) for o, n in inner.items()) / width)
-            openings.append(abs((drawn[14, 1] - drawn[13, 1]) - (target[14, 1] - target[13, 1]))
-                            / width)
+    for target, drawn in _reshaped(transfer, "d3", 3.0):
+        width = float(np.linalg.norm(drawn[L.MOUTH_LEFT, :2] - drawn[L.MOUTH_RIGHT, :2]))
+        tears.append(max(abs(drawn[o, 1] - drawn[n, 1]) for o, n in inner.items()) / width)
+        openings.append(abs((drawn[14, 1] - drawn[13, 1]) - (target[14, 1] - target[13, 1]))
+                        / width)
     assert max(tears) < 0.03, max(tears)
     assert np.mean(openings) < 0.01, np.mean(openings)
+
+
+def _reshaped(transfer, clip: str, end: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(target's points, reshaped points) of each frame of `clip` up to `end` s where a face
+    is found, past the track's first second (still learning its neutral), the transfer fed
+    every frame from the start."""
+    out = []
+    with FaceMesher(video=True) as mesher:
+        for i, rgb in enumerate(frames_between(MEDIA / "videos" / f"{clip}.mp4", 0.0, end)):
+            faces = mesher.detect(rgb)
+            if faces:
+                drawn = transfer.reshape(faces[0].points, 1.0)
+                if i >= 30:
+                    out.append((faces[0].points, drawn))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -180,17 +187,10 @@ def test_the_lips_keep_the_users_thickness_from_corner_to_corner(d0) -> None:
 
     own = upper(d0.neutral)
     off, lopsided = [], []
-    with FaceMesher(video=True) as mesher:
-        for i, rgb in enumerate(frames_between(MEDIA / "videos" / "d10.mp4", 0.0, 4.0)):
-            faces = mesher.detect(rgb)
-            if not faces:
-                continue
-            target = faces[0].points
-            drawn = upper(transfer.reshape(target, 1.0))
-            if i < 30:  # the track's first second: still learning its neutral
-                continue
-            off.append(float(np.abs(drawn - own).mean()))
-            lopsided.append(abs(drawn[0] - drawn[-1]) - abs(upper(target)[0] - upper(target)[-1]))
+    for target, reshaped in _reshaped(transfer, "d10", 4.0):
+        drawn = upper(reshaped)
+        off.append(float(np.abs(drawn - own).mean()))
+        lopsided.append(abs(drawn[0] - drawn[-1]) - abs(upper(target)[0] - upper(target)[-1]))
     assert np.mean(off) < 0.05, np.mean(off)
     assert max(lopsided) < 0.04, max(lopsided)
 
