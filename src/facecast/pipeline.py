@@ -29,6 +29,7 @@ from facecast.compose.shade import plain_points
 from facecast.cores import as_helper, own_threads_only, reuse_freed_memory
 from facecast.errors import FacecastError
 from facecast.faces import landmarks as L
+from facecast.faces.anchor import FlowAnchor
 from facecast.faces.mesh import Face, FaceMesher
 from facecast.faces.raster import Region
 from facecast.faces.scene import Scene, SceneReader
@@ -107,6 +108,7 @@ class FaceSwapper:
         pool.shutdown(wait=False)  # the thread ends with its one task
         most = 1 if self.faces is None else self.faces.max_faces
         self.mesher = FaceMesher(video=video, max_faces=most)
+        self.anchor = FlowAnchor() if video else None
         self.scene = SceneReader(video=video, max_hands=2 * most)
         self.tracks = {fid: FaceTrack(i.neutral, i.uv) for fid, i in self.roles.items()}
         self.weights: dict[int, float] = {}
@@ -123,6 +125,8 @@ class FaceSwapper:
         """What the models see in a frame: its faces, the person and hands around them."""
         with self.clock("mesh"):
             faces = self.mesher.detect(rgb)
+            if self.anchor is not None:
+                faces = self.anchor(rgb, faces)
         if not faces:
             return faces, Scene()
         with self.clock("scene"):
