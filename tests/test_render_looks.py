@@ -324,7 +324,10 @@ def test_a_sharp_clip_keeps_its_grain_where_the_face_fades(d3) -> None:
 def test_target_eyes_and_teeth_keep_their_colour(d14) -> None:
     """d12's own eyes and teeth show through the face drawn from d14's selfies: a tone
     shift once tinted a smile's teeth beige and the whites of the eyes grey (median Lab
-    difference per frame 30 and 30; 13 and 16 with half the shift)."""
+    difference per frame 30 and 30; 13 and 16 with half the shift). The irises take the
+    user's colour (`compose.iris`): the whites are what must stay."""
+    from facecast.faces.iris import EYES, iris_mask
+
     original, swapped = _swapped(d14, "d12", 1.0, 1.5)
     differences: dict[str, list[float]] = {"mouth": [], "eyes": []}
     with FaceMesher(video=True) as mesher:
@@ -337,6 +340,10 @@ def test_target_eyes_and_teeth_keep_their_colour(d14) -> None:
                 for group in groups:
                     cv2.fillPoly(inside, [np.round(found[0].xy[list(group)]).astype(np.int32)], 1)
                 inside = cv2.erode(inside, np.ones((3, 3), np.uint8)) > 0
+                if part == "eyes":
+                    for iris, eye in EYES:
+                        inside &= iris_mask(found[0].xy, iris, eye, inside.shape,
+                                            radius=1.3) == 0
                 if inside.sum() >= 10:
                     lab = [cv2.cvtColor(im, cv2.COLOR_RGB2LAB).astype(np.float32)[inside].mean(0)
                            for im in (before, after)]
@@ -947,3 +954,23 @@ def _upper_lid_ridges(lightness: np.ndarray, xy: np.ndarray) -> list[float]:
             edge, above = column[:2].max(), column[2:]
             ridges.append(float(above[:4].max() - max(edge, above[4:].min())))
     return ridges
+
+
+@needs_media
+def test_the_swapped_eyes_take_the_users_eye_colour(d3, d9) -> None:
+    """The openings show the target's own eyes: d3's dark brown irises (0.14 of her cheeks'
+    lightness in her selfies) were drawn as s18's grey-blue ones (0.45). Each iris now takes
+    the user's lightness over the cheeks (in part, `compose.iris.LIGHTNESS`) and hue; the
+    whites stay white. d9 wears glasses in every selfie: lenses tint what is behind them, so
+    his eye colour is not read and his swaps keep the target's."""
+    from facecast.faces.iris import iris_colour
+
+    assert d3.iris is not None and d3.iris[0] < 0.25
+    assert d9.iris is None
+    original, swapped = _swapped(d3, "s18", 1.0, 1.5)
+    with FaceMesher(video=False) as mesher:
+        read = [[iris_colour(cv2.cvtColor(img, cv2.COLOR_RGB2LAB), mesher.detect(img)[0].xy)
+                 for img in pair] for pair in zip(original[::5], swapped[::5], strict=True)]
+    before, after = (np.median([r[k][0] for r in read]) for k in (0, 1))
+    assert before > 0.4
+    assert after < 0.8 * before

@@ -169,7 +169,7 @@ class FaceSwapper:
         self.weights = {}
         for fid, drawn in drawing.drawn:
             self.weights[fid] = drawn if isinstance(drawn, float) else self.compose_face(
-                drawing.rgb, drawn, self.tracks[fid])
+                drawing.rgb, drawn, self.tracks[fid], self.roles[fid])
         for fid, track in self.tracks.items():
             if not self.weights.get(fid):
                 track.steady.reset()  # not drawn now: its last frame is not the one before
@@ -261,7 +261,8 @@ class FaceSwapper:
         return Drawn(found, before, face, weight, landed, grain, rgb[region.slices].copy(),
                      rendered, pixels, skin, alpha, holes, keep, expression)
 
-    def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack) -> float:
+    def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack,
+                     identity: Identity) -> float:
         """Finish one drawn face in place; returns the blend weight used."""
         clock = self.clock
         face, region, weight, landed = drawn.face, drawn.rendered.region, drawn.weight, drawn.landed
@@ -284,6 +285,9 @@ class FaceSwapper:
         with clock("blend"):
             blend(rgb, region, pixels, alpha * weight, drawn.rendered.covered, face.size, keep,
                   drawn.holes, grain)
+        if drawn.rendered.holes is not None:  # the openings show the target's own eyes
+            with clock("iris"):
+                track.iris(rgb, face.xy, identity.iris, face.size, weight)
         if self.enhancer:
             with clock("enhance"):
                 self.enhancer(rgb, face, weight)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from facecast.errors import FacecastError, IdentityError
@@ -13,6 +14,7 @@ from facecast.faces import arcface, recognizer
 from facecast.faces import landmarks as L
 from facecast.faces.embedding import SAME_PERSON, distance, embed
 from facecast.faces.glasses import wears_glasses
+from facecast.faces.iris import iris_colour
 from facecast.faces.mesh import Face, FaceDetector, FaceMesher
 from facecast.faces.shape import mean_shape
 from facecast.identity.checks import SIMILAR_FACE_AREA, PhotoReport, check_face, check_sharpness
@@ -187,6 +189,11 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
     arc = (np.mean([arcface.embed(images[i], faces[i]) for i in accepted], axis=0)
            if arcface.available() else None)
     neural = recognizer.embeddings_of([images[i] for i in accepted], [faces[i] for i in accepted])
+    # eyes behind lenses are tinted and mirrored by them (d9's read blue through his
+    # glasses' coating): only bare eyes tell their colour
+    irises = [c for i in accepted if not reports[i].glasses
+              and (c := iris_colour(cv2.cvtColor(images[i], cv2.COLOR_RGB2LAB), faces[i].xy))
+              is not None]
     report = {
         "name": name,
         "photos": [r.as_dict() for r in reports],
@@ -199,7 +206,8 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
     }
     identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
                         neutral=neutral, embedding=embedding.astype(np.float32), report=report,
-                        arc_embedding=arc, embeddings=neural)
+                        arc_embedding=arc, embeddings=neural,
+                        iris=np.median(irises, axis=0).astype(np.float32) if irises else None)
     save(identity, root)
     step(len(files) + 1, len(files) + 1, "saved")
     return identity

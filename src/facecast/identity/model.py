@@ -33,7 +33,9 @@ class Identity:
     neutral: 478 x 3 neutral shape in the canonical frame; embedding: mean dlib descriptor;
     arc_embedding: mean raw ArcFace embedding of the selfies (`faces.arcface`), None when
     the identity was built without that model; embeddings: per neural recognizer installed
-    (`faces.recognizer`), the selfies' unit-length embedding, outliers dropped.
+    (`faces.recognizer`), the selfies' unit-length embedding, outliers dropped; iris: the
+    selfies' iris colour (`faces.iris.iris_colour`), None when none showed or the identity
+    was built before it was read.
     """
 
     name: str
@@ -46,6 +48,7 @@ class Identity:
     report: dict
     arc_embedding: np.ndarray | None = None
     embeddings: dict[str, np.ndarray] = field(default_factory=dict)
+    iris: np.ndarray | None = None
 
 
 def check_name(name: str) -> str:
@@ -98,6 +101,8 @@ def save(identity: Identity, root: Path | None = None) -> Path:
     try:
         arc = {} if identity.arc_embedding is None else {_ARC: identity.arc_embedding}
         arc.update({_EMBEDDING + n: e for n, e in identity.embeddings.items()})
+        if identity.iris is not None:
+            arc["iris"] = identity.iris
         np.savez_compressed(tmp / "identity.npz", texture=identity.texture, uv=identity.uv,
                             alpha=identity.alpha, skin=identity.skin, neutral=identity.neutral,
                             embedding=identity.embedding, **arc)
@@ -125,7 +130,8 @@ def load(name: str, root: Path | None = None) -> Identity:
                     report=report, arc_embedding=data[_ARC]
                     if _ARC in data.files else None,
                     embeddings={k[len(_EMBEDDING):]: data[k] for k in data.files
-                                if k.startswith(_EMBEDDING)})
+                                if k.startswith(_EMBEDDING)},
+                    iris=data["iris"] if "iris" in data.files else None)
 
 
 def list_names(root: Path | None = None) -> list[str]:

@@ -10,6 +10,7 @@ import numpy as np
 
 from facecast.compose import DetailMatcher, Occlusion, Relighter
 from facecast.compose.folds import Folds
+from facecast.compose.iris import IrisTint
 from facecast.compose.motion import MotionBlur
 from facecast.compose.rims import GlassesRims
 from facecast.compose.shade import Shader
@@ -45,6 +46,7 @@ class FaceTrack:
     detail: DetailMatcher = field(default_factory=DetailMatcher)
     motion: MotionBlur = field(default_factory=MotionBlur)
     rims: GlassesRims = field(default_factory=GlassesRims)
+    iris: IrisTint = field(default_factory=IrisTint)
     steady: Steadier = field(default_factory=Steadier)
     weight: float | None = None
     missed: int = 0
@@ -66,6 +68,7 @@ class FaceTrack:
             self.detail.reset()
             self.motion.reset()
             self.rims.reset()
+            self.iris.reset()
             self.weight = None
         self.missed = 0
         smoothed = Face(self.smoother.both_ways(face.points, t, ahead))

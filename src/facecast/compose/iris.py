@@ -1,0 +1,118 @@
+"""The user's eye colour in the target's eyes.
+
+The openings of the drawn face show the target's own eyes (their gaze, their wetness, their
+light), so without this the swapped face kept the target's eye colour: d0's and d3's dark
+brown irises drawn as s32's light green and s18's grey-blue (irises over cheeks 0.26 and
+0.14 against 0.61 and 0.45, `faces.iris`). Each frame, inside each visible iris, the
+lightness is scaled toward the user's lightness over the footage's cheeks as drawn, its
+chroma with it, and a and b moved by the difference of the two irises' chroma (over their
+lightness) at the new lightness: the pupil, the limbal ring and the iris's own pattern
+stay, and so do the light's reflections (pixels well above the iris's lightness are left
+as they are).
+What the target's irises read is held steady in time (`FOLLOW`), as the lips' colour is.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facecast.faces import landmarks as L
+from facecast.faces.iris import EYES, MIDDLE, MIN_PIXELS, cheek_lightness, iris_mask, relative
+from facecast.faces.raster import Region
+from facecast.imaging import ramp, smoothstep
+
+FACE = (120.0, 200.0)
+"""Face size (px) from which the irises take the user's colour, and from which in full: a
+far face's iris is a few pixels, its circle from the mesh is not sure to a pixel, and no
+viewer sees its colour."""
+FOLLOW = 0.3  # per frame, as the relighting's: a new reading is 90 % in after 6 frames
+REFLECTION = (1.3, 1.6)
+"""Pixels this many times the iris's lightness and more are a reflection, left as they
+are (from the first, softly)."""
+EDGE = 0.15  # of the iris's radius: the softening of its circle
+SHIFT = 12.0  # 8-bit Lab: the most an iris's a or b is moved
+LIGHTNESS = (0.6, (0.55, 1.8))
+"""Share of the lightness ratio (user's over target's, in log) taken, and the bounds of the
+gain: a dark-eyed user's irises read in dim selfies (d3's at 0.14 of the cheeks) scaled
+in full into a bright scene drew black discs, doll's eyes, where a brown iris in that light
+still shows its pattern."""
+OPEN = (0.12, 0.22)
+"""An eye's lid gap over its width from which its iris is tinted, and from which in full:
+in a closing eye the circle holds the lashes' line, and darkened, the face mesh read the
+swapped eye as open (blinks lost on three of seven eval pairs)."""
+
+
+_LIDS = ((L.RIGHT_LIDS, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER),
+         (L.LEFT_LIDS, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER))
+
+
+def _opening(xy: np.ndarray, eye: tuple[tuple[tuple[int, int], ...], int, int]) -> float:
+    """0..1: how open an eye is, by its lid gap over its width (`OPEN`)."""
+    lids, outer, inner = eye
+    width = float(np.linalg.norm(xy[outer] - xy[inner]))
+    gap = float(np.mean([np.linalg.norm(xy[a] - xy[b]) for a, b in lids]))
+    return float(smoothstep((gap / max(width, 1.0) - OPEN[0]) / (OPEN[1] - OPEN[0])))
+
+
+class IrisTint:
+    """Per tracked face: what the target's irises read, held steady in time."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._own: np.ndarray | None = None
+
+    def __call__(self, rgb: np.ndarray, xy: np.ndarray, colour: np.ndarray | None,
+                 face_size: float, weight: float = 1.0) -> None:
+        """Give the irises of the face drawn at `xy` in `rgb` (in place) the user's
+        `colour` (`faces.iris.iris_colour`; None: left as they are), by the face's blend
+        `weight`."""
+        share = ramp(face_size, FACE) * weight
+        if colour is None or share <= 0.0 or len(xy) <= max(L.LEFT_IRIS):
+            return
+        eyes = list(L.RIGHT_EYE + L.LEFT_EYE + L.RIGHT_IRIS + L.LEFT_IRIS + (50, 280))
+        box = Region.around(xy[eyes], rgb.shape[:2], pixels=4)
+        if box.w < 8 or box.h < 8:
+            return
+        window = rgb[box.slices]
+        lab = cv2.cvtColor(window, cv2.COLOR_RGB2LAB).astype(np.float32)
+        origin = (box.x0, box.y0)
+        masks = [iris_mask(xy, iris, eye, lab.shape[:2], origin, radius=1.0)
+                 * np.float32(_opening(xy, lids)) for (iris, eye), lids in zip(EYES, _LIDS,
+                                                                              strict=True)]
+        openness = np.maximum(*masks)
+        inside = openness > 0
+        cheeks = cheek_lightness(lab, xy, origin)
+        if inside.sum() < MIN_PIXELS or cheeks is None:
+            return
+        found = lab[inside]
+        low, high = np.percentile(found[:, 0], MIDDLE)
+        own = relative(np.median(found[(found[:, 0] >= low) & (found[:, 0] <= high)], axis=0),
+                       cheeks)
+        if self._own is not None:
+            own = self._own + FOLLOW * (own - self._own)
+        self._own = own
+        radius = float(np.linalg.norm(xy[list(L.RIGHT_IRIS[1:])] - xy[L.RIGHT_IRIS[0]],
+                                      axis=1).mean())
+        weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), max(EDGE * radius, 0.5))
+        weight *= openness  # never past the lids or the circle: the white stays white
+        lightness = own[0] * cheeks
+        weight *= 1.0 - smoothstep((lab[..., 0] / max(lightness, 1.0) - REFLECTION[0])
+                                   / (REFLECTION[1] - REFLECTION[0]))
+        weight *= share
+        gain = float(np.clip((colour[0] / max(own[0], 1e-3)) ** LIGHTNESS[0], *LIGHTNESS[1]))
+        # the lightness scaled, the chroma with it (the iris's own hue and pattern kept),
+        # then moved by the difference of the two irises' chroma at the new lightness
+        scale = 1.0 + weight * (gain - 1.0)
+        shift = np.clip((colour[1:] - own[1:]) * lightness * gain, -SHIFT, SHIFT)
+        lab[..., 0] *= scale
+        for channel, moved in ((1, shift[0]), (2, shift[1])):
+            plane = lab[..., channel]
+            plane -= 128.0
+            plane *= scale
+            plane += 128.0 + weight * moved
+        changed = weight > 0.0  # the rest as it was, not through Lab and back
+        new = cv2.cvtColor(np.clip(np.round(lab), 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+        window[changed] = new[changed]
