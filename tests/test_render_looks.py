@@ -967,6 +967,8 @@ def test_the_swapped_eyes_take_the_users_eye_colour(d3, d9) -> None:
 
     assert d3.iris is not None and d3.iris[0] < 0.25
     assert d9.iris is None
+    assert any("glasses" in warning for warning in d9.report["warnings"])
+    assert not d3.report["warnings"]
     original, swapped = _swapped(d3, "s18", 1.0, 1.5)
     with FaceMesher(video=False) as mesher:
         read = [[iris_colour(cv2.cvtColor(img, cv2.COLOR_RGB2LAB), mesher.detect(img)[0].xy)

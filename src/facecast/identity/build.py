@@ -201,7 +201,7 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
         "rejected": len(files) - len(accepted),
         "build_seconds": round(time.perf_counter() - started, 2),
         "mesh_points": L.N_LANDMARKS,
-        "warnings": [],
+        "warnings": [] if irises else [_no_eye_colour(all(reports[i].glasses for i in accepted))],
         "consent": consent,
     }
     identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
@@ -211,6 +211,17 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
     save(identity, root)
     step(len(files) + 1, len(files) + 1, "saved")
     return identity
+
+
+def _no_eye_colour(glasses: bool) -> str:
+    """What the user is told when their eye colour could not be read (`faces.iris`)."""
+    if glasses:
+        return ("every photo wears glasses, so your eye colour could not be read (lenses tint "
+                "the eyes behind them): swaps keep the eye colour of the face they replace. "
+                "Add a photo without glasses to fix it.")
+    return ("no photo shows your eyes open clearly enough to read their colour: swaps keep the "
+            "eye colour of the face they replace. Add a photo looking at the camera with "
+            "open eyes to fix it.")
 
 
 def arc_embedding_of(inputs: Sequence[str | Path]) -> np.ndarray:
