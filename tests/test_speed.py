@@ -18,10 +18,10 @@ from threadpoolctl import threadpool_info
 FACECAST = Path(sys.executable).with_name("facecast")
 STAGES = {"mesh", "scene", "wait", "wait compose", "track", "occlusion", "warp", "render",
           "mouth", "eyes", "expression", "shade", "light", "folds", "motion", "detail", "plate",
-          "blend", "steady", "looks", "write"}
+          "blend", "iris", "steady", "looks", "write"}
 DRAWN = {"track", "occlusion", "warp", "render", "mouth", "eyes", "expression",
          "shade"}  # the stream's thread
-COMPOSED = {"light", "folds", "motion", "detail", "plate", "blend", "steady",
+COMPOSED = {"light", "folds", "motion", "detail", "plate", "blend", "iris", "steady",
             "looks"}  # on the compose thread
 
 
