@@ -96,23 +96,23 @@ class IrisTint:
         self._own = own
         radius = float(np.linalg.norm(xy[list(L.RIGHT_IRIS[1:])] - xy[L.RIGHT_IRIS[0]],
                                       axis=1).mean())
-        weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), max(EDGE * radius, 0.5))
-        weight *= openness  # never past the lids or the circle: the white stays white
+        amount = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), max(EDGE * radius, 0.5))
+        amount *= openness  # never past the lids or the circle: the white stays white
         lightness = own[0] * cheeks
-        weight *= 1.0 - smoothstep((lab[..., 0] / max(lightness, 1.0) - REFLECTION[0])
+        amount *= 1.0 - smoothstep((lab[..., 0] / max(lightness, 1.0) - REFLECTION[0])
                                    / (REFLECTION[1] - REFLECTION[0]))
-        weight *= share
+        amount *= share
         gain = float(np.clip((colour[0] / max(own[0], 1e-3)) ** LIGHTNESS[0], *LIGHTNESS[1]))
         # the lightness scaled, the chroma with it (the iris's own hue and pattern kept),
         # then moved by the difference of the two irises' chroma at the new lightness
-        scale = 1.0 + weight * (gain - 1.0)
+        scale = 1.0 + amount * (gain - 1.0)
         shift = np.clip((colour[1:] - own[1:]) * lightness * gain, -SHIFT, SHIFT)
         lab[..., 0] *= scale
         for channel, moved in ((1, shift[0]), (2, shift[1])):
             plane = lab[..., channel]
             plane -= 128.0
             plane *= scale
-            plane += 128.0 + weight * moved
-        changed = weight > 0.0  # the rest as it was, not through Lab and back
+            plane += 128.0 + amount * moved
+        changed = amount > 0.0  # the rest as it was, not through Lab and back
         new = cv2.cvtColor(np.clip(np.round(lab), 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
         window[changed] = new[changed]
