@@ -35,7 +35,8 @@ FOLLOWED = 0.5  # share of the tracked points the flow must follow, and fit, to 
 FIT_ERROR = 0.01  # of the face's size: how far a point's flow may be from the affine map
 _TRACKED = np.arange(0, L.N_MESH, 3)
 """A third of the mesh, spread over the whole face: the affine fit needs no more (4.3 ms a
-frame for every point of s18's face, 1.5 for these)."""
+frame for every point of s18's face, 2.7 for these; a quarter in smaller windows, 1.9 ms,
+read s18-d10's ghosting 0.524 -> 0.607)."""
 _OPENINGS = np.array(sorted({*L.RIGHT_EYE, *L.LEFT_EYE, *L.LIPS_INNER, *L.RIGHT_IRIS,
                              *L.LEFT_IRIS}))
 
