@@ -317,7 +317,9 @@ def test_photos_without_glasses_paint_the_face(tmp_path: Path, monkeypatch) -> N
         band = identity.texture[int(centre[1] - 0.5 * gap):int(centre[1] + 0.1 * gap),
                                 int(centre[0] - 0.25 * gap):int(centre[0] + 0.25 * gap)]
         lightness = np.median(cv2.cvtColor(band, cv2.COLOR_RGB2LAB)[..., 0], axis=1).min()
-        assert identity.report["warnings"] == []
+        # the only warning: with glasses in every photo, the eye colour cannot be read
+        warnings = identity.report["warnings"]
+        assert len(warnings) == (worn == 12) and all("eye colour" in w for w in warnings)
         assert lightness > 120, f"a rim was painted between the eyes ({worn} with glasses)"
 
 
