@@ -18,8 +18,9 @@ import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
-from facecast.faces.iris import EYES, MIDDLE, MIN_PIXELS, cheek_lightness, iris_mask, relative
+from facecast.faces.iris import EYES, MIN_PIXELS, cheek_lightness, iris_mask, read
 from facecast.faces.raster import Region
+from facecast.faces.shape import lid_gaps
 from facecast.imaging import ramp, smoothstep
 
 FACE = (120.0, 200.0)
@@ -41,18 +42,6 @@ OPEN = (0.12, 0.22)
 """An eye's lid gap over its width from which its iris is tinted, and from which in full:
 in a closing eye the circle holds the lashes' line, and darkened, the face mesh read the
 swapped eye as open (blinks lost on three of seven eval pairs)."""
-
-
-_LIDS = ((L.RIGHT_LIDS, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER),
-         (L.LEFT_LIDS, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER))
-
-
-def _opening(xy: np.ndarray, eye: tuple[tuple[tuple[int, int], ...], int, int]) -> float:
-    """0..1: how open an eye is, by its lid gap over its width (`OPEN`)."""
-    lids, outer, inner = eye
-    width = float(np.linalg.norm(xy[outer] - xy[inner]))
-    gap = float(np.mean([np.linalg.norm(xy[a] - xy[b]) for a, b in lids]))
-    return float(smoothstep((gap / max(width, 1.0) - OPEN[0]) / (OPEN[1] - OPEN[0])))
 
 
 class IrisTint:
@@ -79,18 +68,15 @@ class IrisTint:
         window = rgb[box.slices]
         lab = cv2.cvtColor(window, cv2.COLOR_RGB2LAB).astype(np.float32)
         origin = (box.x0, box.y0)
-        masks = [iris_mask(xy, iris, eye, lab.shape[:2], origin, radius=1.0)
-                 * np.float32(_opening(xy, lids)) for (iris, eye), lids in zip(EYES, _LIDS,
-                                                                              strict=True)]
+        opening = [smoothstep((gap - OPEN[0]) / (OPEN[1] - OPEN[0])) for gap in lid_gaps(xy)]
+        masks = [iris_mask(xy, iris, eye, lab.shape[:2], origin, radius=1.0) * np.float32(share)
+                 for (iris, eye), share in zip(EYES, opening, strict=True)]
         openness = np.maximum(*masks)
         inside = openness > 0
         cheeks = cheek_lightness(lab, xy, origin)
         if inside.sum() < MIN_PIXELS or cheeks is None:
             return
-        found = lab[inside]
-        low, high = np.percentile(found[:, 0], MIDDLE)
-        own = relative(np.median(found[(found[:, 0] >= low) & (found[:, 0] <= high)], axis=0),
-                       cheeks)
+        own = read(lab[inside], cheeks)
         if self._own is not None:
             own = self._own + FOLLOW * (own - self._own)
         self._own = own

@@ -57,9 +57,16 @@ def iris_colour(lab: np.ndarray, xy: np.ndarray, origin: tuple[int, int] = (0, 0
     cheeks = cheek_lightness(lab, xy, origin)
     if len(found) < MIN_PIXELS or cheeks is None:
         return None
-    low, high = np.percentile(found[:, 0], MIDDLE)
-    middle = found[(found[:, 0] >= low) & (found[:, 0] <= high)]
-    return relative(np.median(middle if len(middle) else found, axis=0), cheeks)
+    return read(found, cheeks)
+
+
+def read(pixels: np.ndarray, cheeks: float) -> np.ndarray:
+    """An iris's colour from its pixels (N x 3, 8-bit Lab) on their middle range of
+    lightness (`MIDDLE`), `relative` to the light (`cheeks`: `cheek_lightness`)."""
+    pixels = pixels.astype(np.float32)
+    low, high = np.percentile(pixels[:, 0], MIDDLE)
+    middle = pixels[(pixels[:, 0] >= low) & (pixels[:, 0] <= high)]
+    return relative(np.median(middle if len(middle) else pixels, axis=0), cheeks)
 
 
 def relative(lab: np.ndarray, cheeks: float) -> np.ndarray:

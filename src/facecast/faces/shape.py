@@ -87,6 +87,18 @@ def corner_lift(points: np.ndarray) -> float:
     return float(middle - (points[L.MOUTH_LEFT, 1] + points[L.MOUTH_RIGHT, 1]) / 2)
 
 
+def lid_gaps(points: np.ndarray) -> tuple[float, float]:
+    """How open each eye (right, left) of a mesh is: its lids' gap over its width (open
+    eyes read 0.25-0.35, shut ones 0.02-0.05)."""
+    gaps = []
+    for lids, outer, inner in ((L.RIGHT_LIDS, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER),
+                               (L.LEFT_LIDS, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER)):
+        width = float(np.linalg.norm(points[outer, :2] - points[inner, :2])) or 1.0
+        gaps.append(float(np.mean([np.linalg.norm(points[a, :2] - points[b, :2])
+                                   for a, b in lids])) / width)
+    return gaps[0], gaps[1]
+
+
 def mouth_distance(points: np.ndarray) -> np.ndarray:
     """Per mesh point (the first `N_MESH`), how far outside the lips' outline it lies, in
     mouth widths (the outline's horizontal extent); 0 or less on and inside the lips."""

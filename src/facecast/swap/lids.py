@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
+from facecast.faces.shape import lid_gaps
 from facecast.imaging import LUMA, smoothstep
 
 OPEN_FROM = 0.16
@@ -92,9 +93,6 @@ def _upper_lid(contour: tuple[int, ...], upper: int, outer: int, inner: int) -> 
 
 def closing(points: np.ndarray) -> tuple[float, float]:
     """How far each eye (right, left) of a mesh is closed, 0 (open) .. 1 (shut)."""
-    shares = []
-    for _, lids, outer, inner in _EYES:
-        width = float(np.linalg.norm(points[outer, :2] - points[inner, :2])) or 1.0
-        gap = float(np.mean([np.linalg.norm(points[a, :2] - points[b, :2]) for a, b in lids]))
-        shares.append(float(smoothstep((OPEN_FROM - gap / width) / (OPEN_FROM - SHUT_AT))))
-    return shares[0], shares[1]
+    right, left = (float(smoothstep((OPEN_FROM - gap) / (OPEN_FROM - SHUT_AT)))
+                   for gap in lid_gaps(points))
+    return right, left
