@@ -65,6 +65,23 @@ def d14(identity):
     return build_identity([MEDIA / "identities" / "d14"], "d14")
 
 
+def _smiles(identity, clip: str) -> tuple[np.ndarray, np.ndarray]:
+    """How much each frame's lip corners are raised (`identity.expression`'s smile), in the
+    first 6 s of `clip` and in its mesh moved to `identity`'s shape."""
+    from facecast.identity.expression import measure
+    from facecast.swap.shape import ShapeTransfer
+
+    transfer = ShapeTransfer(identity.neutral)
+    original, swapped = [], []
+    with FaceMesher(video=True) as mesher:
+        for rgb in frames_between(MEDIA / "videos" / f"{clip}.mp4", 0.0, 6.0):
+            faces = mesher.detect(rgb)
+            if faces:
+                original.append(measure(faces[0]).smile)
+                swapped.append(measure(Face(transfer.reshape(faces[0].points, 1.0))).smile)
+    return np.array(original), np.array(swapped)
+
+
 @needs_media
 def test_smiles_stay_smiles_and_a_resting_mouth_rests(d3) -> None:
     """d12 smiles and talks through most of its clip. Where its mouth rests, the swapped
@@ -73,23 +90,31 @@ def test_smiles_stay_smiles_and_a_resting_mouth_rests(d3) -> None:
     was a smile: the difference to it drew d3 frowning on every resting frame and flat on
     the broadest smiles (corners 0.07 eye distances under her own resting ones)."""
     from facecast.identity.expression import measure
-    from facecast.swap.shape import ShapeTransfer
 
-    transfer = ShapeTransfer(d3.neutral)
-    original, swapped = [], []
-    with FaceMesher(video=True) as mesher:
-        for rgb in frames_between(MEDIA / "videos" / "d12.mp4", 0.0, 6.0):
-            faces = mesher.detect(rgb)
-            if faces:
-                original.append(measure(faces[0]).smile)
-                swapped.append(measure(Face(transfer.reshape(faces[0].points, 1.0))).smile)
-    original, swapped = np.array(original), np.array(swapped)
+    original, swapped = _smiles(d3, "d12")
     late = slice(len(original) // 3, None)  # past the track's first second of learning
     resting = original[late] <= np.quantile(original[late], 0.25)
     own = measure(Face(d3.neutral)).smile
     assert abs(float(np.median(swapped[late][resting])) - own) < 0.03, (
         np.median(swapped[late][resting]), own)
     assert np.corrcoef(original[late], swapped[late])[0, 1] > 0.95
+
+
+@needs_media
+def test_a_user_whose_corners_sit_low_still_smiles_as_broadly(d0) -> None:
+    """d0's resting corners sit lower than s32's, who smiles through her clip. Taken off
+    every frame, that difference left s32's broadest smiles flat (0.006 eye distances above
+    the lips' middle against the original's 0.042): a grimace over bared teeth."""
+    from facecast.identity.expression import measure
+
+    original, swapped = _smiles(d0, "s32")
+    late = slice(len(original) // 3, None)
+    broad = original[late] >= np.quantile(original[late], 0.75)
+    assert swapped[late][broad].mean() > 0.8 * original[late][broad].mean(), (
+        swapped[late][broad].mean(), original[late][broad].mean())
+    resting = original[late] <= np.quantile(original[late], 0.25)
+    own = measure(Face(d0.neutral)).smile
+    assert abs(float(np.median(swapped[late][resting])) - own) < 0.015
 
 
 @needs_media

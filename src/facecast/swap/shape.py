@@ -57,6 +57,17 @@ LIP_COLUMNS = 0.15
 """Mouth widths outside the lips' outline from which a difference in how open the mouth is
 moves the jaw as a whole (`ShapeTransfer._opening_change`), not column by column."""
 KEPT = 600  # frames' shapes kept for the resting mean; past it every other one is dropped
+SMILE_KEEPS = (0.005, 0.025)
+"""How far (eye distances, as `identity.expression` reads a smile) the target's lip corners
+rise above its resting mouth's from which the user's lower-set corners (the two resting
+mouths' difference in corner height) fade out, and from which they are gone. At rest the
+swapped mouth is the user's (d0's corners sit 0.055 mouth widths lower than s32's); taken
+off every frame, that difference ate the smiles: s32's broadest (0.042 eye distances above
+the lips' middle) came out at 0.006, a grimace over bared teeth; faded, at 0.036 (read on
+the output: 0.016 -> 0.033 against the original's 0.045, smile correlation 0.82 -> 0.91)."""
+SMILE_REACH = 0.5
+"""Mouth widths from the lips' outline over which a smile's lift of the corners fades out
+(`_corner_weight`): the cheeks beside the corners rise with them; the chin does not."""
 OUTLINE_REACH = 0.15
 """Of the face's width: how far inside the outline the shape change may not push outward
 (`_outward`)."""
@@ -77,6 +88,9 @@ class ShapeTransfer:
         # frames as the lips', whose opening is what `_opening` takes off below
         self._mouth = np.maximum(_mouth_weight(self._identity), self._jaw)
         self._outward = _outward(self._identity)
+        self._corners = _corner_weight(self._identity)
+        self._eye = float(np.linalg.norm(self._identity[L.LEFT_EYE_OUTER, :2]
+                                         - self._identity[L.RIGHT_EYE_OUTER, :2]))
         self._lips = np.zeros(len(identity_neutral))
         self._lips[: L.N_MESH] = 1.0 - smoothstep(mouth_distance(self._identity) / LIP_COLUMNS)
         self._kept = np.zeros((KEPT, len(identity_neutral), 3), np.float32)
@@ -108,6 +122,7 @@ class ShapeTransfer:
         delta[list(L.LIPS_INNER), 1] = _inner_lips(delta, self._identity)
         delta[list(L.RIGHT_IRIS)] = delta[list(L.RIGHT_EYE)].mean(axis=0)
         delta[list(L.LEFT_IRIS)] = delta[list(L.LEFT_EYE)].mean(axis=0)
+        delta[:, 1] += self._smile_given_back(canonical, mean, delta)
         # the outline moves in, never out: a wider or longer face was drawn over the
         # target's hair and neck
         along, share = self._outward
@@ -133,6 +148,18 @@ class ShapeTransfer:
         columns = np.interp(self._identity[:, 0], np.take(xs, order),
                             np.take([*gaps, gaps[0], gaps[0]], order))
         return middle + self._lips * (columns - middle)
+
+    def _smile_given_back(self, canonical: np.ndarray, resting: np.ndarray,
+                          delta: np.ndarray) -> np.ndarray:
+        """Per point: the vertical shift that takes the resting mouths' difference in corner
+        height (`delta`'s) back off as the target smiles (`SMILE_KEEPS`)."""
+        raised = (corner_lift(canonical) - corner_lift(resting)) / self._eye
+        fade = smoothstep((raised - SMILE_KEEPS[0]) / (SMILE_KEEPS[1] - SMILE_KEEPS[0]))
+        # `corner_lift` is linear in the points: of `delta`, it is how much higher (or lower)
+        # the corners sit against the lips' middle; moving them down by it takes that off.
+        # Only a lowering: a raise taken off as the target smiles drew its smile falling
+        # (d14's higher corners on d3: smile correlation 0.94 -> -0.45)
+        return fade * min(corner_lift(delta), 0.0) * self._corners
 
     def _learn(self, canonical: np.ndarray) -> None:
         """Adds a frame's shape to the running mean and, one in `_step`, to those kept for
@@ -189,6 +216,20 @@ def _outward(neutral: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _width(shape: np.ndarray) -> float:
     """How far apart the lip corners are (canonical units)."""
     return float(np.linalg.norm(shape[L.MOUTH_LEFT, :2] - shape[L.MOUTH_RIGHT, :2]))
+
+
+def _corner_weight(neutral: np.ndarray) -> np.ndarray:
+    """0..1 per point: how much a lift of the lip corners against the lips' middle moves it.
+    Along the lips as the square of the distance from their middle (a smile curves them),
+    1 at and past the corners; fading out over `SMILE_REACH` mouth widths from the lips'
+    outline (0 for the irises)."""
+    x = neutral[:, 0]
+    middle = (x[L.MOUTH_LEFT] + x[L.MOUTH_RIGHT]) / 2
+    along = np.minimum(((x - middle) / (_width(neutral) / 2)) ** 2, 1.0)
+    weight = np.zeros(len(neutral))
+    near = 1.0 - smoothstep(mouth_distance(neutral) / SMILE_REACH)
+    weight[: L.N_MESH] = along[: L.N_MESH] * near
+    return weight
 
 
 def _mouth_weight(neutral: np.ndarray) -> np.ndarray:
