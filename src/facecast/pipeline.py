@@ -269,7 +269,8 @@ class FaceSwapper:
         keep = drawn.keep
         with clock("light"):
             pixels = track.light(drawn.window, region, drawn.pixels, drawn.skin, face.xy,
-                                 face.size, self.params.likeness)
+                                 face.size, self.params.likeness,
+                                 footage=(drawn.unwarped, drawn.before.xy))
         with clock("folds"):
             pixels = draw_folds(pixels, drawn.expression, drawn.rendered.texels, drawn.skin)
         with clock("motion"):

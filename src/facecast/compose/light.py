@@ -92,6 +92,14 @@ Small faces too: spared it below 100 px, d9's brows on s13's 98 px face stayed b
 seen enlarged; with it, 10 (dlib 0.459 -> 0.492 from the user, the ArcFace-style margin
 the same)."""
 BROW_REACH = 0.02  # of the face size: brow hair past the mesh's brow outline
+BROW_DARKNESS = 0.5
+"""Share (of the log ratio) by which the drawn brows' darkness under the skin around them
+moves toward the footage's brows'. Brows go with the head's hair, and the hair stays the
+target's: d10's black brows on s18's red-haired, softly lit head were 2.2 times as dark
+under the skin as s18's own, d3's on d12 1.4 times, d0's fair ones on s32 half; a blind
+viewer's second cue ("brows too dark and heavy, drawn on", 16 of 25 crops). Their shape
+and the skin between the hairs stay the user's."""
+BROW_DARKNESS_RANGE = (0.5, 2.0)  # the most the footage's brows may change the drawn ones'
 LIP_COLOUR = (0.35, 0.9)
 """Shares of the difference between the drawn lips' colour and the footage's lips' that the
 drawn lips take on: of their lightness, and of their a and b. Lips are not skin, and the
@@ -140,15 +148,19 @@ class Relighter:
         self._rigid: np.ndarray | None = None
         self._level: np.ndarray | None = None
         self._brow_shift: np.ndarray | None = None
+        self._brow_darkness: float | None = None
         self._lip_shift: np.ndarray | None = None
         self._lip_step: float | None = None
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
                  skin: np.ndarray, face_xy: np.ndarray, face_size: float,
-                 likeness: float = 0.0) -> np.ndarray:
+                 likeness: float = 0.0,
+                 footage: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """The rendered `pixels` carrying the light of `frame_window` (`region` of the
         frame, where the face's mesh is `face_xy`); `likeness` (0..1): how much of the
-        texture's own shading of the user's forms it keeps (`LUMA_SCALE`)."""
+        texture's own shading of the user's forms it keeps (`LUMA_SCALE`). `footage`: the
+        same region before the shape warp and the target's own points there, where the
+        footage's brows are read (default: `frame_window` and `face_xy`)."""
         h, w = skin.shape
         small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
         f = cv2.resize(frame_window, small, interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -203,54 +215,59 @@ class Relighter:
         np.maximum(calm, eyes, out=calm)
         _calmed(a, shift_a, colour_a, calm)
         _calmed(b, shift_b, colour_b, calm)
-        self._brow_hue(frame_window, lightness, a, b, face_xy, region, face_size)
+        self._brows(footage or (frame_window, face_xy), lightness, a, b, face_xy, region,
+                    face_size)
         self._lip_colour(frame_window, lightness, a, b, face_xy, region, face_size)
         rgb = cv2.merge([lightness, a, b], dst=lit)
         cv2.cvtColor(rgb, cv2.COLOR_LAB2RGB, dst=rgb)
         rgb *= 255.0
         return rgb
 
-    def _brow_hue(self, frame_window: np.ndarray, lightness: np.ndarray, a: np.ndarray,
-                  b: np.ndarray, face_xy: np.ndarray, region: Region, face_size: float
-                  ) -> None:
+    def _brows(self, footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarray,
+               a: np.ndarray, b: np.ndarray, face_xy: np.ndarray, region: Region,
+               face_size: float) -> None:
         """Shift the drawn brows' a and b (in place) toward the footage's brows' hue by
-        `BROW_HUE`, steady in time. Both are read on the darker half of the brows' pixels:
-        the hair, not the skin between it."""
+        `BROW_HUE`, and their darkness under the skin around them toward the footage's by
+        `BROW_DARKNESS`, steady in time. Both are read on the darker half of the brows'
+        pixels: the hair, not the skin between it; the footage's where its own brows are
+        (`footage`: its window and points)."""
         grow = max(int(face_size * BROW_REACH), 1)
-        local = face_xy - (region.x0, region.y0)
-        around = Region.around(local[list(L.RIGHT_BROW + L.LEFT_BROW)], (region.h, region.w),
-                               pixels=4 * grow)
-        if around.w < 4 or around.h < 4:
+        drawn_box = _brow_box(face_xy, region, grow)
+        theirs = _brow_box(footage[1], region, grow)
+        if drawn_box is None or theirs is None:
             return
-        box = around.slices
-        mask = np.zeros((around.h, around.w), np.float32)
-        hulls = [cv2.convexHull(np.round(local[list(brow)] - (around.x0, around.y0))
-                                .astype(np.int32)) for brow in (L.RIGHT_BROW, L.LEFT_BROW)]
-        for hull in hulls:
-            cv2.fillConvexPoly(mask, hull, 1.0)
-        hair = mask > 0
-        if hair.sum() < 16:
-            return
-        cv2.polylines(mask, hulls, True, 1.0, grow * 2 + 1)
+        box, mask, hair = drawn_box
         drawn = lightness[box][hair]
         dark = drawn <= median(drawn)
         own = np.array([a[box][hair][dark].mean(), b[box][hair][dark].mean()], np.float32)
         # the hair's pixels only, as one row (OpenCV converts row by row)
-        footage = cv2.cvtColor(frame_window[box][hair][None], cv2.COLOR_RGB2LAB)[0]
-        footage = footage.astype(np.float32)
-        footage = footage[footage[:, 0] <= median(footage[:, 0])]
-        shift = BROW_HUE * (footage[:, 1:].mean(axis=0) - 128.0 - own)
+        their_box, their_mask, their_hair = theirs
+        window = footage[0][their_box]
+        hair_lab = cv2.cvtColor(window[their_hair][None], cv2.COLOR_RGB2LAB)[0]
+        hair_lab = hair_lab.astype(np.float32)
+        hair_lab = hair_lab[hair_lab[:, 0] <= median(hair_lab[:, 0])]
+        shift = BROW_HUE * (hair_lab[:, 1:].mean(axis=0) - 128.0 - own)
         if self._brow_shift is not None:
             shift = self._brow_shift + FOLLOW * (shift - self._brow_shift)
         self._brow_shift = shift
-        # hair takes it, by its darkness: the skin between and around the hairs stays
+        # 8-bit Lab's lightness to the float one's 0..100
+        around = cv2.cvtColor(window, cv2.COLOR_RGB2LAB)[..., 0][their_mask == 0]
+        their_darkness = (float(median(around)) - float(hair_lab[:, 0].mean())) * (100 / 255)
+        # hair takes them, by its darkness: the skin between and around the hairs stays
         here = lightness[box]
         skin = float(median(here[mask == 0]))
         hair_l = float(drawn[dark].mean())
+        ratio = max(their_darkness, 1.0) / max(skin - hair_l, 1.0)
+        darkness = float(np.clip(ratio, *BROW_DARKNESS_RANGE)) ** BROW_DARKNESS
+        if self._brow_darkness is not None:
+            darkness = self._brow_darkness * (darkness / self._brow_darkness) ** FOLLOW
+        self._brow_darkness = darkness
         soft = cv2.GaussianBlur(mask, (0, 0), grow)
         soft *= np.clip((skin - here) / max(skin - hair_l, 1.0), 0.0, 1.0)
         a[box] += soft * shift[0]
         b[box] += soft * shift[1]
+        # the hair's darkness under the skin scaled: the darkest hair's by the whole change
+        lightness[box] += soft * ((1.0 - darkness) * (skin - hair_l))
 
     def _lip_colour(self, frame_window: np.ndarray, lightness: np.ndarray, a: np.ndarray,
                     b: np.ndarray, face_xy: np.ndarray, region: Region, face_size: float
@@ -350,6 +367,28 @@ def _lips(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.nda
     mask = np.zeros(small[::-1], np.float32)
     cv2.fillPoly(mask, [outline.astype(np.int32)], 1.0, cv2.LINE_AA, shift=2)
     return cv2.GaussianBlur(mask, (0, 0), 1.0)
+
+
+def _brow_box(face_xy: np.ndarray, region: Region, grow: int
+              ) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray] | None:
+    """Around the brows of a face whose points are `face_xy`, in `region`: the box, its
+    mask (1 on the brows' hulls and a band `grow` wide along their outlines, which is
+    neither hair nor the skin around it) and the hulls (bool); None when too small."""
+    local = face_xy - (region.x0, region.y0)
+    around = Region.around(local[list(L.RIGHT_BROW + L.LEFT_BROW)], (region.h, region.w),
+                           pixels=4 * grow)
+    if around.w < 4 or around.h < 4:
+        return None
+    mask = np.zeros((around.h, around.w), np.float32)
+    hulls = [cv2.convexHull(np.round(local[list(brow)] - (around.x0, around.y0))
+                            .astype(np.int32)) for brow in (L.RIGHT_BROW, L.LEFT_BROW)]
+    for hull in hulls:
+        cv2.fillConvexPoly(mask, hull, 1.0)
+    hair = mask > 0
+    if hair.sum() < 16:
+        return None
+    cv2.polylines(mask, hulls, True, 1.0, grow * 2 + 1)
+    return around.slices, mask, hair
 
 
 def _around_lips(lips: np.ndarray, face_xy: np.ndarray, region: Region,
