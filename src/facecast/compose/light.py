@@ -98,7 +98,9 @@ moves toward the footage's brows'. Brows go with the head's hair, and the hair s
 target's: d10's black brows on s18's red-haired, softly lit head were 2.2 times as dark
 under the skin as s18's own, d3's on d12 1.4 times, d0's fair ones on s32 half; a blind
 viewer's second cue ("brows too dark and heavy, drawn on", 16 of 25 crops). Their shape
-and the skin between the hairs stay the user's."""
+and the skin between the hairs stay the user's. Hair made lighter shows its hue more, and
+takes more of the footage's (`BROW_HUE` of it at the same darkness, up to all of it):
+d10's lightened black brows were lilac on s18 (a, b 4.5 from s18's brows; 3.8)."""
 BROW_DARKNESS_RANGE = (0.5, 2.0)  # the most the footage's brows may change the drawn ones'
 LIP_COLOUR = (0.35, 0.9)
 """Shares of the difference between the drawn lips' colour and the footage's lips' that the
@@ -246,14 +248,9 @@ class Relighter:
         hair_lab = cv2.cvtColor(window[their_hair][None], cv2.COLOR_RGB2LAB)[0]
         hair_lab = hair_lab.astype(np.float32)
         hair_lab = hair_lab[hair_lab[:, 0] <= median(hair_lab[:, 0])]
-        shift = BROW_HUE * (hair_lab[:, 1:].mean(axis=0) - 128.0 - own)
-        if self._brow_shift is not None:
-            shift = self._brow_shift + FOLLOW * (shift - self._brow_shift)
-        self._brow_shift = shift
         # 8-bit Lab's lightness to the float one's 0..100
         around = cv2.cvtColor(window, cv2.COLOR_RGB2LAB)[..., 0][their_mask == 0]
         their_darkness = (float(median(around)) - float(hair_lab[:, 0].mean())) * (100 / 255)
-        # hair takes them, by its darkness: the skin between and around the hairs stays
         here = lightness[box]
         skin = float(median(here[mask == 0]))
         hair_l = float(drawn[dark].mean())
@@ -262,6 +259,13 @@ class Relighter:
         if self._brow_darkness is not None:
             darkness = self._brow_darkness * (darkness / self._brow_darkness) ** FOLLOW
         self._brow_darkness = darkness
+        # hair made lighter shows its hue more: it takes more of the footage's
+        share = 1.0 - (1.0 - BROW_HUE) * min(darkness, 1.0)
+        shift = share * (hair_lab[:, 1:].mean(axis=0) - 128.0 - own)
+        if self._brow_shift is not None:
+            shift = self._brow_shift + FOLLOW * (shift - self._brow_shift)
+        self._brow_shift = shift
+        # hair takes them, by its darkness: the skin between and around the hairs stays
         soft = cv2.GaussianBlur(mask, (0, 0), grow)
         soft *= np.clip((skin - here) / max(skin - hair_l, 1.0), 0.0, 1.0)
         a[box] += soft * shift[0]
