@@ -156,9 +156,9 @@ class ShapeTransfer:
         raised = (corner_lift(canonical) - corner_lift(resting)) / self._eye
         fade = smoothstep((raised - SMILE_KEEPS[0]) / (SMILE_KEEPS[1] - SMILE_KEEPS[0]))
         # `corner_lift` is linear in the points: of `delta`, it is how much higher (or lower)
-        # the corners sit against the lips' middle; moving them down by it takes that off.
-        # Only a lowering: a raise taken off as the target smiles drew its smile falling
-        # (d14's higher corners on d3: smile correlation 0.94 -> -0.45)
+        # the corners sit against the lips' middle, and adding it to their y (which grows
+        # downward) takes that off. Only a lowering: a raise taken off as the target smiles
+        # drew its smile falling (d14's higher corners on d3: smile correlation 0.94 -> -0.45)
         return fade * min(corner_lift(delta), 0.0) * self._corners
 
     def _learn(self, canonical: np.ndarray) -> None:
