@@ -72,6 +72,7 @@ OUTLINE_REACH = 0.15
 """Of the face's width: how far inside the outline the shape change may not push outward
 (`_outward`)."""
 OUTSIDE_REACH = 0.1  # of the outline's width: how far past it the warp is bicubic
+_POINTS_ROW = 4096  # points per row of the maps `_remap_points` gives `remap`
 RINGS = (0.08, 0.16)
 """Past the outline, at these shares of each outline point's distance from the face's
 middle, `warp_face` carries the outline's own displacement."""
@@ -447,10 +448,23 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
         cv2.polylines(band, [local], True, 1, 2 * reach)
         cv2.fillPoly(band, [local], 0)
         at = band > 0
-        warped[at] = cv2.remap(frame, map_x[at][None], map_y[at][None], cv2.INTER_CUBIC,
-                               borderMode=cv2.BORDER_REPLICATE)[0]
+        warped[at] = _remap_points(frame, map_x[at], map_y[at], cv2.INTER_CUBIC)
     window[...] = warped
     return (old_xy + moved).astype(np.float32)
+
+
+def _remap_points(image: np.ndarray, xs: np.ndarray, ys: np.ndarray, interpolation: int
+                  ) -> np.ndarray:
+    """`image` resampled at the points (`xs`, `ys`), one pixel per point (n x channels).
+    The points go to `remap` as rows of `_POINTS_ROW`: a map may not be 32767 wide."""
+    n = len(xs)
+    rows = -(-n // _POINTS_ROW)
+    grid_x = np.zeros(rows * _POINTS_ROW, np.float32)
+    grid_y = np.zeros(rows * _POINTS_ROW, np.float32)
+    grid_x[:n], grid_y[:n] = xs, ys
+    out = cv2.remap(image, grid_x.reshape(rows, -1), grid_y.reshape(rows, -1), interpolation,
+                    borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(rows * _POINTS_ROW, -1)[:n]
 
 
 def _hold(field_x: np.ndarray, field_y: np.ndarray, region: Region,
