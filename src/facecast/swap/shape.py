@@ -387,7 +387,8 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
 
     `anchors`: more places (where content is to land) and the displacements it has there,
     which shape the field but not its extent: the window warped and the spread are the
-    points' own (a wider window reached a second face beside this one).
+    points' own (a wider window reached a second face beside this one). `outside`: an
+    outline (a face's), past which the warp resamples bicubically (`OUTSIDE_REACH`).
     """
     size = float(np.ptp(old_xy[:, 0]) + np.ptp(old_xy[:, 1])) / 2
     region = Region.around(np.vstack([old_xy, new_xy]), frame.shape[:2], margin=0.3)
@@ -448,7 +449,8 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
         cv2.polylines(band, [local], True, 1, 2 * reach)
         cv2.fillPoly(band, [local], 0)
         at = band > 0
-        warped[at] = _remap_points(frame, map_x[at], map_y[at], cv2.INTER_CUBIC)
+        if at.any():
+            warped[at] = _remap_points(frame, map_x[at], map_y[at], cv2.INTER_CUBIC)
     window[...] = warped
     return (old_xy + moved).astype(np.float32)
 
