@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
-from facecast.faces.iris import EYES, MIN_PIXELS, cheek_lightness, iris_mask, read
+from facecast.faces.iris import CHEEKS, EYES, MIN_PIXELS, cheek_lightness, iris_mask, read
 from facecast.faces.raster import Region
 from facecast.faces.shape import lid_gaps
 from facecast.imaging import ramp, smoothstep
@@ -61,7 +61,7 @@ class IrisTint:
         share = ramp(face_size, FACE) * weight
         if colour is None or share <= 0.0 or len(xy) <= max(L.LEFT_IRIS):
             return
-        eyes = list(L.RIGHT_EYE + L.LEFT_EYE + L.RIGHT_IRIS + L.LEFT_IRIS + (50, 280))
+        eyes = list(L.RIGHT_EYE + L.LEFT_EYE + L.RIGHT_IRIS + L.LEFT_IRIS + CHEEKS)
         box = Region.around(xy[eyes], rgb.shape[:2], pixels=4)
         if box.w < 8 or box.h < 8:
             return

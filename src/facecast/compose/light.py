@@ -242,14 +242,12 @@ class Relighter:
         drawn = lightness[box][hair]
         dark = drawn <= median(drawn)
         own = np.array([a[box][hair][dark].mean(), b[box][hair][dark].mean()], np.float32)
-        # the hair's pixels only, as one row (OpenCV converts row by row)
         their_box, their_mask, their_hair = theirs
-        window = footage[0][their_box]
-        hair_lab = cv2.cvtColor(window[their_hair][None], cv2.COLOR_RGB2LAB)[0]
-        hair_lab = hair_lab.astype(np.float32)
+        window = cv2.cvtColor(footage[0][their_box], cv2.COLOR_RGB2LAB)
+        hair_lab = window[their_hair].astype(np.float32)
         hair_lab = hair_lab[hair_lab[:, 0] <= median(hair_lab[:, 0])]
         # 8-bit Lab's lightness to the float one's 0..100
-        around = cv2.cvtColor(window, cv2.COLOR_RGB2LAB)[..., 0][their_mask == 0]
+        around = window[..., 0][their_mask == 0]
         their_darkness = (float(median(around)) - float(hair_lab[:, 0].mean())) * (100 / 255)
         here = lightness[box]
         skin = float(median(here[mask == 0]))
