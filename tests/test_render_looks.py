@@ -1055,3 +1055,35 @@ def test_the_swapped_eyes_take_the_users_eye_colour(d3, d9) -> None:
     before, after = (np.median([r[k][0] for r in read]) for k in (0, 1))
     assert before > 0.4
     assert after < 0.8 * before
+
+
+def _corner_depth(rgb: np.ndarray, face) -> float:
+    """How much darker the mouth's corners are than its lips: Lab lightness (0..100) of the
+    darkest pixel within a 60th of the face around each outer corner, under the lips'
+    median, the two corners' mean."""
+    lightness = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * (100 / 255)
+    lips = np.zeros(lightness.shape, np.uint8)
+    cv2.fillPoly(lips, [np.round(face.xy[list(L.LIPS_OUTER)]).astype(np.int32)], 1)
+    reach = max(int(face.size / 60), 1)
+    depths = []
+    for corner in (L.MOUTH_RIGHT, L.MOUTH_LEFT):
+        x, y = (int(v) for v in np.round(face.xy[corner]))
+        around = lightness[y - reach: y + reach + 1, x - reach: x + reach + 1]
+        depths.append(float(np.median(lightness[lips > 0]) - around.min()))
+    return float(np.mean(depths))
+
+
+@needs_media
+def test_the_mouths_corners_sit_in_the_footages_shadow(identity) -> None:
+    """s18's resting mouth has its corners 15-20 L under its lips; d10's lips drawn from her
+    selfies ended in pale skin (2-11 L), lips a blind viewer reads as pasted on. The drawn
+    corners take the footage's corner shadow (`compose.corners`)."""
+    original, swapped = _swapped(identity, "s18", 1.0, 2.0)
+    depths = []
+    with FaceMesher(video=False) as mesher:
+        for a, b in list(zip(original, swapped, strict=True))[4::5]:
+            depths.append((_corner_depth(a, mesher.detect(a)[0]),
+                           _corner_depth(b, mesher.detect(b)[0])))
+    before, after = np.mean(depths, axis=0)
+    assert before > 10.0
+    assert after > 0.8 * before, depths

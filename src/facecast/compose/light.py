@@ -44,6 +44,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from facecast.compose.corners import SHARE as CORNER_SHADE
+from facecast.compose.corners import shade_corners
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
 from facecast.imaging import LUMA, channels, clamp, masked_blur, median, ramp, skin_likeness
@@ -220,6 +222,8 @@ class Relighter:
         self._brows(footage or (frame_window, face_xy), lightness, a, b, face_xy, region,
                     face_size)
         self._lip_colour(frame_window, lightness, a, b, face_xy, region, face_size)
+        shade_corners(footage or (frame_window, face_xy), lightness, face_xy, region,
+                      face_size, CORNER_SHADE * ramp(face_size, LIP_FACE))
         rgb = cv2.merge([lightness, a, b], dst=lit)
         cv2.cvtColor(rgb, cv2.COLOR_LAB2RGB, dst=rgb)
         rgb *= 255.0
