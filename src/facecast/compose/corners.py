@@ -22,8 +22,12 @@ from facecast.faces.raster import Region
 
 SHARE = 1.0  # of the footage's corner shadow, beyond the drawn corner's, taken
 REACH = 0.015
-"""The corner shadow's extent (Gaussian sigma) as a share of the face size: about a tenth of
-the mouth's width, the fold's own size; the patches read are three of it each way."""
+"""The corner shadow's extent across the mouth's line (Gaussian sigma) as a share of the
+face size: the fold's own size."""
+ALONG = 2.0
+"""How many times longer the shadow reaches along the mouth's line, in and out of the
+corner: the crease between the lips runs on into the corner's shadow, and a drawn line
+that stopped short of it read to a blind viewer as a smudge beside the lips."""
 
 
 def shade_corners(footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarray,
@@ -37,13 +41,14 @@ def shade_corners(footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarray,
         return
     window, theirs = footage
     sigma = max(face_size * REACH, 0.7)
-    half = int(np.ceil(3 * sigma))
+    half = int(np.ceil(3 * ALONG * sigma))
     size = 2 * half + 1
-    weight = cv2.getGaussianKernel(size, sigma)
-    weight = (weight @ weight.T / weight.max() ** 2).astype(np.float32)
+    offsets = np.arange(-half, half + 1, dtype=np.float32)
     origin = np.array([region.x0, region.y0], np.float64)
+    ends = face_xy[[L.MOUTH_RIGHT, L.MOUTH_LEFT], :2]
     for corner in (L.MOUTH_RIGHT, L.MOUTH_LEFT):
         drawn_at = face_xy[corner, :2] - origin
+        weight = _along(offsets, face_xy[corner, :2] - ends.mean(axis=0), sigma)
         cx, cy = (int(v) for v in np.round(drawn_at))
         if cx - half < 0 or cy - half < 0 or cx + half >= region.w or cy + half >= region.h:
             continue
@@ -58,6 +63,16 @@ def shade_corners(footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarray,
         shadow = (patch - np.median(patch)) - (drawn - np.median(drawn))
         np.minimum(shadow, 0.0, out=shadow)
         drawn += (share * weight) * shadow
+
+
+def _along(offsets: np.ndarray, axis: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian weight (1 at the centre) over the square of `offsets` x `offsets`, `ALONG`
+    times as long along `axis` (the mouth's, outward through the corner) as across it."""
+    u = axis / max(float(np.linalg.norm(axis)), 1e-6)
+    x, y = np.meshgrid(offsets, offsets)
+    along = (x * u[0] + y * u[1]) / (ALONG * sigma)
+    across = (y * u[0] - x * u[1]) / sigma
+    return np.exp(-0.5 * (along * along + across * across)).astype(np.float32)
 
 
 def _lightness_around(window: np.ndarray, at: np.ndarray, size: int) -> np.ndarray | None:
