@@ -3,13 +3,13 @@
 Where the lips meet, the cheek folds in over them and the corner sits in a small shadow,
 darker than the lips and the skin around it: in s18's and s13's footage 18-36 L (of 100)
 under the lips' median, also on a closed, resting mouth. The drawn lips come from selfies
-merged into one texture under their own soft light, and their corners were 0-13 L under
-it (d10 and d3 into s18, d9 into s13): lips ending in pale skin, which a blind viewer
-reads as lips pasted on. Each drawn corner takes the footage's corner shadow: the
-footage's lightness around the target's own corner (before the shape warp) against its
-median there, less the drawn one's around the drawn corner, where that is darker, under a
-small Gaussian around the corner. Only darker: the corners' own shape and the lips' colour
-stay the user's.
+merged into one texture under their own soft light, and their corners were 0-13 L under it
+(d10 and d3 into s18, d9 into s13): lips ending in pale skin, which a blind viewer reads as
+lips pasted on. Each drawn corner takes the footage's corner shadow: the footage's
+lightness around the target's own corner (before the shape warp) against its median there,
+less the drawn one's around the drawn corner, where that is darker, under a small Gaussian
+around the corner, longer along the mouth's line than across it. Only darker: the corners'
+own shape and the lips' colour stay the user's.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ forms, in three steps:
   Lab's a and b, not a gain per channel, and over plain skin half of the texture's own
   colour variations drawn to the skin's mean (`SKIN_COLOUR_CALM`).
 
+The brows and lips then take part of the footage's own (`BROW_HUE`, `LIP_COLOUR`), and the
+mouth's corners its corner shadow (`compose.corners`).
+
 A finer ratio image (it was a twelfth of the face) carried the target's own shading, the
 shape of its eye sockets, nose and cheeks, onto the swapped face (d10 into s18: nearer the
 user by the colour-fed ArcFace-style recogniser in 13 of 13 frames at a sixth, 8 at a
