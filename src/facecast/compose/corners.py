@@ -48,7 +48,6 @@ def shade_corners(footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarray,
     ends = face_xy[[L.MOUTH_RIGHT, L.MOUTH_LEFT], :2]
     for corner in (L.MOUTH_RIGHT, L.MOUTH_LEFT):
         drawn_at = face_xy[corner, :2] - origin
-        weight = _along(offsets, face_xy[corner, :2] - ends.mean(axis=0), sigma)
         cx, cy = (int(v) for v in np.round(drawn_at))
         if cx - half < 0 or cy - half < 0 or cx + half >= region.w or cy + half >= region.h:
             continue
@@ -59,6 +58,7 @@ def shade_corners(footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarray,
         patch = _lightness_around(window, their_at, size)
         if patch is None:
             continue
+        weight = _along(offsets, face_xy[corner, :2] - ends.mean(axis=0), sigma)
         drawn = lightness[box]
         shadow = (patch - np.median(patch)) - (drawn - np.median(drawn))
         np.minimum(shadow, 0.0, out=shadow)
