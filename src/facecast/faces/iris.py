@@ -31,17 +31,21 @@ DARK = 25.0  # 8-bit lightness below which an iris's chroma is read as at this l
 
 def iris_mask(xy: np.ndarray, iris: tuple[int, ...], eye: tuple[int, ...],
               shape: tuple[int, int], origin: tuple[int, int] = (0, 0),
-              radius: float = RADIUS) -> np.ndarray:
+              radius: float = RADIUS, lid_margin: float = 0.0) -> np.ndarray:
     """uint8 0/1 over an image of `shape` whose top-left is `origin` in `xy`'s frame: the
-    iris circle (`radius` of its landmarks' radius) inside the eye's lids."""
+    iris circle (`radius` of its landmarks' radius) inside the eye's lids, and `lid_margin`
+    of the circle's radius (up and down) clear of their line."""
     local = xy - origin
     centre = local[iris[0]]
-    r = float(np.linalg.norm(local[list(iris[1:])] - centre, axis=1).mean()) * radius
+    r = float(np.linalg.norm(local[list(iris[1:])] - centre, axis=1).mean())
     mask = np.zeros(shape, np.uint8)
-    cv2.circle(mask, tuple(int(v) for v in np.round(centre * 4)), round(r * 4), 1, -1,
+    cv2.circle(mask, tuple(int(v) for v in np.round(centre * 4)), round(r * radius * 4), 1, -1,
                cv2.LINE_8, shift=2)
     lids = np.zeros(shape, np.uint8)
     cv2.fillPoly(lids, [np.round(local[list(eye)] * 4).astype(np.int32)], 1, shift=2)
+    margin = round(lid_margin * r)
+    if margin > 0:
+        lids = cv2.erode(lids, np.ones((2 * margin + 1, 1), np.uint8))
     return mask & lids
 
 
