@@ -1106,3 +1106,21 @@ def test_a_narrowing_eyes_tinted_iris_stays_under_its_lids(d0) -> None:
     narrowed = read[:, 0] < 0.85 * np.median(read[:, 0])
     assert narrowed.sum() >= 3
     assert float(np.mean(read[narrowed, 1] / read[narrowed, 0])) < 1.18
+
+
+@needs_media
+def test_the_face_takes_the_shade_of_the_head_it_sits_on(identity) -> None:
+    """s18 is lit from one side: the relighter's gain, weighing the footage's shade half as
+    much as its lit skin, lit d10's face flatter than s18's head, the cheeks further from the
+    neck's colour than the original's (`facecast eval`'s ΔE excess: 5.7 over these frames
+    before, 4.5 now)."""
+    from facecast.quality.measures import cheek_neck_delta_e
+
+    original, swapped = _swapped(identity, "s18", 1.0, 2.0)
+    excess = []
+    with FaceMesher(video=False) as mesher:
+        for a, b in list(zip(original, swapped, strict=True))[4::5]:
+            both = cheek_neck_delta_e(a, b, mesher.detect(a)[0].xy)
+            assert both is not None
+            excess.append(both[1] - both[0])
+    assert float(np.mean(excess)) < 5.0, excess
