@@ -206,7 +206,7 @@ def test_an_occluder_that_sees_no_face_keeps_the_frame(install, tmp_path: Path) 
     _, occluded, _ = swapped_photo(tmp_path, mask_models=["xseg_1"])
     inner = cv2.erode(oval_mask(face, Region(0, 0, rgb.shape[1], rgb.shape[0])).astype(
         np.uint8), np.ones((25, 25), np.uint8)) > 0
-    assert np.abs(plain.astype(int) - rgb)[inner].mean() > 30  # the swap changed the face
+    assert np.abs(plain.astype(int) - rgb)[inner].mean() > 10  # the swap changed the face
     assert np.abs(occluded.astype(int) - rgb)[inner].mean() < 2
 
 
