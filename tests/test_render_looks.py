@@ -1112,8 +1112,8 @@ def test_a_narrowing_eyes_tinted_iris_stays_under_its_lids(d0) -> None:
 def test_the_face_takes_the_shade_of_the_head_it_sits_on(identity) -> None:
     """s18 is lit from one side: the relighter's gain, weighing the footage's shade half as
     much as its lit skin, lit d10's face flatter than s18's head, the cheeks further from the
-    neck's colour than the original's (`facecast eval`'s ΔE excess: 5.7 over these frames
-    before, 4.5 now)."""
+    neck's colour than the original's (`facecast eval`'s ΔE excess over these frames: 5.7
+    then, 4.5 with the shade on plain skin weighed at 0.15, 4.0 now that it counts in full)."""
     from facecast.quality.measures import cheek_neck_delta_e
 
     original, swapped = _swapped(identity, "s18", 1.0, 2.0)
@@ -1123,4 +1123,4 @@ def test_the_face_takes_the_shade_of_the_head_it_sits_on(identity) -> None:
             both = cheek_neck_delta_e(a, b, mesher.detect(a)[0].xy)
             assert both is not None
             excess.append(both[1] - both[0])
-    assert float(np.mean(excess)) < 5.0, excess
+    assert float(np.mean(excess)) < 4.25, excess
