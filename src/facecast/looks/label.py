@@ -45,12 +45,12 @@ def badge(height: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def stamp(rgb: np.ndarray) -> np.ndarray:
-    """A copy of `rgb` with the badge in its bottom-right corner (`rgb` itself when the
-    picture is too small for one)."""
+    """`rgb` with the badge blended into its bottom-right corner, in place (nothing when the
+    picture is too small for one). The looks own the frame they are given and change it in
+    place: no copy of a whole frame to stamp one corner."""
     h, w = rgb.shape[:2]
     if min(h, w) < MIN_SIDE:
         return rgb
-    rgb = rgb.copy()
     height = max(MIN_HEIGHT, round(min(h, w) * HEIGHT))
     colour, alpha = badge(height)
     bh, bw = alpha.shape[:2]
