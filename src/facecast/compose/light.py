@@ -149,9 +149,9 @@ at 0.15, 49.5 at 0). Two pairs of fresh blind viewers chose 0.15 over 0.35 in 44
 comparisons, and 0 over 0.15 in 36 of 60: on d10 and d3 into s18 in 24 of 24 ("keeps the
 darker side turned from the light", "the other a flat glowing patch"), on the other three
 pairs 12 of 36, at noise level (differences of a grey level or two). The ArcFace-style
-recogniser reads the target's forms in the shade too: its distance to the user 0.74 -> 0.76
--> 0.77 on d10 into s18, 1.08 -> 1.12 -> 1.15 on d3 into s18 (dlib 0.506 -> 0.500 and 0.544
--> 0.549 at 0). On a small face the shade at a sixth of it is the target's forms, and dlib
+recogniser reads the target's forms in the shade too: its distance to the user 0.739 ->
+0.760 -> 0.765 on d10 into s18, 1.078 -> 1.119 -> 1.145 on d3 into s18 (dlib 0.506 -> 0.500
+and 0.544 -> 0.549 at 0). On a small face the shade at a sixth of it is the target's forms, and dlib
 read them: s13's 91 px face 0.495 -> 0.516 from the user at 0.15."""
 SHADOW_FACE = (100.0, 200.0)
 
