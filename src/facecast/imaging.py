@@ -260,10 +260,19 @@ def skin_likeness(rgb: np.ndarray, mask: np.ndarray, tolerance: float = 22.0,
     Distance as `skin_distance`: darkness counts fully where dark means hair, brows or
     stubble (a selfie's texture), less where dark may be the skin's own shadow.
     """
+    return skin_likenesses(rgb, mask, (darker,), tolerance, shadow, lighter)[0]
+
+
+def skin_likenesses(rgb: np.ndarray, mask: np.ndarray, darkers: tuple[float, ...],
+                    tolerance: float = 22.0, shadow: float = 0.0, lighter: float = 0.5
+                    ) -> list[np.ndarray]:
+    """`skin_likeness` for each of `darkers`, the colour conversion and the skin's median
+    made once for all."""
     lab = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)
     lab = lab.astype(np.float32)
-    d = skin_distance(lab, np.median(lab[mask > 0], axis=0), darker, shadow, lighter)
-    return np.exp(-(d / tolerance) ** 2)
+    skin = np.median(lab[mask > 0], axis=0)
+    return [np.exp(-(skin_distance(lab, skin, darker, shadow, lighter) / tolerance) ** 2)
+            for darker in darkers]
 
 
 def median(values: np.ndarray) -> np.floating:

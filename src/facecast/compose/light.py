@@ -51,7 +51,16 @@ from facecast.compose.corners import SHARE as CORNER_SHADE
 from facecast.compose.corners import shade_corners
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import LUMA, channels, clamp, masked_blur, median, ramp, skin_likeness
+from facecast.imaging import (
+    LUMA,
+    channels,
+    clamp,
+    masked_blur,
+    median,
+    ramp,
+    skin_likeness,
+    skin_likenesses,
+)
 
 _DOWN = 4
 LIGHT_SCALE = 6.0  # the colour shift's blur is face size / LIGHT_SCALE
@@ -197,13 +206,14 @@ class Relighter:
         small_face, large_face = FRAME_SHADOW_DARKER
         darker = small_face + ramp(face_size, SHADOW_FACE) * (large_face - small_face)
         eyes = _eyes(face_xy, region, small)
-        frame_skin = skin_likeness(f, m, darker=darker, shadow=np.inf)
-        if darker != small_face:
+        if darker == small_face:
+            frame_skin = skin_likeness(f, m, darker=darker, shadow=np.inf)
+        else:
             # around the eyes and on the nose a dark frame pixel is a lash, a rim, a socket's
             # or a nose's shade: the target's forms
+            frame_skin, around = skin_likenesses(f, m, (darker, small_face), shadow=np.inf)
             features = np.maximum(eyes, _nose(face_xy, region, small))
-            frame_skin += features * (skin_likeness(f, m, darker=small_face, shadow=np.inf)
-                                      - frame_skin)
+            frame_skin += features * (around - frame_skin)
         m *= frame_skin * skin_likeness(r, m)
         # the two skins' colours compared as wholes (a ratio of means: make-up's highlights
         # and contouring in the texture must not tip a mean of ratios), steady in time; the
