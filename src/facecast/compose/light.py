@@ -142,26 +142,26 @@ on s13's 98 px face, d9's lips in the footage's colour moved the mouth correlati
 0.93 to 0.84."""
 FOLLOW = 0.3  # per frame: a new shadow is 90 % in place after 6 frames (0.2 s)
 FRAME_SHADOW_DARKER = (0.35, 0.0)
-"""How much darker-than-typical frame pixels count as not-skin in the gain's weights: on plain
-skin, on faces up to and from `SHADOW_FACE` (between, in proportion); around the eyes and
-on the nose always the first, for there a dark pixel is a lash, a glasses' rim, a socket's
-or the nose's own shade, the target's forms (weighed as skin there, they drew "a darker
-band across the eyes where the glasses are" on d12, and d3's bright nose against s18's
-shaded one greyed the cheeks around it). A shadowed cheek is 20 L darker than the lit one
-but keeps its hue: at 0.35 the footage's shade weighed half as much as its lit skin, which
-the lit skin around it outweighed, and the face was lit flatter than the head it sits on:
-on d10 into s18 its cheeks 5.8 ΔE further from the neck than the original's (4.7 at 0.15,
-4.2 at 0), its light wobbling with the weights (flicker 1.058 -> 1.048). On plain skin a
-dark pixel of the skin's hue is shade, so it counts in full (the far half of s18's turned
-face, away from its features: 44.4 L in the footage, drawn 50.0 from d10's flat-lit selfies
-at 0.15, 49.5 at 0). Two pairs of fresh blind viewers chose 0.15 over 0.35 in 44 of 60
-comparisons, and 0 over 0.15 in 36 of 60: on d10 and d3 into s18 in 24 of 24 ("keeps the
+"""How much darker-than-typical frame pixels count as not-skin in the gain's weights: on
+plain skin, on faces up to and from `SHADOW_FACE` (between, in proportion); around the eyes
+and on the nose always the first, for there a dark pixel is a lash, a glasses' rim, a
+socket's or the nose's own shade, the target's forms (weighed as skin there, they drew "a
+darker band across the eyes where the glasses are" on d12, and d3's bright nose against
+s18's shaded one greyed the cheeks around it). A shadowed cheek is 20 L darker than the lit
+one but keeps its hue: at 0.35 the footage's shade weighed half as much as its lit skin,
+which the lit skin around it outweighed, and the face was lit flatter than the head it sits
+on: on d10 into s18 its cheeks 5.8 ΔE further from the neck than the original's (4.7 at
+0.15, 4.2 at 0), its light wobbling with the weights (flicker 1.058 -> 1.048). On plain
+skin a dark pixel of the skin's hue is shade, so it counts in full (the far half of s18's
+turned face, away from its features: 44.4 L in the footage, drawn 50.0 from d10's flat-lit
+selfies at 0.15, 49.5 at 0). Two pairs of fresh blind viewers chose 0.15 over 0.35 in 44 of
+60 comparisons, and 0 over 0.15 in 36 of 60: on d10 and d3 into s18 in 24 of 24 ("keeps the
 darker side turned from the light", "the other a flat glowing patch"), on the other three
 pairs 12 of 36, at noise level (differences of a grey level or two). The ArcFace-style
 recogniser reads the target's forms in the shade too: its distance to the user 0.739 ->
 0.760 -> 0.765 on d10 into s18, 1.078 -> 1.119 -> 1.145 on d3 into s18 (dlib 0.506 -> 0.500
-and 0.544 -> 0.549 at 0). On a small face the shade at a sixth of it is the target's forms, and dlib
-read them: s13's 91 px face 0.495 -> 0.516 from the user at 0.15."""
+and 0.544 -> 0.549 at 0). On a small face the shade at a sixth of it is the target's forms,
+and dlib read them: s13's 91 px face 0.495 -> 0.516 from the user at 0.15."""
 SHADOW_FACE = (100.0, 200.0)
 
 
