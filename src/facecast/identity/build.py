@@ -183,7 +183,7 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
     texture, confidence = build_texture(
         [images[i] for i in accepted], [faces[i] for i in accepted],
         [reports[i].sharpness for i in accepted], uv, uv_ids, skin, features, readings,
-        glasses)
+        neutral, glasses)
     alpha *= confidence
     embedding = emb[[with_face.index(i) for i in accepted]].mean(axis=0)
     arc = (np.mean([arcface.embed(images[i], faces[i]) for i in accepted], axis=0)

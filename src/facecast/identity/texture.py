@@ -30,11 +30,12 @@ import numpy as np
 from facecast.faces import landmarks as L
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region, draw_order, rasterize_ids, warp_mesh
+from facecast.faces.shading import fit_light, vertex_normals
 from facecast.identity.calm import main_photo, photo_scores
 from facecast.identity.expression import Reading
 from facecast.identity.glasses import rim_mask
 from facecast.identity.uv import brow_mask, zone_masks
-from facecast.imaging import masked_blur, multiband_merge, skin_likeness, smoothstep
+from facecast.imaging import LUMA, masked_blur, multiband_merge, ramp, skin_likeness, smoothstep
 
 _VIEW_POWER = 4.0
 _SELECT_POWER = 12.0  # per texel, photos well below the best view fade out
@@ -135,6 +136,23 @@ sigma, about a texel and a half). Cut at the outline polygon's own texels, both 
 corner of every texture a hard, stair-stepped point; the mesh stretched it over a pursed
 mouth into a dark wedge with straight edges (d0's selfies into d10: the "lips like a
 sticker" of frames 56-58 and 92-93, where dlib read a closed mouth as open)."""
+NOSE_LIFT = 0.5
+"""Share of the texture's darkness between the nose and the upper lip, below the level of the
+cheeks beside them, that is lifted: selfies lit from above cast the nose's shadow there
+(d3's: 11 L darker than s18's own under the nose, 17 beside the nostrils), and in another
+scene's light it reads as a moustache. Its finer detail (the philtrum, stubble) stays.
+Under the nose of d3's swaps: 38 -> 44 L against s18's own 49, 45 -> 49 against d12's 52;
+two blind A/B viewers chose the lifted one in 24 of 24 comparisons ("a dirty, brownish
+shadow in the philtrum, like a faint moustache"). dlib read her swaps 0.005-0.019 further
+from her selfies (the nose's shade is in all of them), the ArcFace-style recogniser within
+0.005."""
+OVERHEAD = (0.1, 0.25)
+"""How steeply from above the selfies' light falls (its vertical term over its ambient one,
+fitted on the texture's plain skin over the neutral shape's normals) from which the darkness
+under the nose is taken for the nose's shadow, and from which in full (d3's selfies 0.28;
+d0's and d14's 0.10, d9's 0.13, d10's 0.06). Under a frontal light that darkness is the
+person's own: lifted from d0's selfies (his stubble's), the ArcFace-style recogniser read his
+swap into s32 0.730 -> 0.772 from him."""
 _SUB_BITS = 4  # the outline drawn at a sixteenth of a texel
 _SUB = 1 << _SUB_BITS
 
@@ -283,6 +301,46 @@ def _lifted_around_eyes(texture: np.ndarray, uv: np.ndarray, skin: np.ndarray) -
     return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255.0
 
 
+def _overhead(texture: np.ndarray, uv: np.ndarray, skin: np.ndarray, shape: np.ndarray
+              ) -> float:
+    """How steeply from above the light the selfies were taken in falls (`OVERHEAD`), read
+    over the neutral 3D `shape`."""
+    size = texture.shape[0]
+    normals = vertex_normals(shape)
+    grey = cv2.GaussianBlur(np.ascontiguousarray(texture @ LUMA), (0, 0), size / 48)
+    at = np.clip(np.round(uv[: len(normals)]).astype(np.int32), 0, size - 1)
+    light = fit_light(normals, grey[at[:, 1], at[:, 0]].astype(np.float64),
+                      skin[at[:, 1], at[:, 0]].astype(np.float64))
+    return 0.0 if light is None else float(-light[2] / light[0])
+
+
+def _lifted_under_nose(texture: np.ndarray, uv: np.ndarray, skin: np.ndarray,
+                       share: float) -> np.ndarray:
+    """`texture` (float RGB) with `share` of its lightness below the cheeks' level lifted
+    between the nose and the upper lip, above the mouth's corners; the nose and the lips
+    themselves stay as they are."""
+    size = texture.shape[0]
+    width = float(np.linalg.norm(uv[L.MOUTH_LEFT] - uv[L.MOUTH_RIGHT]))
+    if width < 8 or share <= 0.0:
+        return texture
+    zone = np.zeros((size, size), np.uint8)
+    cv2.fillConvexPoly(zone, cv2.convexHull(np.round(uv[list(L.LIPS_OUTER + L.NOSE)])
+                                            .astype(np.int32)), 1)
+    zone[int(np.ceil(uv[[L.MOUTH_LEFT, L.MOUTH_RIGHT], 1].max())):] = 0
+    nose = np.zeros_like(zone)
+    cv2.fillConvexPoly(nose, cv2.convexHull(np.round(uv[list(L.NOSE)]).astype(np.int32)), 1)
+    zone &= 1 - nose
+    soft = cv2.GaussianBlur(zone.astype(np.float32), (0, 0), width / 20)
+    area = soft * (1.0 - np.minimum(2.0 * _lips(uv, size), 1.0))
+    lab = cv2.cvtColor(np.clip(texture, 0, 255).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    lightness = lab[..., 0]
+    around = (skin > 0.5) & (soft < 0.05)
+    level = masked_blur(lightness, around, width / 2)
+    mid = cv2.GaussianBlur(lightness, (0, 0), width / 10)
+    lab[..., 0] += share * area * np.maximum(level - mid, 0.0)
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255.0
+
+
 def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Per-triangle share of one photo's view (0..1): how squarely it faces the camera x the
     share of it left uncovered by the rest of the face."""
@@ -300,9 +358,10 @@ def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.nda
 
 def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[float],
                   uv: np.ndarray, uv_ids: np.ndarray, skin: np.ndarray,
-                  features: np.ndarray, readings: list[Reading],
+                  features: np.ndarray, readings: list[Reading], shape: np.ndarray,
                   glasses: list[bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The merged texture (RGB uint8, extended past its edges) and its confidence (0..1).
+    """The merged texture (RGB uint8, extended past its edges) and its confidence (0..1);
+    `shape` is the neutral 3D shape the texture is laid out on.
 
     Confidence is how well the photos that painted a texel saw it: low where they had hair
     over the cheek (or beside it, `HAIR_MARGIN`) or saw the texel edge-on. The swap blends in
@@ -377,5 +436,7 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     merged = _plain_corners(_inpaint(merged, known & (from_rims > RIM_SHARE)), uv)
     merged = _plain_lip_line(merged, uv)
     merged = _lifted_around_eyes(merged, uv, skin)
+    overhead = ramp(_overhead(merged, uv, skin, shape), OVERHEAD)
+    merged = _lifted_under_nose(merged, uv, skin, NOSE_LIFT * overhead)
     confidence = masked_blur(painted, covered, size / 64)
     return np.clip(merged, 0, 255).astype(np.uint8), (confidence * covered).astype(np.float32)
