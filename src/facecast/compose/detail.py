@@ -79,6 +79,10 @@ comparisons (12 of 12 each on d14 into d3 and d10 into s18); on d12's clear glas
 takes their bridge's glints, which one viewer missed (0 of 6) and the other did not (6 of
 6). dlib read six of seven eval pairs 0.004-0.012 nearer the user; the ArcFace-style
 recogniser d9 (whose selfies all wear glasses) 0.03-0.04 further, the rest within 0.012."""
+MOVED_FACE = (100.0, 200.0)
+"""Face size (px) from which `_MOVED` holds, and from which in full: on a far face a ridge's
+highlight is a pixel wide, and the nose's middle band is its form (s13's 98 px face: the
+ArcFace-style distance to d9 0.865 -> 0.940 without it)."""
 _FEATURES = (L.RIGHT_EYE, L.LEFT_EYE, L.RIGHT_BROW, L.LEFT_BROW, L.LIPS_OUTER, L.NOSTRILS)
 
 
@@ -144,7 +148,8 @@ class DetailMatcher:
         # + f_mid s sqrt(missing) and fine = s f_fine + the features': the texture's scaled by
         # the sharpness ratio, on the brows the softened render's (its fine and middle bands,
         # r_mid taken out); the middle bands are used up as scratch (f_fine is the grain)
-        _without_moved(f_mid, meshes, region, face_size)
+        if face_size > MOVED_FACE[0]:
+            _without_moved(f_mid, meshes, region, face_size, ramp(face_size, MOVED_FACE))
         out = _matched(f_mid, r_mid, e_f, e_r, skin)
         out += r_low1
         out += _weighted(f_fine, skin)
@@ -350,9 +355,9 @@ def _features(meshes: tuple[np.ndarray, ...], region: Region, face_size: float) 
 
 
 def _without_moved(band: np.ndarray, meshes: tuple[np.ndarray, ...], region: Region,
-                   face_size: float) -> None:
-    """`band` (over `region`, in place) faded out over `_MOVED` of every mesh, grown and
-    softened as the features are; worked out on their box only."""
+                   face_size: float, share: float) -> None:
+    """`band` (over `region`, in place) faded out by `share` over `_MOVED` of every mesh,
+    grown and softened as the features are; worked out on their box only."""
     grow = max(int(face_size * 0.03), 1) * 2 + 1
     points = np.vstack([xy[list(group)] for xy in meshes for group in _MOVED])
     box = Region.around(points - (region.x0, region.y0), (region.h, region.w),
@@ -361,7 +366,7 @@ def _without_moved(band: np.ndarray, meshes: tuple[np.ndarray, ...], region: Reg
         return
     mask, _ = _grown(meshes, Region(region.x0 + box.x0, region.y0 + box.y0, box.w, box.h),
                      face_size, _MOVED)
-    band[box.slices] *= channels(1.0 - float_blur(mask, grow / 4))
+    band[box.slices] *= channels(1.0 - share * float_blur(mask, grow / 4))
 
 
 def _grown(meshes: tuple[np.ndarray, ...], region: Region, face_size: float,
