@@ -77,8 +77,10 @@ a thin, jagged bright line down the drawn nose beside where the target's had bee
 highlight under d14's nose). Two blind A/B viewers chose the swap without it in 40 of 48
 comparisons (12 of 12 each on d14 into d3 and d10 into s18); on d12's clear glasses it also
 takes their bridge's glints, which one viewer missed (0 of 6) and the other did not (6 of
-6). dlib read six of seven eval pairs 0.004-0.012 nearer the user; the ArcFace-style
-recogniser d9 (whose selfies all wear glasses) 0.03-0.04 further, the rest within 0.012."""
+6). dlib read five of six eval pairs 0.003-0.013 nearer the user (d9 into d12 0.009
+further); the ArcFace-style recogniser d9 into d12 0.06 further (the glints go with the
+footage's band, and all of d9's selfies wear glasses), d0 into s32 0.011, the rest within
+0.011 either way."""
 MOVED_FACE = (100.0, 200.0)
 """Face size (px) from which `_MOVED` holds, and from which in full: on a far face a ridge's
 highlight is a pixel wide, and the nose's middle band is its form (s13's 98 px face: the
