@@ -11,10 +11,12 @@ the swap must then stay as sharp.
 
 On d12, whose face moves 20-56 px a frame in its shakes, the middle of the original face
 keeps 0.90 of its detail (mean squared gradient) there against its slow frames; the swap
-kept 1.02-1.06, and keeps 0.90-0.96 now. A shutter learned per frame, from how much the
-motion softened the footage against its slow frames matched on the drawn face before the
-detail stage, drifted to 0.1-0.2 and changed nothing measurable: the detail stage and the
-encoder soften the drawn face's smear in the output.
+kept 1.02-1.06, and keeps 0.95-0.97 now (0.90-0.96 while the detail stage still made up
+the footage's middle band on the drawn nose, which carried the slow frames' nose detail).
+A shutter learned per frame, from how much the motion softened the footage against its slow
+frames matched on the drawn face before the detail stage, drifted to 0.1-0.2 and changed
+nothing measurable: the detail stage and the encoder soften the drawn face's smear in the
+output.
 """
 
 from __future__ import annotations
