@@ -360,7 +360,7 @@ def _without_moved(band: np.ndarray, meshes: tuple[np.ndarray, ...], region: Reg
                    face_size: float, share: float) -> None:
     """`band` (over `region`, in place) faded out by `share` over `_MOVED` of every mesh,
     grown and softened as the features are; worked out on their box only."""
-    grow = max(int(face_size * 0.03), 1) * 2 + 1
+    grow = _growth(face_size)
     points = np.vstack([xy[list(group)] for xy in meshes for group in _MOVED])
     box = Region.around(points - (region.x0, region.y0), (region.h, region.w),
                         pixels=1.5 * grow + 2)
@@ -371,12 +371,17 @@ def _without_moved(band: np.ndarray, meshes: tuple[np.ndarray, ...], region: Reg
     band[box.slices] *= channels(1.0 - share * float_blur(mask, grow / 4))
 
 
+def _growth(face_size: float) -> int:
+    """Pixels (odd) by which `_grown` grows the features: 3 % of the face each side."""
+    return max(int(face_size * 0.03), 1) * 2 + 1
+
+
 def _grown(meshes: tuple[np.ndarray, ...], region: Region, face_size: float,
            groups: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, int]:
     """uint8 over `region`: the hulls of `groups` of every mesh, grown by 3 % of the face
     (and that growth's width in pixels)."""
     mask = np.zeros((region.h, region.w), np.uint8)
-    grow = max(int(face_size * 0.03), 1) * 2 + 1
+    grow = _growth(face_size)
     hulls = _hulls(meshes, region, groups)
     # grown by drawing thick outlines (a disc swept along each edge), not by dilating: the
     # same shapes at a fraction of the cost

@@ -292,12 +292,20 @@ def _lifted_around_eyes(texture: np.ndarray, uv: np.ndarray, skin: np.ndarray) -
     brows = cv2.GaussianBlur(brow_mask(uv, size).astype(np.float32), (0, 0), eye_w / 10)
     ring = (smoothstep((away - near) / near) * (1.0 - smoothstep((away - 0.6 * far) / (0.4 * far)))
             * (1.0 - np.minimum(2.0 * brows, 1.0)))
+    around = (skin > 0.5) & (away > far) & (brows < 0.05)
+    return _lifted(texture, EYE_LIFT * ring, around, eye_w / 2, eye_w / 8)
+
+
+def _lifted(texture: np.ndarray, share: np.ndarray, around: np.ndarray, reach: float,
+            detail: float) -> np.ndarray:
+    """`texture` (float RGB) with `share` (0..1 per texel) of its lightness below the level
+    of the skin `around` (its lightness blurred over `reach`) lifted; what is finer than
+    `detail` (a Gaussian's sigma: creases, lashes, stubble) stays as it is."""
     lab = cv2.cvtColor(np.clip(texture, 0, 255).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
     lightness = lab[..., 0]
-    around = (skin > 0.5) & (away > far) & (brows < 0.05)
-    level = masked_blur(lightness, around, eye_w / 2)
-    mid = cv2.GaussianBlur(lightness, (0, 0), eye_w / 8)
-    lab[..., 0] += EYE_LIFT * ring * np.maximum(level - mid, 0.0)
+    level = masked_blur(lightness, around, reach)
+    mid = cv2.GaussianBlur(lightness, (0, 0), detail)
+    lab[..., 0] += share * np.maximum(level - mid, 0.0)
     return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255.0
 
 
@@ -332,13 +340,7 @@ def _lifted_under_nose(texture: np.ndarray, uv: np.ndarray, skin: np.ndarray,
     zone &= 1 - nose
     soft = cv2.GaussianBlur(zone.astype(np.float32), (0, 0), width / 20)
     area = soft * (1.0 - np.minimum(2.0 * _lips(uv, size), 1.0))
-    lab = cv2.cvtColor(np.clip(texture, 0, 255).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
-    lightness = lab[..., 0]
-    around = (skin > 0.5) & (soft < 0.05)
-    level = masked_blur(lightness, around, width / 2)
-    mid = cv2.GaussianBlur(lightness, (0, 0), width / 10)
-    lab[..., 0] += share * area * np.maximum(level - mid, 0.0)
-    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255.0
+    return _lifted(texture, share * area, (skin > 0.5) & (soft < 0.05), width / 2, width / 10)
 
 
 def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
