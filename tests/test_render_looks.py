@@ -1166,7 +1166,9 @@ def test_the_face_takes_the_shade_of_the_head_it_sits_on(identity) -> None:
     """s18 is lit from one side: the relighter's gain, weighing the footage's shade half as
     much as its lit skin, lit d10's face flatter than s18's head, the cheeks further from the
     neck's colour than the original's (`facecast eval`'s ΔE excess over these frames: 5.7
-    then, 4.5 with the shade on plain skin weighed at 0.15, 4.0 now that it counts in full)."""
+    then, 4.5 with the shade on plain skin weighed at 0.15, 4.0 once it counted in full, 3.0
+    now that the face's outskirts take a ninth of the face's light where it is darker:
+    `light.OUTSKIRTS_SCALE`)."""
     from facecast.quality.measures import cheek_neck_delta_e
 
     original, swapped = _swapped(identity, "s18", 1.0, 2.0)
@@ -1176,4 +1178,4 @@ def test_the_face_takes_the_shade_of_the_head_it_sits_on(identity) -> None:
             both = cheek_neck_delta_e(a, b, mesher.detect(a)[0].xy)
             assert both is not None
             excess.append(both[1] - both[0])
-    assert float(np.mean(excess)) < 4.25, excess
+    assert float(np.mean(excess)) < 3.5, excess
