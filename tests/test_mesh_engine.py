@@ -175,3 +175,29 @@ def test_a_turned_faces_far_outline_fades_out(identity, monkeypatch) -> None:
     assert face.size > 200
     assert hard > 0.7, hard  # the seam this is about
     assert faded < 0.3, faded
+
+
+@needs_media
+def test_a_closed_eye_keeps_no_fringe_of_long_lashes(identity) -> None:
+    """d10's long upper lashes reach 20-25 texels (of 512) above her eyes' openings: with
+    the lids' fill reaching 15, their tips stayed above the shut lids' line, a second,
+    spiky lash line over a closed eye. Thin dark lines (a black-hat 7 texels wide) in the
+    band between 3 % and 5 % of the texture above each eye of the shut texture: 0.35 and
+    1.28 L on average then, 0.15 and 0.14 now."""
+    from facecast.faces import landmarks as L
+    from facecast.swap.lids import closed_lids
+
+    size = identity.texture.shape[0]
+    shut = closed_lids(identity.texture, identity.uv).texture
+    lightness = cv2.cvtColor(shut, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * (100 / 255)
+    lines = cv2.morphologyEx(lightness, cv2.MORPH_BLACKHAT,
+                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7)))
+    for eye in (L.RIGHT_EYE, L.LEFT_EYE):
+        opening = np.zeros((size, size), np.uint8)
+        cv2.fillConvexPoly(opening, cv2.convexHull(np.round(identity.uv[list(eye)])
+                                                   .astype(np.int32)), 1)
+        near, far = (cv2.dilate(opening, cv2.getStructuringElement(
+            cv2.MORPH_ELLIPSE, (2 * int(share * size) + 1,) * 2)) for share in (0.03, 0.05))
+        band = (far > 0) & (near == 0)
+        band[int(identity.uv[list(eye), 1].mean()):] = False
+        assert float(lines[band].mean()) < 0.6, float(lines[band].mean())
