@@ -509,18 +509,7 @@ def test_the_faces_edge_takes_the_footages_skin(d3) -> None:
     where the selfies' hair was. d3 into d12: over the outer 8 % of the target's face, the
     swap's lightness (blurred at a 40th of the face) is within 8.5 of the footage's on
     average (9.6 with the face drawn in full to its outline, 7.4 now)."""
-    original, swapped = _swapped(d3, "d12", 1.0, 2.0)
-    steps = []
-    with FaceMesher(video=False) as mesher:
-        for a, b in list(zip(original, swapped, strict=True))[4::5]:
-            face = mesher.detect(a)[0]
-            oval = np.zeros(a.shape[:2], np.uint8)
-            cv2.fillPoly(oval, [np.round(face.xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
-            inside = cv2.distanceTransform(oval, cv2.DIST_L2, 5)
-            band = (inside > 0) & (inside < 0.08 * face.size)
-            la, lb = (cv2.GaussianBlur(cv2.cvtColor(x, cv2.COLOR_RGB2LAB)[..., 0], (0, 0),
-                                       face.size / 40).astype(np.float32) for x in (a, b))
-            steps.append(float(np.abs(la - lb)[band].mean()))
+    steps = _edge_steps(*_swapped(d3, "d12", 1.0, 2.0), reach=0.08, signed=False)
     assert np.mean(steps) < 8.5, steps
 
 
@@ -531,7 +520,15 @@ def test_a_small_faces_edge_takes_the_heads_shade(identity) -> None:
     into the hair. Over the outer 15 % of the target's face, the swap's lightness (blurred
     at a 40th of the face) is 5.1 L above the footage's on average with the outskirts'
     finer gain held back on faces under 100 px, 4.4 with it (`light.OUTSKIRTS_SCALE`)."""
-    original, swapped = _swapped(identity, "s13", 1.0, 2.0)
+    steps = _edge_steps(*_swapped(identity, "s13", 1.0, 2.0), reach=0.15, signed=True)
+    assert np.mean(steps) < 4.8, steps
+
+
+def _edge_steps(original: list[np.ndarray], swapped: list[np.ndarray], reach: float,
+                signed: bool) -> list[float]:
+    """Every fifth frame's mean lightness step, swapped less original (or its size unless
+    `signed`), both blurred at a 40th of the face, over the band `reach` (of the face size)
+    inside the target's outline."""
     steps = []
     with FaceMesher(video=False) as mesher:
         for a, b in list(zip(original, swapped, strict=True))[4::5]:
@@ -539,11 +536,12 @@ def test_a_small_faces_edge_takes_the_heads_shade(identity) -> None:
             oval = np.zeros(a.shape[:2], np.uint8)
             cv2.fillPoly(oval, [np.round(face.xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
             inside = cv2.distanceTransform(oval, cv2.DIST_L2, 5)
-            band = (inside > 0) & (inside < 0.15 * face.size)
+            band = (inside > 0) & (inside < reach * face.size)
             la, lb = (cv2.GaussianBlur(cv2.cvtColor(x, cv2.COLOR_RGB2LAB)[..., 0], (0, 0),
                                        face.size / 40).astype(np.float32) for x in (a, b))
-            steps.append(float((lb - la)[band].mean()))
-    assert np.mean(steps) < 4.8, steps
+            step = lb - la
+            steps.append(float((step if signed else np.abs(step))[band].mean()))
+    return steps
 
 
 def _outer_shading(rgb: np.ndarray, face) -> float:
