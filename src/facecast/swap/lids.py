@@ -37,8 +37,8 @@ A/B viewers on blink frames of five pairs: 24 of 40 for it (6 of 8 on d10 into s
 BROW_GAP = 0.6  # of the distance from the eye's outline to its brow
 LASH_LINE = 0.006  # of the texture's size: the closed lids' line
 DARKEST = 10  # percent of the eye's surroundings whose mean colour is the lashes'
-_EYES = ((L.RIGHT_EYE, L.RIGHT_LIDS, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER),
-         (L.LEFT_EYE, L.LEFT_LIDS, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER))
+_EYES = ((L.RIGHT_EYE, L.RIGHT_LIDS, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER, L.RIGHT_BROW),
+         (L.LEFT_EYE, L.LEFT_LIDS, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER, L.LEFT_BROW))
 
 
 @dataclass
@@ -68,8 +68,7 @@ def closed_lids(texture: np.ndarray, uv: np.ndarray) -> ClosedLids:
     lashes = max(int(size * LASHES), 1)
     shut = texture.copy()
     masks = []
-    for (contour, lids, outer, inner), brow in zip(_EYES, (L.RIGHT_BROW, L.LEFT_BROW),
-                                                   strict=True):
+    for contour, lids, outer, inner, brow in _EYES:
         hull = cv2.convexHull(np.round(uv[list(contour)]).astype(np.int32))
         eye = np.zeros((size, size), np.uint8)
         cv2.fillConvexPoly(eye, hull, 1)
