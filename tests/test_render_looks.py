@@ -1162,6 +1162,38 @@ def test_the_mouths_corners_sit_in_the_footages_shadow(identity) -> None:
     assert after > 0.8 * before, depths
 
 
+def _under_lip_shade(rgb: np.ndarray, face) -> float:
+    """How much darker than the chin the skin under the lower lip is: Lab lightness (0..100)
+    down the face from three points of the lower lip's outline, the chin's level (0.55-0.7
+    of the way to the chin) less the darkest of 0.05-0.3 of the way."""
+    lightness = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * (100 / 255)
+    lightness = cv2.GaussianBlur(lightness, (0, 0), 1.5)
+    down = face.xy[L.CHIN] - face.xy[L.LIP_OUTER_BOTTOM]
+    steps = np.linspace(0.0, 0.7, 29)
+    profiles = []
+    for start in (84, L.LIP_OUTER_BOTTOM, 314):
+        at = (face.xy[start] + steps[:, None] * down).astype(np.float32)
+        profiles.append(cv2.remap(lightness, at[:, :1], at[:, 1:], cv2.INTER_LINEAR)[:, 0])
+    profile = np.mean(profiles, axis=0)
+    return float(profile[steps >= 0.55].mean() - profile[(steps >= 0.05) & (steps <= 0.3)].min())
+
+
+@needs_media
+def test_the_lower_lip_casts_the_footages_shade(d14) -> None:
+    """d3 is lit from above: under her closed lower lip the skin is 19 L darker than her
+    chin. d14's flat-lit selfies drew 6 there, a lip pasted on a flat chin; the drawn face
+    takes half the footage's shade beyond its own (`compose.underlip`): 12."""
+    original, swapped = _swapped(d14, "d3", 2.8, 3.9)
+    depths = []
+    with FaceMesher(video=False) as mesher:
+        for a, b in list(zip(original, swapped, strict=True))[::4]:
+            depths.append((_under_lip_shade(a, mesher.detect(a)[0]),
+                           _under_lip_shade(b, mesher.detect(b)[0])))
+    before, after = np.mean(depths, axis=0)
+    assert before > 12.0
+    assert after > 0.5 * before, depths
+
+
 @needs_media
 def test_a_narrowing_eyes_tinted_iris_stays_under_its_lids(d0) -> None:
     """The iris circle the mesh gives runs under the lids, and the mesh's lid line lies on the

@@ -17,8 +17,9 @@ forms, in three steps:
   Lab's a and b, not a gain per channel, and over plain skin half of the texture's own
   colour variations drawn to the skin's mean (`SKIN_COLOUR_CALM`).
 
-The brows and lips then take part of the footage's own (`BROW_HUE`, `LIP_COLOUR`), and the
-mouth's corners its corner shadow (`compose.corners`).
+The brows and lips then take part of the footage's own (`BROW_HUE`, `LIP_COLOUR`), the
+mouth's corners its corner shadow (`compose.corners`) and the skin under the lower lip part
+of its shade there (`compose.underlip`).
 
 A finer ratio image (it was a twelfth of the face) carried the target's own shading, the
 shape of its eye sockets, nose and cheeks, onto the swapped face (d10 into s18: nearer the
@@ -50,6 +51,8 @@ import numpy as np
 
 from facecast.compose.corners import SHARE as CORNER_SHADE
 from facecast.compose.corners import shade_corners
+from facecast.compose.underlip import SHARE as UNDER_LIP_SHADE
+from facecast.compose.underlip import shade_under_lip
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
 from facecast.imaging import (
@@ -305,6 +308,8 @@ class Relighter:
         self._lip_colour(frame_window, lightness, a, b, face_xy, region, face_size)
         shade_corners(footage or (frame_window, face_xy), lightness, face_xy, region,
                       face_size, CORNER_SHADE * ramp(face_size, LIP_FACE))
+        shade_under_lip(footage or (frame_window, face_xy), lightness, face_xy, region,
+                        face_size, UNDER_LIP_SHADE * ramp(face_size, LIP_FACE))
         rgb = cv2.merge([lightness, a, b], dst=lit)
         cv2.cvtColor(rgb, cv2.COLOR_LAB2RGB, dst=rgb)
         rgb *= 255.0
