@@ -69,13 +69,16 @@ def shade_under_lip(footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarra
         return
     shade = _relative(their_l) - _relative(drawn_l)
     np.minimum(shade, 0.0, out=shade)
-    shade *= _weights() * np.float32(share)
+    shade *= _WEIGHTS * np.float32(share)
     _add(lightness, shade, drawn)
 
 
 def _footage_lightness(window: np.ndarray) -> Callable[[tuple[slice, slice]], np.ndarray]:
     """Lab's L of a box of the footage's RGB `window`."""
     def read(box: tuple[slice, slice]) -> np.ndarray:
+        if window.dtype == np.uint8:  # OpenCV's 8-bit Lab: L in 0..255, by a table
+            return cv2.cvtColor(window[box], cv2.COLOR_RGB2LAB)[..., 0].astype(
+                np.float32) * np.float32(100 / 255)
         rgb = window[box].astype(np.float32) / 255.0
         return cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0]
     return read
@@ -126,6 +129,9 @@ def _weights() -> np.ndarray:
     return (rows[:, None] * _smoothstep(along, 0.0, CORNERS)[None]).astype(np.float32)
 
 
+_WEIGHTS = _weights()
+
+
 def _add(lightness: np.ndarray, shade: np.ndarray, points: np.ndarray) -> None:
     """Add `shade` (ROWS x COLUMNS, on the drawn grid) to `lightness` at each pixel's place
     in the grid: across the face its place along the lip's outline, down the face its steps
@@ -143,7 +149,8 @@ def _add(lightness: np.ndarray, shade: np.ndarray, points: np.ndarray) -> None:
     # seen from the side, the far corner's outline folds back over itself: the columns
     # there (which take little, `CORNERS`) are pressed into one
     u = np.maximum.accumulate(u)
-    corners = (contour[None] + ROWS[[0, -1], None, None] * down).reshape(-1, 2)
+    # only the rows that take any shade
+    corners = (contour[None] + np.array([START[0], END[1]])[:, None, None] * down).reshape(-1, 2)
     h, w = lightness.shape
     x0, y0 = np.maximum(np.floor(corners.min(axis=0)).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + 1, (w, h))
