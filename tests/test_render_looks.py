@@ -118,6 +118,20 @@ def test_a_user_whose_corners_sit_low_still_smiles_as_broadly(d0) -> None:
 
 
 @needs_media
+def test_a_user_who_smiles_in_every_selfie_rests_as_the_target_rests(d14) -> None:
+    """d14 smiles a little in all her selfies: her resting corners sit higher than d3's.
+    Kept, that smile was drawn on every resting, talking and frowning frame of d3's clip
+    (0.039 eye distances above the original's where d3's mouth rests); it is taken off
+    while the target rests and given back as it smiles."""
+    original, swapped = _smiles(d14, "d3")
+    late = slice(len(original) // 3, None)
+    resting = original[late] <= np.quantile(original[late], 0.25)
+    gap = float(np.median(swapped[late][resting] - original[late][resting]))
+    assert abs(gap) < 0.02, gap
+    assert np.corrcoef(original[late], swapped[late])[0, 1] > 0.85
+
+
+@needs_media
 def test_the_swapped_face_is_not_drawn_past_the_targets_outline(identity) -> None:
     """d10's selfies give her a wider, longer jaw than s18's visible one (hair covers the
     sides of her face in her selfies, and the face mesh guesses the jaw under it): moved
