@@ -162,16 +162,16 @@ class ShapeTransfer:
         fade = smoothstep((raised - SMILE_KEEPS[0]) / (SMILE_KEEPS[1] - SMILE_KEEPS[0]))
         # `corner_lift` is linear in the points: of `delta`, it is how much higher (or lower)
         # the corners sit against the lips' middle, and adding it to their y (which grows
-        # downward) takes that off. Only a lowering: a raise taken off as the target smiles
-        # drew its smile falling (d14's higher corners on d3: smile correlation 0.94 -> -0.45).
-        # A raise is taken off while the target rests and given back as it smiles: selfies
-        # that all smile a little (d14's, d10's) drew that smile on every resting, talking
-        # or frowning mouth (corner lift on d3 0.080 against the original's 0.013, on s18
-        # 0.081 against 0.053; 0.032 and 0.047 now), and a blind A/B viewer chose the mouth
-        # without it in 10 of 12 comparisons, each shown both ways round ("a straighter lip
-        # line like the reference", "the corners down as she frowns"). dlib reads the
-        # raised corners as the user: 0.466 -> 0.499 from d14 on d3, 0.505 -> 0.518 from
-        # d10 on s18.
+        # downward) takes that off. A lowering is taken off as the target smiles; a raise
+        # taken off that way drew the smile falling (d14's higher corners on d3: smile
+        # correlation 0.94 -> -0.45), so a raise is taken off while the target rests and
+        # given back as it smiles. Selfies that all smile a little (d14's, d10's) drew that
+        # smile on every resting, talking or frowning mouth (corner lift on d3 0.080 against
+        # the original's 0.013, on s18 0.081 against 0.053; 0.032 and 0.047 now); a blind
+        # A/B viewer chose the mouth without it in 10 of 12 comparisons, each shown both ways
+        # round ("a straighter lip line like the reference", "the corners down as she
+        # frowns"). dlib reads the raised corners as the user: 0.466 -> 0.499 from d14 on
+        # d3, 0.505 -> 0.518 from d10 on s18.
         lift = corner_lift(delta)
         return (fade * min(lift, 0.0) + (1.0 - fade) * max(lift, 0.0)) * self._corners
 
