@@ -28,6 +28,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
+from facecast.imaging import smoothstep
 
 SHARE = 0.5  # of the footage's shade under the lip, beyond the drawn face's, taken
 ROWS = np.linspace(-0.1, 0.7, 33)
@@ -64,13 +65,14 @@ def shade_under_lip(footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarra
     shape = lightness.shape[:2]
     their_l = _sampled(_footage_lightness(window), shape, _grid(theirs[:, :2] - origin),
                        sigma)
-    drawn_l = _sampled(lightness.__getitem__, shape, _grid(drawn), sigma)
+    columns = _columns(drawn)
+    drawn_l = _sampled(lightness.__getitem__, shape, _grid(drawn, columns), sigma)
     if their_l is None or drawn_l is None:
         return
     shade = _relative(their_l) - _relative(drawn_l)
     np.minimum(shade, 0.0, out=shade)
     shade *= _WEIGHTS * np.float32(share)
-    _add(lightness, shade, drawn)
+    _add(lightness, shade, drawn, columns)
 
 
 def _footage_lightness(window: np.ndarray) -> Callable[[tuple[slice, slice]], np.ndarray]:
@@ -92,10 +94,12 @@ def _columns(points: np.ndarray) -> np.ndarray:
     return np.stack([np.interp(at, steps, outline[:, k]) for k in (0, 1)], axis=1)
 
 
-def _grid(points: np.ndarray) -> np.ndarray:
-    """The sampling grid (ROWS x COLUMNS x 2) under the lower lip of a mesh's `points`."""
+def _grid(points: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    """The sampling grid (ROWS x COLUMNS x 2) under the lower lip of a mesh's `points`
+    (`columns`: its outline's `_columns`, when already made)."""
     down = points[L.CHIN] - points[L.LIP_OUTER_BOTTOM]
-    return (_columns(points)[None] + ROWS[:, None, None] * down).astype(np.float32)
+    columns = _columns(points) if columns is None else columns
+    return (columns[None] + ROWS[:, None, None] * down).astype(np.float32)
 
 
 def _sampled(read: Callable[[tuple[slice, slice]], np.ndarray], shape: tuple[int, int],
@@ -117,32 +121,32 @@ def _relative(profiles: np.ndarray) -> np.ndarray:
     return profiles - profiles[ROWS >= FOOT].mean(axis=0)
 
 
-def _smoothstep(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
+def _between(x: np.ndarray, edges: tuple[float, float]) -> np.ndarray:
+    """0 below the first of `edges`, 1 past the second, smoothly between."""
+    return smoothstep((x - edges[0]) / (edges[1] - edges[0]))
 
 
 def _weights() -> np.ndarray:
     """ROWS x COLUMNS: in full under the lip's edge, fading toward the chin and corners."""
-    rows = _smoothstep(ROWS, *START) * (1.0 - _smoothstep(ROWS, *END))
+    rows = _between(ROWS, START) * (1.0 - _between(ROWS, END))
     along = np.minimum(np.arange(COLUMNS), np.arange(COLUMNS)[::-1]) / (COLUMNS - 1)
-    return (rows[:, None] * _smoothstep(along, 0.0, CORNERS)[None]).astype(np.float32)
+    return (rows[:, None] * _between(along, (0.0, CORNERS))[None]).astype(np.float32)
 
 
 _WEIGHTS = _weights()
 
 
-def _add(lightness: np.ndarray, shade: np.ndarray, points: np.ndarray) -> None:
+def _add(lightness: np.ndarray, shade: np.ndarray, points: np.ndarray, contour: np.ndarray
+         ) -> None:
     """Add `shade` (ROWS x COLUMNS, on the drawn grid) to `lightness` at each pixel's place
     in the grid: across the face its place along the lip's outline, down the face its steps
-    from it."""
+    from it. `contour`: the drawn outline's `_columns`."""
     down = points[L.CHIN] - points[L.LIP_OUTER_BOTTOM]
     length = float(np.linalg.norm(down))
     if length < 1.0:
         return
     d = down / length
     across = np.array([d[1], -d[0]])
-    contour = _columns(points)
     u = contour @ across
     if u[0] > u[-1]:
         u, contour, shade = u[::-1], contour[::-1], shade[:, ::-1]
