@@ -1,5 +1,6 @@
 """Where a selfie's glasses lie in its texture: their rims would be painted onto every
-swapped face. Whether a photo shows glasses at all is `faces.glasses.wears_glasses`.
+swapped face, and their lenses tint the skin behind them (`unglazed`). Whether a photo
+shows glasses at all is `faces.glasses.wears_glasses`.
 """
 
 from __future__ import annotations
@@ -8,10 +9,22 @@ import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
+from facecast.imaging import masked_blur
 
 RIM_SCALE = 9  # texels: a structure thinner than this (at 512 texels) can be a rim or an arm
 RIM_FROM, RIM_SURE = 2.5, 6.0  # Lab lightness off the surroundings: part of a rim; surely one
 RIM_SEEDS = 10  # texels at RIM_SURE that make a thin line a rim rather than a crease
+LENS_REACH = (1.3, 1.1)  # of an eye's width from its centre, across and up or down: a lens's rim
+LENS_SIZE = (0.7, 2.8)  # eye widths: the smallest and largest lens (its ellipse's axes)
+LENS_RIM = 40  # texels of rim around an eye, at least, to fit its lens by
+LENS_RING = (1.08, 1.35)  # the lens's ellipse scaled: the skin outside it, read as bare
+LENS_EDGE = 0.08  # of an eye's width: the correction fades in over this inside the rim
+LENS_DOWN = 4  # the colours around and behind a lens are blurred at a quarter of the size
+LENS_LIGHT = 0.5
+"""Share of the lightness difference between the skin behind a lens and the skin around it
+that is taken off (all of the colour's is): behind the lens also lies the socket's own
+shade."""
+Ellipse = tuple[tuple[float, float], tuple[float, float], float]  # OpenCV's rotated ellipse
 
 
 def rim_mask(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
@@ -78,3 +91,73 @@ def _brows(uv: np.ndarray, size: int) -> np.ndarray:
     for brow in (L.RIGHT_BROW, L.LEFT_BROW):
         cv2.fillConvexPoly(brows, cv2.convexHull(np.round(uv[list(brow)]).astype(np.int32)), 1)
     return brows.astype(np.float32)
+
+
+def lenses(rim: np.ndarray, uv: np.ndarray) -> list[Ellipse]:
+    """The lenses of a selfie's glasses in its texture, as OpenCV's rotated ellipses (one
+    per eye whose rim was found well enough around it), fitted to the rim's texels around
+    each eye, on that eye's side of the bridge."""
+    eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
+    ys, xs = np.nonzero(rim > 0)
+    middle = float(uv[[L.RIGHT_EYE_INNER, L.LEFT_EYE_INNER], 0].mean())
+    found = []
+    for eye in (L.RIGHT_EYE, L.LEFT_EYE):
+        centre = uv[list(eye)].mean(axis=0)
+        side = np.sign(centre[0] - middle)
+        near = ((((xs - centre[0]) / (LENS_REACH[0] * eye_w)) ** 2
+                 + ((ys - centre[1]) / (LENS_REACH[1] * eye_w)) ** 2) <= 1.0)
+        near &= (xs - middle) * side > 0.1 * eye_w
+        if near.sum() < LENS_RIM:
+            continue
+        ellipse = cv2.fitEllipse(np.stack([xs[near], ys[near]], axis=1).astype(np.float32))
+        (cx, cy), axes, _ = ellipse
+        inside = np.hypot(cx - centre[0], cy - centre[1]) < 0.5 * min(axes)
+        if inside and LENS_SIZE[0] * eye_w <= min(axes) and max(axes) <= LENS_SIZE[1] * eye_w:
+            found.append(ellipse)
+    return found
+
+
+def _filled(ellipse: Ellipse, scale: float, size: int) -> np.ndarray:
+    """bool over the texture: inside `ellipse` grown by `scale`."""
+    mask = np.zeros((size, size), np.uint8)
+    (cx, cy), (a, b), angle = ellipse
+    cv2.ellipse(mask, ((cx, cy), (a * scale, b * scale), angle), 1, -1)
+    return mask > 0
+
+
+def unglazed(texture: np.ndarray, rim: np.ndarray, uv: np.ndarray, skin: np.ndarray
+             ) -> np.ndarray:
+    """A selfie's texture (float RGB) with the skin seen through its glasses' lenses given
+    the colour of the bare skin around them, and `LENS_LIGHT` of its lightness: a lens tints
+    what is behind it (d9's, grey-blue), and merged from photos that all wear glasses the
+    texture kept a pale grey disc around each eye, the "grey patch around the eyes" a blind
+    viewer saw on every swap of d9. d0's selfies with grey-blue lenses drawn on: under the
+    eyes a and b 8.9 from the bare selfies' texture, 1.4 with this."""
+    size = texture.shape[0]
+    found = lenses(rim, uv)
+    if not found:
+        return texture
+    eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
+    lab = cv2.cvtColor(np.clip(texture, 0, 255).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    eyes = np.zeros((size, size), np.uint8)
+    for eye in (L.RIGHT_EYE, L.LEFT_EYE):
+        cv2.fillConvexPoly(eyes, cv2.convexHull(np.round(uv[list(eye)]).astype(np.int32)), 1)
+    grow = int(0.15 * eye_w) * 2 + 1
+    features = cv2.dilate(eyes, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow))) > 0
+    features |= _brows(uv, size) > 0
+    plain = (skin > 0.5) & ~features & (cv2.dilate(rim.astype(np.uint8), np.ones((5, 5))) == 0)
+    shift = np.zeros_like(lab)
+    sigma = eye_w / 2
+    for ellipse in found:
+        behind = _filled(ellipse, 1.0, size)
+        around = _filled(ellipse, LENS_RING[1], size) & ~_filled(ellipse, LENS_RING[0], size)
+        if (plain & around).sum() < 50 or (plain & behind).sum() < 50:
+            continue
+        bare = masked_blur(lab, plain & around, sigma, LENS_DOWN)
+        seen = masked_blur(lab, plain & behind, sigma, LENS_DOWN)
+        inside = cv2.GaussianBlur(behind.astype(np.float32), (0, 0), LENS_EDGE * eye_w)
+        inside = np.clip(2.0 * inside - 1.0, 0.0, 1.0)  # 0 at the rim, fading in inside it
+        shift += (bare - seen) * inside[..., None]
+    shift[..., 0] *= LENS_LIGHT
+    lab += shift
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255.0

@@ -33,7 +33,7 @@ from facecast.faces.raster import Region, draw_order, rasterize_ids, warp_mesh
 from facecast.faces.shading import fit_light, vertex_normals
 from facecast.identity.calm import main_photo, photo_scores
 from facecast.identity.expression import Reading
-from facecast.identity.glasses import rim_mask
+from facecast.identity.glasses import rim_mask, unglazed
 from facecast.identity.uv import brow_mask, zone_masks
 from facecast.imaging import LUMA, masked_blur, multiband_merge, ramp, skin_likeness, smoothstep
 
@@ -392,6 +392,9 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
                                                strict=True):
         tex, _ = warp_mesh(rgb, face.xy, uv, tris, region)
         tex = tex.astype(np.float32)
+        rim = rim_mask(tex.astype(np.uint8), uv) if worn else np.zeros((size, size), np.float32)
+        if worn:
+            tex = unglazed(tex, rim, uv, skin)
         view = np.where(covered, view_quality(face, tris, rgb.shape[:2])[np.maximum(uv_ids, 0)],
                         0.0).astype(np.float32)
         seen = np.maximum(seen, view)
@@ -402,7 +405,6 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
         resolution = min(face.size / 400.0, 1.0)
         neutral = (1.0 - in_zones) + sum(m * (1.0 if reading.neutral(z) else NOT_NEUTRAL)
                                          for z, m in zones.items())
-        rim = rim_mask(tex.astype(np.uint8), uv) if worn else np.zeros_like(view)
         w = (view * resolution) ** _VIEW_POWER * score * neutral * np.maximum(1 - rim, RIM_FLOOR)
         rims.append(rim)
         unwrapped.append(tex)
