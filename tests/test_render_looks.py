@@ -404,6 +404,20 @@ def test_low_band_does_not_tint_the_mouth_interior() -> None:
     assert np.abs(frame[38:42, 25:55].astype(int) - 240).max() <= 2
 
 
+def test_the_faces_tone_does_not_end_at_its_windows_edge() -> None:
+    """A small face drawn over dark hair, its alpha fading out a few pixels before its
+    window's edge: the low band, mixed under a wider mask, spread the face's tone over the
+    hair up to the window's last column and stopped there, a straight seam down s13's temple
+    (48 levels across one pixel on a 90 px face). Past the window the frame is the frame, so
+    its last column must be too."""
+    frame = np.full((90, 80, 3), 20, np.uint8)  # dark hair
+    pixels = np.full((90, 80, 3), 200.0, np.float32)  # the drawn face's skin
+    xs = np.arange(80, dtype=np.float32)[None, :].repeat(90, axis=0)
+    alpha = np.clip((76.0 - xs) / 10.0, 0.0, 1.0)  # fades out 4 px before the edge
+    blend(frame, Region(0, 0, 80, 90), pixels, alpha, alpha > 0, 90.0)
+    assert np.abs(frame[:, -1].astype(int) - 20).max() <= 2, frame[45, -6:, 0]
+
+
 def _flat_face_over(clip: str = "s18", at: float = 1.0
                     ) -> tuple[Face, Region, np.ndarray, np.ndarray, np.ndarray]:
     """A flat rendered face over a frame of `clip` (at `at` s), meshes as found, given the
