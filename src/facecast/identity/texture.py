@@ -8,13 +8,14 @@ photo's hair (`HAIR_MARGIN`), times the face's resolution,
 raised to a power so the best view dominates; the photo's sharpness scales it, and the main
 photo's (`calm.main_photo`) four times over, so that the middle of the face is one photo,
 not a patchwork of expressions; photos with glasses count a hundredth when the set has some
-without. In each expression zone (`uv.zone_masks`) a photo that is not neutral there
-(`expression.read_set`: a mouth open, a frown...) counts `NOT_NEUTRAL`: it paints the lips
-or the brows only where no neutral photo sees them well. Before merging, each unwrapped
-photo's low frequencies are replaced by the weighted mean of all photos' low frequencies:
-this takes each photo's own shading out, so texels from differently lit photos meet
-without blotches. The photos are then merged band by band (`imaging.multiband_merge`): the
-per-texel selection hands a cheek from one photo to the next within a few texels, and a
+without, and the tint of their lenses is taken off the skin behind them
+(`glasses.unglazed`). In each expression zone (`uv.zone_masks`) a photo that is not
+neutral there (`expression.read_set`: a mouth open, a frown...) counts `NOT_NEUTRAL`: it
+paints the lips or the brows only where no neutral photo sees them well. Before merging,
+each unwrapped photo's low frequencies are replaced by the weighted mean of all photos' low
+frequencies: this takes each photo's own shading out, so texels from differently lit
+photos meet without blotches. The photos are then merged band by band
+(`imaging.multiband_merge`): the per-texel selection hands a cheek from one photo to the next within a few texels, and a
 plain weighted mean drew that hand-over as a seam wherever their mid frequencies differed
 (d10's right cheek, where hair leaves each photo a different strip of skin). Last, the
 crease where the selfies' lips meet is smoothed along its length (`LIP_LINE_REACH`), and around
@@ -392,8 +393,9 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
                                                strict=True):
         tex, _ = warp_mesh(rgb, face.xy, uv, tris, region)
         tex = tex.astype(np.float32)
-        rim = rim_mask(tex.astype(np.uint8), uv) if worn else np.zeros((size, size), np.float32)
-        if worn:
+        rim = np.zeros((size, size), np.float32)
+        if worn:  # its rims found, and the tint of its lenses taken off the skin behind them
+            rim = rim_mask(tex.astype(np.uint8), uv)
             tex = unglazed(tex, rim, uv, skin)
         view = np.where(covered, view_quality(face, tris, rgb.shape[:2])[np.maximum(uv_ids, 0)],
                         0.0).astype(np.float32)
