@@ -4,23 +4,23 @@ Each photo is unwrapped into UV space through the mesh. A texel's weight in a ph
 squarely and how visibly that photo sees the texel's triangle (its normal against the view
 direction, times the share of the triangle left uncovered by the rest of the face), times
 how much it looks like skin (hair over a cheek does not) and how far it lies from the
-photo's hair (`HAIR_MARGIN`), times the face's resolution,
-raised to a power so the best view dominates; the photo's sharpness scales it, and the main
-photo's (`calm.main_photo`) four times over, so that the middle of the face is one photo,
-not a patchwork of expressions; photos with glasses count a hundredth when the set has some
-without, and the tint of their lenses is taken off the skin behind them
-(`glasses.unglazed`). In each expression zone (`uv.zone_masks`) a photo that is not
-neutral there (`expression.read_set`: a mouth open, a frown...) counts `NOT_NEUTRAL`: it
-paints the lips or the brows only where no neutral photo sees them well. Before merging,
-each unwrapped photo's low frequencies are replaced by the weighted mean of all photos' low
-frequencies: this takes each photo's own shading out, so texels from differently lit
-photos meet without blotches. The photos are then merged band by band
-(`imaging.multiband_merge`): the per-texel selection hands a cheek from one photo to the next within a few texels, and a
-plain weighted mean drew that hand-over as a seam wherever their mid frequencies differed
-(d10's right cheek, where hair leaves each photo a different strip of skin). Last, the
-crease where the selfies' lips meet is smoothed along its length (`LIP_LINE_REACH`), and around
-the eyes half of the darkness below the skin around them is lifted (`EYE_LIFT`): the
-selfies' dark circles and the shade of their light under the brows.
+photo's hair (`HAIR_MARGIN`), times the face's resolution, raised to a power so the best
+view dominates; the photo's sharpness scales it, and the main photo's (`calm.main_photo`)
+four times over, so that the middle of the face is one photo, not a patchwork of
+expressions; photos with glasses count a hundredth when the set has some without, and the
+tint of their lenses is taken off the skin behind them (`glasses.unglazed`). In each
+expression zone (`uv.zone_masks`) a photo that is not neutral there (`expression.read_set`:
+a mouth open, a frown...) counts `NOT_NEUTRAL`: it paints the lips or the brows only where
+no neutral photo sees them well. Before merging, each unwrapped photo's low frequencies are
+replaced by the weighted mean of all photos' low frequencies: this takes each photo's own
+shading out, so texels from differently lit photos meet without blotches. The photos are
+then merged band by band (`imaging.multiband_merge`): the per-texel selection hands a cheek
+from one photo to the next within a few texels, and a plain weighted mean drew that
+hand-over as a seam wherever their mid frequencies differed (d10's right cheek, where hair
+leaves each photo a different strip of skin). Last, the crease where the selfies' lips meet
+is smoothed along its length (`LIP_LINE_REACH`), and around the eyes half of the darkness
+below the skin around them is lifted (`EYE_LIFT`): the selfies' dark circles and the shade
+of their light under the brows.
 """
 
 from __future__ import annotations
