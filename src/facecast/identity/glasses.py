@@ -72,17 +72,23 @@ def _glasses_zone(uv: np.ndarray, size: int) -> np.ndarray:
     eye_y = float(uv[list(L.RIGHT_EYE + L.LEFT_EYE), 1].mean())
     brow_top = float(uv[list(L.RIGHT_BROW + L.LEFT_BROW), 1].min())
     band = (rows > brow_top - 0.1 * eye_w) & (rows < min(eye_y + 1.4 * eye_w, uv[L.NOSE_TIP, 1]))
-    keep = np.zeros((size, size), np.uint8)
-    lashes = int(0.1 * eye_w) * 2 + 1
-    for eye in (L.RIGHT_EYE, L.LEFT_EYE):
-        m = np.zeros_like(keep)
-        cv2.fillConvexPoly(m, cv2.convexHull(np.round(uv[list(eye)]).astype(np.int32)), 1)
-        keep |= cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (lashes, lashes)))
+    keep = _eyes(uv, size, 0.1)
     # a rim along a brow's lower edge is still marked; the brow's body is not
     edge = int(0.08 * eye_w) * 2 + 1
     keep |= cv2.erode(_brows(uv, size).astype(np.uint8),
                       cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (edge, edge)))
     return (band & (oval > 0) & (keep == 0)).astype(np.float32)
+
+
+def _eyes(uv: np.ndarray, size: int, grow: float) -> np.ndarray:
+    """uint8 0/1: the eyes' hulls in texture space, grown by `grow` of an eye's width (their
+    lashes and lids)."""
+    eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
+    eyes = np.zeros((size, size), np.uint8)
+    for eye in (L.RIGHT_EYE, L.LEFT_EYE):
+        cv2.fillConvexPoly(eyes, cv2.convexHull(np.round(uv[list(eye)]).astype(np.int32)), 1)
+    width = int(grow * eye_w) * 2 + 1
+    return cv2.dilate(eyes, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width)))
 
 
 def _brows(uv: np.ndarray, size: int) -> np.ndarray:
@@ -139,12 +145,7 @@ def unglazed(texture: np.ndarray, rim: np.ndarray, uv: np.ndarray, skin: np.ndar
         return texture
     eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
     lab = cv2.cvtColor(np.clip(texture, 0, 255).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
-    eyes = np.zeros((size, size), np.uint8)
-    for eye in (L.RIGHT_EYE, L.LEFT_EYE):
-        cv2.fillConvexPoly(eyes, cv2.convexHull(np.round(uv[list(eye)]).astype(np.int32)), 1)
-    grow = int(0.15 * eye_w) * 2 + 1
-    features = cv2.dilate(eyes, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow))) > 0
-    features |= _brows(uv, size) > 0
+    features = (_eyes(uv, size, 0.15) > 0) | (_brows(uv, size) > 0)
     plain = (skin > 0.5) & ~features & (cv2.dilate(rim.astype(np.uint8), np.ones((5, 5))) == 0)
     shift = np.zeros_like(lab)
     sigma = eye_w / 2
