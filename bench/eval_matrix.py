@@ -46,10 +46,13 @@ def main() -> int:
     from facecast.pipeline import swap_file
     from facecast.quality import evaluate
     from facecast.quality.report import target_text
+    from facecast.templates import builtin_manifests
 
     only = set(sys.argv[1:]) | set(filter(None, os.environ.get("EVAL_PAIRS", "").split(",")))
     end = float(os.environ["EVAL_END"]) if os.environ.get("EVAL_END") else None
     likeness = float(os.environ.get("EVAL_LIKENESS") or 0.0)
+    # each template swapped as the product swaps it: with its manifest's defaults
+    manifests = {m.id: m for m in builtin_manifests()}
     rows = {}
     built = set()
     for ident, template in PAIRS:
@@ -65,8 +68,9 @@ def main() -> int:
         original = media / "videos" / f"{template}.mp4"
         # without the "AI" mark: the crops feed the blind look test, which judges the face,
         # and a mark in a crop near the frame's corner named the swapped one by itself
-        swap_file(identity, original, swapped, SwapParams(end=end, label=False,
-                                                         likeness=likeness))
+        params = manifests[template].swap_params(SwapParams(end=end, label=False,
+                                                            likeness=likeness))
+        swap_file(identity, original, swapped, params)
         seconds = time.perf_counter() - t0
         report = evaluate(original, swapped, identity.embedding, end=end,
                           sheet=out / f"{name}.png", arc_target=identity.arc_embedding)

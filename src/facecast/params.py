@@ -121,6 +121,9 @@ class SwapParams(EditParams):
                                  description="an installed face restoration model run after "
                                              "the swap (gfpgan_1.4, codeformer, gpen_bfr_512);"
                                              " unset: none")
+    target_glasses: bool = Field(False, description="the target wears clear or thin-rimmed "
+                                 "glasses: their rims are learnt over the clip and kept in "
+                                 "front of the swapped face (dark frames are kept without it)")
     mask_models: list[str] = Field(default_factory=list, max_length=4,
                                    description="installed occluder or face-parser models "
                                                "(xseg_1, bisenet_resnet_34): where they see "

@@ -292,6 +292,9 @@ class FaceSwapper:
         if self.enhancer:
             with clock("enhance"):
                 self.enhancer(rgb, face, weight)
+        if self.params.target_glasses:
+            with clock("glasses"):
+                track.glasses(rgb, region, drawn.unwarped, drawn.before.xy, weight)
         with clock("steady"):
             track.steady(rgb, region, drawn.unwarped, face.size)
         return weight

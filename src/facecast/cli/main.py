@@ -207,6 +207,9 @@ def swap(
     mask_model: Annotated[list[str] | None, typer.Option(
         help="an installed occluder or face parser (xseg_1, bisenet_resnet_34), repeatable: "
              "where it sees no face, the swap leaves the frame alone")] = None,
+    target_glasses: Annotated[bool, typer.Option(
+        help="the person in the video wears clear or thin-rimmed glasses: keep them in front "
+             "of the new face (dark frames are kept without it)")] = False,
     timings: Annotated[Path | None, typer.Option(help="also write the milliseconds per frame "
                                                       "of each stage (wall clock and CPU) "
                                                       "as JSON")] = None,
@@ -223,7 +226,8 @@ def swap(
 
     params = _params(identity_strength=identity_strength, shape_strength=shape_strength,
                      likeness=likeness, start=start, end=end, match=match, engine=engine,
-                     enhancer=enhancer, mask_models=mask_model or [], **_label(label),
+                     enhancer=enhancer, mask_models=mask_model or [],
+                     target_glasses=target_glasses, **_label(label),
                      **_looks(style, style_scope, adjust, reshape))
     try:
         check(params)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from facecast.compose import DetailMatcher, Occlusion, Relighter
+from facecast.compose.clear_glasses import ClearGlasses
 from facecast.compose.folds import Folds
 from facecast.compose.iris import IrisTint
 from facecast.compose.motion import MotionBlur
@@ -46,6 +47,7 @@ class FaceTrack:
     detail: DetailMatcher = field(default_factory=DetailMatcher)
     motion: MotionBlur = field(default_factory=MotionBlur)
     rims: GlassesRims = field(default_factory=GlassesRims)
+    glasses: ClearGlasses = field(default_factory=ClearGlasses)
     iris: IrisTint = field(default_factory=IrisTint)
     steady: Steadier = field(default_factory=Steadier)
     weight: float | None = None
@@ -68,6 +70,7 @@ class FaceTrack:
             self.detail.reset()
             self.motion.reset()
             self.rims.reset()
+            self.glasses.reset()
             self.iris.reset()
             self.weight = None
         self.missed = 0

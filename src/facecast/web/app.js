@@ -306,6 +306,7 @@ function params() {
     label: $("label").checked };
   if ($("enhancer").value) p.enhancer = $("enhancer").value;
   if ($("mask-model").value) p.mask_models = [$("mask-model").value];
+  if ($("target-glasses").checked) p.target_glasses = true;  // unticked: the template's own
   const start = $("trim-start").value, end = $("trim-end").value;
   if (start !== "") p.start = Number(start);
   if (end !== "") p.end = Number(end);
@@ -453,7 +454,7 @@ $("looks-reset").addEventListener("click", () => {
 // The looks alone, on the original (POST /api/edits): style, adjustments, sliders and trim.
 $("edit").addEventListener("click", () => {
   const { identity_strength: _i, shape_strength: _s, likeness: _l, engine: _e, enhancer: _h,
-    mask_models: _m, ...edit } = params();
+    mask_models: _m, target_glasses: _g, ...edit } = params();
   return runJob("/api/edits", { ...target(), params: edit }, "applying the looks");
 });
 
