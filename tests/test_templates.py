@@ -38,6 +38,20 @@ def test_install_list_and_install_again(tmp_path: Path) -> None:
     assert install(MEDIA, root) == dict.fromkeys(sorted(BUILTINS), "already installed")
 
 
+def test_a_manifest_changed_by_a_release_replaces_the_installed_one(tmp_path: Path) -> None:
+    """An install from before the "Glasses" template learnt to keep its glasses: its
+    manifest is written again, with the shipped defaults, though the clip is the same."""
+    root = tmp_path / "templates"
+    install(MEDIA, root)
+    written = root / "d12" / "manifest.json"
+    old = json.loads(written.read_text()) | {"params": {}}
+    written.write_text(json.dumps(old))
+    assert get_template("d12", root).manifest.params == {}
+    done = install(MEDIA, root)
+    assert done["d12"] == "installed" and done["s18"] == "already installed"
+    assert get_template("d12", root).manifest.params == {"target_glasses": True}
+
+
 def test_a_file_with_the_wrong_hash_installs_nothing(tmp_path: Path) -> None:
     source = tmp_path / "media"
     (source / "videos").mkdir(parents=True)

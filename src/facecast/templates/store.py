@@ -128,7 +128,10 @@ def install(source: Path, root: Path | None = None) -> dict[str, str]:
                          f"{manifest.id!r} expects {manifest.sha256[:16]}…")
             continue
         installed = get_template(manifest.id, root)
-        if installed is not None and installed.manifest.sha256 == manifest.sha256:
+        # a manifest that changed with a release (its defaults, its title) is installed
+        # afresh over the old one, though its clip is the same
+        if installed is not None and (installed.manifest.model_dump(exclude={"duration"})
+                                      == manifest.model_dump(exclude={"duration"})):
             done[manifest.id] = "already installed"
             continue
         todo.append((manifest, media))
