@@ -44,6 +44,21 @@ def test_rows_belong_to_their_session(store: Store) -> None:
     assert store.get(IdentityRow, "i1") is None
 
 
+def test_a_job_that_fails_after_its_cancel_ends_cancelled(store: Store) -> None:
+    """Two workers run pieces of one job; the cancel stops one, which removes the pieces'
+    files, and the other fails on a file gone: the job the user cancelled ends cancelled,
+    not failed. A job nobody cancelled still fails, with its reason."""
+    cancelled, broken = store.create_job("me", "edit", {}), store.create_job("me", "edit", {})
+    store.claim_next(), store.claim_next()
+    assert store.request_cancel(store.get(JobRow, cancelled.id)) == "running"
+    store.finish(cancelled.id, "cancelled")  # the piece that saw the flag
+    assert store.fail(cancelled.id, "chunk-0002.mp4: no such file") == "cancelled"
+    assert store.fail(broken.id, "chunk-0002.mp4: no such file") == "failed"
+    assert store.get(JobRow, cancelled.id).status == "cancelled"
+    failed = store.get(JobRow, broken.id)
+    assert (failed.status, failed.error) == ("failed", "chunk-0002.mp4: no such file")
+
+
 def test_jobs_go_queued_running_finished(store: Store) -> None:
     first = store.create_job("me", "swap", {"video_id": "v"})
     second = store.create_job("me", "edit", {})

@@ -130,11 +130,10 @@ def _record(job_id: str, body: Any) -> Any:
     except JobInterrupted:
         raise
     except FacecastError as exc:
-        store.finish(job_id, "failed", error=str(exc).replace(str(layout.root), "…"))
+        store.fail(job_id, str(exc).replace(str(layout.root), "…"))
     except Exception as exc:
         log.exception("job %s failed", job_id)
-        store.finish(job_id, "failed",
-                     error=f"internal error ({type(exc).__name__}); please try again")
+        store.fail(job_id, f"internal error ({type(exc).__name__}); please try again")
     remove_pieces(layout.chunks(job_id))
     store.forget_pieces(job_id)
     return None

@@ -172,6 +172,19 @@ class Store:
         assert status in FINISHED
         self.update(JobRow, job_id, status=status, finished_at=now(), eta_s=None, **values)
 
+    def fail(self, job_id: str, error: str) -> str:
+        """End a job that raised: failed, with `error`; cancelled when its cancel was asked
+        for, since then what failed was a piece whose files a cancelled piece of the same job
+        (on another worker) had just removed. Returns the status given."""
+        with self.session() as s:
+            asked = s.execute(update(JobRow).where(JobRow.id == job_id,
+                                                   JobRow.cancel_requested.is_(True))
+                              .values(status="cancelled", finished_at=now(), eta_s=None))
+            if asked.rowcount:
+                return "cancelled"
+        self.finish(job_id, "failed", error=error)
+        return "failed"
+
     def request_cancel(self, job: JobRow) -> str:
         """Cancel a queued job at once; flag a running one for its worker. Returns the status
         the job has (or will have)."""
