@@ -25,6 +25,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from facecast.compose.rims import thin_lines
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
 
@@ -35,7 +36,6 @@ middle. The outline's points slide with a turn (the affine through them threw th
 the face on d12's head tilt)."""
 CANVAS = (400, 300)  # the head's frame: width, height in its pixels
 EYE_GAP = 100.0  # its pixels between the eyes' middles
-FILTER = 0.14  # of an eye's width: the top-hat's size, a little wider than a rim
 FOLLOW = 0.005  # per frame, from the 200th: the sum's memory (a plain mean until then)
 FIT_EVERY = 32  # frames between fits of the lenses to the sum, once it has settled
 LENS_FOLLOW = 0.1  # per frame, toward the latest fit: the lenses settle, never jump
@@ -86,7 +86,7 @@ class ClearGlasses:
         local = local - (box[1].start, box[0].start)
         footage = footage[box]
         head = _affine(self._reference, local)
-        lines = _thin_lines(footage, eye_w)
+        lines = np.maximum(*thin_lines(footage, eye_w))
         self._add(cv2.warpAffine(lines, head, CANVAS, flags=cv2.WARP_INVERSE_MAP
                                  | cv2.INTER_LINEAR))
         n = self._frames  # a fit at frames 1, 2, 4, 8, 16, then every 32: the sum changes
@@ -166,16 +166,6 @@ def _affine(reference: np.ndarray, xy: np.ndarray) -> np.ndarray:
     ids = list(HEAD_POINTS)
     src = np.hstack([reference[ids], np.ones((len(ids), 1))])
     return np.linalg.lstsq(src, xy[ids], rcond=None)[0].T.astype(np.float32)
-
-
-def _thin_lines(window: np.ndarray, eye_w: float) -> np.ndarray:
-    """Lab lightness of thin lines, lighter or darker than both their sides, over `window`."""
-    lightness = cv2.cvtColor(np.ascontiguousarray(window), cv2.COLOR_RGB2LAB)[..., 0]
-    lightness = lightness.astype(np.float32) * (100 / 255)
-    size = max(int(eye_w * FILTER), 3) | 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    return np.maximum(lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, kernel),
-                      cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, kernel) - lightness)
 
 
 def _rings(reference: np.ndarray, lenses: np.ndarray) -> list[np.ndarray]:

@@ -70,12 +70,9 @@ def _rims(window: np.ndarray, xy: np.ndarray, eye_w: float) -> np.ndarray:
     box = mask_box(zone)
     if box is None:
         return zone > 0
-    lightness = cv2.cvtColor(np.ascontiguousarray(window[box]), cv2.COLOR_RGB2LAB)[..., 0]
-    lightness = lightness.astype(np.float32) * (100 / 255)
-    size = max(int(eye_w * FILTER), 3) | 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    lighter = (lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, kernel)) * zone[box]
-    darker = (cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, kernel) - lightness) * zone[box]
+    lighter, darker = thin_lines(window[box], eye_w)
+    lighter *= zone[box]
+    darker *= zone[box]
     thin = np.maximum(lighter, darker)
     n, labels, stats, _ = cv2.connectedComponentsWithStats((thin > RIM_FROM).astype(np.uint8), 8)
     sure = np.bincount(labels[thin > RIM_SURE], minlength=n)
@@ -89,6 +86,17 @@ def _rims(window: np.ndarray, xy: np.ndarray, eye_w: float) -> np.ndarray:
     out = np.zeros(window.shape[:2], bool)
     out[box] = rims[labels] & (np.where(light[labels], lighter, darker) > RIM_CORE)
     return out
+
+
+def thin_lines(window: np.ndarray, eye_w: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lab lightness of the thin lines over `window` (RGB) lighter, and darker, than both
+    their sides: a top-hat of each sign, a little wider than a rim (`FILTER`)."""
+    lightness = cv2.cvtColor(np.ascontiguousarray(window), cv2.COLOR_RGB2LAB)[..., 0]
+    lightness = lightness.astype(np.float32) * (100 / 255)
+    size = max(int(eye_w * FILTER), 3) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    return (lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, kernel),
+            cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, kernel) - lightness)
 
 
 def _zone(xy: np.ndarray, shape: tuple[int, int], eye_w: float) -> np.ndarray:
