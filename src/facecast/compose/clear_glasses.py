@@ -118,7 +118,8 @@ class ClearGlasses:
         self._add(cv2.warpAffine(lines, head, CANVAS, flags=cv2.WARP_INVERSE_MAP
                                  | cv2.INTER_LINEAR))
         n = self._frames  # a fit at frames 1, 2, 4, 8, 16, then every 32: the sum changes
-        if n & (n - 1) == 0 or n % FIT_EVERY == 0:  # fastest at first
+        refit = n & (n - 1) == 0 or n % FIT_EVERY == 0  # fastest at first
+        if refit:
             self._fitted = _fit(self._sum, self._reference)
         self._lenses = self._fitted if self._lenses is None else (
             self._lenses + LENS_FOLLOW * (self._fitted - self._lenses))
@@ -135,7 +136,7 @@ class ClearGlasses:
             cv2.polylines(rim, [np.round(outline).astype(np.int32)], True, 1,
                           max(round(RIM_WIDTH * eye_w), 1))
             cv2.fillPoly(lenses, [np.round(outline).astype(np.int32)], 1)
-        if n & (n - 1) == 0 or n % FIT_EVERY == 0:
+        if refit:
             self._bridge = _bridge(self._sum, rings)
         ends = np.round(self._bridge @ head[:, :2].T + head[:, 2]).astype(np.int32)
         cv2.line(rim, tuple(map(int, ends[0])), tuple(map(int, ends[1])), 1,
@@ -159,19 +160,18 @@ class ClearGlasses:
         lab = cv2.cvtColor(footage / 255.0, cv2.COLOR_RGB2LAB)
         usual = np.median(lab[lenses][:, 1:], axis=0)
         far = np.linalg.norm(lab[..., 1:] - usual, axis=-1)
-        irises = []
-        for side, iris in enumerate((L.RIGHT_IRIS, L.LEFT_IRIS)):
+        discs = []
+        for iris in (L.RIGHT_IRIS, L.LEFT_IRIS):
             middle, ring = xy[iris[0], :2], xy[list(iris[1:]), :2]
             radius = float(np.linalg.norm(ring - middle, axis=1).mean())
             disc = np.zeros(lenses.shape, np.uint8)
             cv2.circle(disc, tuple(np.round(middle).astype(int)), max(round(radius), 1), 1, -1)
-            irises.append((side, disc > 0))
-        seen = np.array([float(far[disc].mean()) if disc.any() else 0.0
-                         for _, disc in irises])
+            discs.append(disc > 0)
+        seen = np.array([float(far[disc].mean()) if disc.any() else 0.0 for disc in discs])
         self._iris_usual = seen if self._iris_usual is None else (
             self._iris_usual + IRIS_FOLLOW * (seen - self._iris_usual))
-        for side, disc in irises:
-            far[disc] = np.maximum(far[disc] - self._iris_usual[side], 0.0)
+        for disc, usual in zip(discs, self._iris_usual, strict=True):
+            far[disc] = np.maximum(far[disc] - usual, 0.0)
         low, high = GLARE_CHROMA
         glare = np.clip((far - low) / (high - low), 0.0, 1.0) * lenses
         return cv2.GaussianBlur(glare.astype(np.float32), (0, 0), GLARE_SOFT)
