@@ -244,8 +244,9 @@ def test_a_wide_blur_of_a_small_grid_gives_opencvs_numbers() -> None:
 def test_opencvs_shortcuts_give_numpys_numbers() -> None:
     """The composing stages' shortcuts give the numbers of what they stand in for, bit for
     bit: `clamp` np.clip's, `smoothstep` of a mask the numpy formula's, `float_blur` of an
-    8-bit image the blur of its float copy, `masked_blur` the broadcast's."""
-    from facecast.imaging import clamp, float_blur, masked_blur, smoothstep
+    8-bit image the blur of its float copy, `masked_blur` the broadcast's; and `pixels_of`
+    selects and sets the pixels a mask does."""
+    from facecast.imaging import clamp, float_blur, masked_blur, pixels_of, smoothstep
 
     rng = np.random.default_rng(0)
     image = rng.random((37, 29, 3), dtype=np.float32) * 1.4 - 0.2
@@ -267,6 +268,15 @@ def test_opencvs_shortcuts_give_numpys_numbers() -> None:
         den = np.maximum(cv2.GaussianBlur(weight, (0, 0), 2.0), 1e-4)
         expected = num / (den[..., None] if img.ndim == 3 else den)
         assert np.array_equal(masked_blur(img, weight, 2.0), expected)
+    chosen = weight > 0.6
+    for img in (frame, image):
+        got = pixels_of(img)[chosen.ravel()]
+        assert np.array_equal(got.view(img.dtype).reshape(-1, 3), img[chosen])
+        put, expected = img.copy(), img.copy()
+        expected[chosen] = img[::-1, ::-1][chosen]
+        pixels_of(put)[chosen.ravel()] = pixels_of(np.ascontiguousarray(img[::-1, ::-1]))[
+            chosen.ravel()]
+        assert np.array_equal(put, expected)
 
 
 def test_a_swap_starts_without_what_only_other_commands_need() -> None:

@@ -195,6 +195,15 @@ def multiband_merge(images: list[np.ndarray], weights: list[np.ndarray],
     return out
 
 
+def pixels_of(img: np.ndarray) -> np.ndarray:
+    """A contiguous h x w x c image (or n x c rows) as a flat array of whole pixels, a view:
+    a boolean mask (flattened) selects or sets pixels through it at a twentieth of the cost
+    of masking the image itself, which numpy works through channel by channel (0.03 vs
+    0.54 ms for 30,000 pixels of a colour window)."""
+    whole = np.dtype((np.void, img.dtype.itemsize * img.shape[-1]))
+    return img.reshape(-1, img.shape[-1]).view(whole).ravel()
+
+
 def mask_box(mask: np.ndarray, margin: float = 0.0) -> tuple[slice, slice] | None:
     """The rows and columns around `mask`'s pixels, `margin` wider; None if it is empty."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))

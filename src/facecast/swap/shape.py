@@ -22,7 +22,7 @@ import numpy as np
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
 from facecast.faces.shape import corner_lift, mouth_distance, procrustes
-from facecast.imaging import smoothstep
+from facecast.imaging import pixels_of, smoothstep
 
 _GRID = 8  # pixels per cell of the displacement grid
 _LIP_PAIRS = ((13, 14), (82, 87), (81, 178), (80, 88), (312, 317), (311, 402), (310, 318))
@@ -354,9 +354,15 @@ def _settle(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
     they landed. Returns the updated `landed`."""
     reach, spread, grid = warp
     # distance to the outline's nearest point, not to its edges: what is near enough to
-    # move, at a tenth of the cost
-    gaps = np.linalg.norm(new_xy[: L.N_MESH, None] - new_xy[None, list(outline)],
-                          axis=2).min(axis=1)
+    # move, at a tenth of the cost (and the square root of the nearest one's square only:
+    # the same numbers, an eighth of the time of `np.linalg.norm` over all of them)
+    ends = new_xy[list(outline)]
+    across = np.subtract.outer(new_xy[: L.N_MESH, 0], ends[:, 0])
+    down = np.subtract.outer(new_xy[: L.N_MESH, 1], ends[:, 1])
+    across *= across
+    down *= down
+    across += down
+    gaps = np.sqrt(across.min(axis=1))
     near = np.flatnonzero(gaps <= reach * width)
     if len(near) < len(outline) or share <= 0.0:
         return landed
@@ -462,7 +468,8 @@ def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
         cv2.fillPoly(band, [local], 0)
         at = band > 0
         if at.any():
-            warped[at] = _remap_points(frame, map_x[at], map_y[at], cv2.INTER_CUBIC)
+            pixels_of(warped)[at.ravel()] = pixels_of(
+                _remap_points(frame, map_x[at], map_y[at], cv2.INTER_CUBIC))
     window[...] = warped
     return (old_xy + moved).astype(np.float32)
 
