@@ -277,6 +277,8 @@ def test_opencvs_shortcuts_give_numpys_numbers() -> None:
         pixels_of(put)[chosen.ravel()] = pixels_of(np.ascontiguousarray(img[::-1, ::-1]))[
             chosen.ravel()]
         assert np.array_equal(put, expected)
+    with pytest.raises(ValueError, match="contiguous"):
+        pixels_of(frame[:, ::2])
 
 
 def test_a_swap_starts_without_what_only_other_commands_need() -> None:
