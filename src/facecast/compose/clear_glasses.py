@@ -170,8 +170,8 @@ class ClearGlasses:
         seen = np.array([float(far[disc].mean()) if disc.any() else 0.0 for disc in discs])
         self._iris_usual = seen if self._iris_usual is None else (
             self._iris_usual + IRIS_FOLLOW * (seen - self._iris_usual))
-        for disc, usual in zip(discs, self._iris_usual, strict=True):
-            far[disc] = np.maximum(far[disc] - usual, 0.0)
+        for disc, iris_usual in zip(discs, self._iris_usual, strict=True):
+            far[disc] = np.maximum(far[disc] - iris_usual, 0.0)
         low, high = GLARE_CHROMA
         glare = np.clip((far - low) / (high - low), 0.0, 1.0) * lenses
         return cv2.GaussianBlur(glare.astype(np.float32), (0, 0), GLARE_SOFT)
