@@ -90,13 +90,22 @@ def corner_lift(points: np.ndarray) -> float:
 def lid_gaps(points: np.ndarray) -> tuple[float, float]:
     """How open each eye (right, left) of a mesh is: its lids' gap over its width (open
     eyes read 0.25-0.35, shut ones 0.02-0.05)."""
-    gaps = []
-    for lids, outer, inner in ((L.RIGHT_LIDS, L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER),
-                               (L.LEFT_LIDS, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER)):
-        width = float(np.linalg.norm(points[outer, :2] - points[inner, :2])) or 1.0
-        gaps.append(float(np.mean([np.linalg.norm(points[a, :2] - points[b, :2])
-                                   for a, b in lids])) / width)
-    return gaps[0], gaps[1]
+    xy = points[_LID_POINTS, :2].astype(np.float64)
+    lids = xy[:6] - xy[6:12]
+    corners = xy[12:14] - xy[14:]
+    gaps = np.sqrt((lids * lids).sum(axis=1)).reshape(2, 3).mean(axis=1)
+    widths = np.sqrt((corners * corners).sum(axis=1))
+    widths[widths == 0] = 1.0
+    right, left = gaps / widths
+    return float(right), float(left)
+
+
+_LID_POINTS = np.array([*(a for lids in (L.RIGHT_LIDS, L.LEFT_LIDS) for a, _ in lids),
+                        *(b for lids in (L.RIGHT_LIDS, L.LEFT_LIDS) for _, b in lids),
+                        L.RIGHT_EYE_OUTER, L.LEFT_EYE_OUTER, L.RIGHT_EYE_INNER,
+                        L.LEFT_EYE_INNER])
+"""`lid_gaps`' points in one gather (it runs a dozen times a frame in the smoothing): each
+eye's upper lid points, their facing lower ones, then the outer and inner corners."""
 
 
 def mouth_distance(points: np.ndarray) -> np.ndarray:
