@@ -56,18 +56,15 @@ def test_filter_follows_a_fast_head_shake() -> None:
     assert lag[-1] < 12.0  # within about half a frame's motion once moving
 
 
-@needs_media
-def test_the_smoothed_mouth_shuts_when_the_lips_meet() -> None:
-    """d10 talks and shuts her lips for a few frames between words (at 1.9 s and 3.1 s).
-    Smoothed with the whole mesh, whose speed is the head's, the mouth stayed open there
-    (inner lips 0.10 mouth widths apart on frames where the mesh found them shut) and the
-    swapped mouth showed an opening over closed lips. The lips' own speed drives them now."""
+def _found_and_smoothed(clip: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The first 4 s of a clip's face: its points as the mesh found them, and smoothed as a
+    swap smooths them (both ways, `AHEAD` frames ahead)."""
     from facecast.faces import FaceMesher
     from facecast.faces.smoothing import AHEAD
 
     raw, times = [], []
     with FaceMesher(video=True) as mesher:
-        for i, rgb in enumerate(frames_between(MEDIA / "videos" / "d10.mp4", 0.0, 4.0)):
+        for i, rgb in enumerate(frames_between(MEDIA / "videos" / f"{clip}.mp4", 0.0, 4.0)):
             faces = mesher.detect(rgb)
             if faces:
                 raw.append(faces[0].points)
@@ -76,6 +73,16 @@ def test_the_smoothed_mouth_shuts_when_the_lips_meet() -> None:
     smoothed = [f.both_ways(p, t, list(zip(times[i + 1 : i + 1 + AHEAD],
                                              raw[i + 1 : i + 1 + AHEAD], strict=True)))
                 for i, (p, t) in enumerate(zip(raw, times, strict=True))]
+    return raw, smoothed
+
+
+@needs_media
+def test_the_smoothed_mouth_shuts_when_the_lips_meet() -> None:
+    """d10 talks and shuts her lips for a few frames between words (at 1.9 s and 3.1 s).
+    Smoothed with the whole mesh, whose speed is the head's, the mouth stayed open there
+    (inner lips 0.10 mouth widths apart on frames where the mesh found them shut) and the
+    swapped mouth showed an opening over closed lips. The lips' own speed drives them now."""
+    raw, smoothed = _found_and_smoothed("d10")
 
     def gap(points: np.ndarray) -> float:
         width = np.linalg.norm(points[L.MOUTH_LEFT, :2] - points[L.MOUTH_RIGHT, :2])
@@ -91,29 +98,17 @@ def test_the_smoothed_mouth_shuts_when_the_lips_meet() -> None:
 def test_the_smoothed_eyes_shut_when_the_lids_meet() -> None:
     """d14 blinks six times in 4 s, each within 3-5 frames. Smoothed with the whole mesh,
     at the head's speed, her shut eyes stayed a third to half open (0.31-0.54 of their open
-    gap where the mesh found 0.12-0.15) and the swap, drawn on the smoothed mesh, blinked
-    less often than she did. The lids' own speed drives them now."""
-    from facecast.faces import FaceMesher
+    gap where the mesh found 0.12-0.15) and the swap drawn on it showed a slit of eye white
+    under half-closed lids. The lids' own speed drives them now."""
     from facecast.faces.shape import lid_gaps
-    from facecast.faces.smoothing import AHEAD
 
-    raw, times = [], []
-    with FaceMesher(video=True) as mesher:
-        for i, rgb in enumerate(frames_between(MEDIA / "videos" / "d14.mp4", 0.0, 4.0)):
-            faces = mesher.detect(rgb)
-            if faces:
-                raw.append(faces[0].points)
-                times.append(i / 30)
-    f = MeshFilter()
-    smoothed = [f.both_ways(p, t, list(zip(times[i + 1 : i + 1 + AHEAD],
-                                             raw[i + 1 : i + 1 + AHEAD], strict=True)))
-                for i, (p, t) in enumerate(zip(raw, times, strict=True))]
+    raw, smoothed = _found_and_smoothed("d14")
     gaps = np.array([np.mean(lid_gaps(p)) for p in raw])
     smooth_gaps = np.array([np.mean(lid_gaps(p)) for p in smoothed])
     shut = gaps < 0.3 * np.percentile(gaps, 80)
     assert shut.sum() >= 8, shut.sum()
     assert np.mean(smooth_gaps[shut] - gaps[shut]) < 0.02
-    # and an open eye's lids stay as steady as before: no jitter let through
+    # and an open eye's lids stay steadier than found: no jitter let through
     still = np.flatnonzero(np.abs(np.diff(gaps)) < 0.01)
     assert np.mean(np.abs(np.diff(smooth_gaps)[still])) <= np.mean(np.abs(np.diff(gaps)[still]))
 
