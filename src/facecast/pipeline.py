@@ -285,9 +285,7 @@ class FaceSwapper:
                                 weight, reach=drawn.rendered.alpha)
         if drawn.shut is not None:
             with clock("blink"):
-                # not what is in front of the face (a hand over a shut eye keeps its light)
-                shut = drawn.shut if keep is None else drawn.shut * (1.0 - keep[0])
-                take_drawn_light(rgb[region.slices], pixels, shut, drawn.skin, face.xy)
+                take_drawn_light(rgb[region.slices], pixels, drawn.shut, drawn.skin, face.xy)
         with clock("blend"):
             blend(rgb, region, pixels, alpha * weight, drawn.rendered.covered, face.size, keep,
                   drawn.holes, grain)
