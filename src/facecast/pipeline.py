@@ -20,7 +20,7 @@ from facecast import credentials
 from facecast.casting.face_list import FaceList
 from facecast.casting.selection import Cast
 from facecast.compose import blend
-from facecast.compose.blink import closed_eyes, take_drawn_light
+from facecast.compose.blink import closed_eyes
 from facecast.compose.folds import Change
 from facecast.compose.folds import draw as draw_folds
 from facecast.compose.mouth import cover_opening, fill_from_lips, mouth_inside
@@ -259,7 +259,7 @@ class FaceSwapper:
         # relit on the composing thread (it had the lighter half), from a copy of the window
         # as drawn: by then a farther face's blend may have painted over part of it
         return Drawn(found, before, face, weight, landed, grain, rgb[region.slices].copy(),
-                     rendered, pixels, skin, alpha, holes, shut, keep, expression)
+                     rendered, pixels, skin, alpha, holes, keep, expression)
 
     def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack,
                      identity: Identity) -> float:
@@ -283,9 +283,6 @@ class FaceSwapper:
             alpha = clean_plate(rgb, region, landed, drawn.alpha, drawn.rendered.covered,
                                 _plate_holes(drawn), keep[0] if keep else None, face.size,
                                 weight, reach=drawn.rendered.alpha)
-        if drawn.shut is not None:
-            with clock("blink"):
-                take_drawn_light(rgb[region.slices], pixels, drawn.shut, drawn.skin, face.xy)
         with clock("blend"):
             blend(rgb, region, pixels, alpha * weight, drawn.rendered.covered, face.size, keep,
                   drawn.holes, grain)
@@ -351,9 +348,9 @@ class Drawn:
     """One face drawn (`FaceSwapper.draw_face`), what its composition needs: the face as
     found, smoothed (`before`) and shaped (`face`), where the target's points landed after
     the warp, the frame's window before the warp (`unwarped`: its grain) and after it
-    (`window`: its light), the render, its shaded pixels and plain skin, alpha and openings
-    (and of these the target's own shut eyes, `compose.blink`), what the occlusion keeps of
-    the frame, and the footage's expression change (`compose.folds`)."""
+    (`window`: its light), the render, its shaded pixels and plain skin, alpha and openings,
+    what the occlusion keeps of the frame, and the footage's expression change
+    (`compose.folds`)."""
 
     found: Face
     before: Face
@@ -367,7 +364,6 @@ class Drawn:
     skin: np.ndarray
     alpha: np.ndarray
     holes: np.ndarray | None
-    shut: np.ndarray | None
     keep: tuple[np.ndarray, np.ndarray] | None
     expression: Change | None
 

@@ -9,16 +9,6 @@ lashes and the shade around it, by the share the eye is closed. The drawn lids' 
 on top: without it the face mesh read d12's shut eyes, small behind clear glasses, as
 partly open in the swapped face (its eye openness followed the original's at 0.83; 0.85
 with the line; 0.88 with the drawn lids alone).
-
-The target's shut eye keeps its own detail (lashes, the lid's fold) and colour, but no
-lighter than the drawn face around it (`take_drawn_light`): its lid showed as a pale patch
-of the target's skin in the user's darker face (s18's lids under d10's and d3's skin: "a
-pale patch", "a see-through lid" to a blind viewer, who chose the half-open eyes of a
-lagging blink over it). Blind A/B viewers on blink frames chose the toned shut eyes on s18
-in 4 of 4 in each of two rounds (up to 65 % sure: "a pale hard-edged patch on the inner
-eyelid" without), on d14 and s32 in 1 of 6 (50-55 %, coin flips by their own account).
-Made lighter too (gain up to 1.25, or 2 per channel), the lids of d14 drew "a painted
-double stripe" and "a round white spot" at an eye's corner (0 of 8).
 """
 
 from __future__ import annotations
@@ -28,16 +18,13 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import LUMA, clamp, mask_box, masked_blur, ramp
+from facecast.imaging import ramp
 
 FACE = (100.0, 200.0)
 """Face size (px) from which a shut eye is the target's own, and from which in full. On a
 small face the lids' detail does not show, and the face mesh read the target's eyes,
 eight pixels wide on s13, as a third blink of two."""
 GROW = 0.3  # of the eye's width: the lashes, the lid's fold and the socket's shade
-RING = 0.25  # of the eye's width: the drawn skin around a shut eye whose light it takes
-GAIN_RANGE = (0.8, 1.0)
-"""The most the drawn face's lightness may change the shut eye's: only darker (above)."""
 LINE = 0.15
 """Of the eye's width: the band along the drawn lids' line kept on top (d12 into d3: the
 face mesh's eye openness on the swap followed the original's at 0.84 with 0.08, 0.85)."""
@@ -80,34 +67,3 @@ def closed_eyes(landed: np.ndarray, drawn: np.ndarray, region: Region,
         soft *= 1.0 - cv2.GaussianBlur(line, (0, 0), max(LINE * width / 3, 0.7))
         np.maximum(out, soft * np.float32(share), out=out)
     return out
-
-
-def take_drawn_light(window: np.ndarray, drawn: np.ndarray, shut: np.ndarray,
-                     skin: np.ndarray, face_xy: np.ndarray) -> None:
-    """Give the frame's shut eyes (`window`, uint8 RGB, where `shut` (0..1) shows them
-    through the drawn face, whose mesh is `face_xy`) the drawn face's lightness, in place:
-    times the drawn face's low band over the frame's (luminance), both read on the drawn
-    face's plain `skin` in a ring around them (`RING` of the eyes' width) and spread inward
-    (normalised convolution), within `GAIN_RANGE` (only darker); by `shut`."""
-    eye_width = float(np.mean([np.linalg.norm(face_xy[outer] - face_xy[inner])
-                               for _, outer, inner, _ in _EYES]))
-    ring_px = max(int(RING * eye_width), 2)
-    box = mask_box(shut > 0.02, 2 * ring_px)
-    if box is None:
-        return
-    inside = (shut[box] > 0.02).astype(np.uint8)
-    grown = cv2.dilate(inside, cv2.getStructuringElement(
-        cv2.MORPH_ELLIPSE, (2 * ring_px + 1, 2 * ring_px + 1)))
-    ring = ((grown > 0) & (inside == 0)).astype(np.float32) * (skin[box] > 0.5)
-    if ring.sum() < 8:
-        return
-    here = window[box].astype(np.float32)
-    sigma = max(ring_px, 1.0)
-    gain = (masked_blur(np.ascontiguousarray(drawn[box] @ LUMA), ring, sigma)
-            / np.maximum(masked_blur(np.ascontiguousarray(here @ LUMA), ring, sigma), 1.0))
-    np.clip(gain, *GAIN_RANGE, out=gain)
-    gain -= 1.0
-    gain *= shut[box]
-    gain += 1.0
-    here *= gain[..., None]
-    window[box] = clamp(here, 255.0)
