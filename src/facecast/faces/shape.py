@@ -111,7 +111,14 @@ eye's upper lid points, their facing lower ones, then the outer and inner corner
 def mouth_distance(points: np.ndarray) -> np.ndarray:
     """Per mesh point (the first `N_MESH`), how far outside the lips' outline it lies, in
     mouth widths (the outline's horizontal extent); 0 or less on and inside the lips."""
-    outline = points[list(L.LIPS_OUTER), :2].astype(np.float32)
-    width = max(float(np.ptp(outline[:, 0])), 1e-9)
-    return np.array([-cv2.pointPolygonTest(outline, (float(x), float(y)), True) / width
+    width = max(float(np.ptp(points[list(L.LIPS_OUTER), 0])), 1e-9)
+    return distance_outside(points, L.LIPS_OUTER) / width
+
+
+def distance_outside(points: np.ndarray, outline: tuple[int, ...]) -> np.ndarray:
+    """Per mesh point (the first `N_MESH`), how far (in the points' units) outside the
+    polygon through the points `outline` (a loop of indices) it lies; 0 or less on and
+    inside it."""
+    polygon = points[list(outline), :2].astype(np.float32)
+    return np.array([-cv2.pointPolygonTest(polygon, (float(x), float(y)), True)
                      for x, y in points[: L.N_MESH, :2]])

@@ -19,11 +19,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
-from facecast.faces.shape import lid_gaps, mouth_distance
+from facecast.faces.shape import distance_outside, lid_gaps, mouth_distance
 from facecast.imaging import smoothstep
 
 AHEAD = 5
@@ -166,12 +165,9 @@ def _eye_weights(points: np.ndarray) -> np.ndarray:
     """2 x N, 0..1 per point: how much each eye's own filter drives it (`EYES`' reach; its
     iris in full)."""
     weights = np.zeros((2, len(points)), np.float32)
-    xy = points[: L.N_MESH, :2].astype(np.float32)
     for weight, (contour, outer, inner, iris) in zip(weights, _EYE_PARTS, strict=True):
-        outline = xy[list(contour)]
-        width = max(float(np.linalg.norm(xy[outer] - xy[inner])), 1e-9)
-        outside = np.array([-cv2.pointPolygonTest(outline, (float(x), float(y)), True)
-                            for x, y in xy]) / width
+        width = max(float(np.linalg.norm(points[outer, :2] - points[inner, :2])), 1e-9)
+        outside = distance_outside(points, contour) / width
         weight[: L.N_MESH] = 1.0 - smoothstep(np.maximum(outside, 0.0) / EYES[3])
         weight[[i for i in iris if i < len(points)]] = 1.0
     return weights
