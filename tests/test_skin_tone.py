@@ -87,3 +87,35 @@ def test_a_texture_shadow_keeps_the_skin_hue_in_a_scene_of_another_hue() -> None
 
     assert colour_gap(out) <= 0.6 * colour_gap(pixels)
     assert out[100, 80, 2] < out[100, 80, 0]
+
+
+def test_a_bright_scene_does_not_light_the_texture_past_its_own_highlights(
+        tmp_path: Path, monkeypatch) -> None:
+    """d14's face is brightly lit (its skin up to 89 L) and d10's selfies carry highlighted
+    make-up (a bright nose ridge, brow bones): the gain that lit her texture for the scene
+    took those highlights past anything the camera recorded on that face, to white: over
+    her first 48 frames 2.4 % of the swapped face's pixels had a channel at 250 or more,
+    the footage's 0.26 %. Rolled off at the footage's own highlight level: 0.34 %."""
+    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
+    identity = build_identity([MEDIA / "identities" / "d10"], "d10")
+    swapper = FaceSwapper(identity, SwapParams(), video=True)
+    clipped = {"original": [], "swapped": []}
+    with FaceMesher(video=False) as mesher:
+        for i, rgb in enumerate(frames("d14", 48)):
+            out = rgb.copy()
+            swapper(out, i / 25)
+            if i % 4 != 3:
+                continue
+            faces = mesher.detect(rgb)
+            if not faces:
+                continue
+            face = np.zeros(rgb.shape[:2], np.uint8)
+            cv2.fillPoly(face, [np.round(faces[0].xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
+            face = cv2.erode(face, np.ones((9, 9), np.uint8)) > 0
+            for name, img in (("original", rgb), ("swapped", out)):
+                clipped[name].append(float((img[face].max(axis=1) >= 250).mean()))
+    swapper.close()
+    assert len(clipped["swapped"]) >= 8
+    original, swapped = (float(np.mean(v)) for v in clipped.values())
+    assert swapped <= original + 0.01, (
+        f"{swapped:.2%} of the swapped face clipped to white, the footage's {original:.2%}")
