@@ -8,6 +8,7 @@ the look test's first giveaway.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -34,27 +35,33 @@ def frames(clip: str, count: int) -> list[np.ndarray]:
     return out
 
 
-def test_dim_selfies_do_not_draw_a_darker_face_into_a_pale_scene(tmp_path: Path,
-                                                                   monkeypatch) -> None:
-    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
-    identity = build_identity([MEDIA / "identities" / "d3"], "d3")
+def swapped_faces(user: str, clip: str, count: int, every: int, inset: int
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The user's selfies swapped into the first `count` frames of `clip`: every `every`th
+    frame, the original, the swap and the original's face oval (bool) eroded by `inset` px.
+    Needs FACECAST_HOME set."""
+    identity = build_identity([MEDIA / "identities" / user], user)
     swapper = FaceSwapper(identity, SwapParams(), video=True)
-    ratios = []
     with FaceMesher(video=False) as mesher:
-        for i, rgb in enumerate(frames("d12", 40)):
+        for i, rgb in enumerate(frames(clip, count)):
             out = rgb.copy()
             swapper(out, i / 25)
-            if i % 6 != 5:
+            if i % every != every - 1:
                 continue
             faces = mesher.detect(rgb)
             if not faces:
                 continue
-            cheeks = np.zeros(rgb.shape[:2], np.uint8)
-            cv2.fillPoly(cheeks, [np.round(faces[0].xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
-            cheeks = cv2.erode(cheeks, np.ones((15, 15), np.uint8)) > 0
-            ratios.append(out[cheeks].astype(float).mean(axis=0)
-                          / rgb[cheeks].astype(float).mean(axis=0))
+            face = np.zeros(rgb.shape[:2], np.uint8)
+            cv2.fillPoly(face, [np.round(faces[0].xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
+            yield rgb, out, cv2.erode(face, np.ones((inset, inset), np.uint8)) > 0
     swapper.close()
+
+
+def test_dim_selfies_do_not_draw_a_darker_face_into_a_pale_scene(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
+    ratios = [out[cheeks].astype(float).mean(axis=0) / rgb[cheeks].astype(float).mean(axis=0)
+              for rgb, out, cheeks in swapped_faces("d3", "d12", 40, 6, 15)]
     assert len(ratios) >= 5
     # the whole face, the target's own eyes and mouth included: 0.83-0.90 a channel when the
     # face kept 40 % of the user's tone, 0.91-0.96 now
@@ -97,25 +104,9 @@ def test_a_bright_scene_does_not_light_the_texture_past_its_own_highlights(
     her first 48 frames 2.4 % of the swapped face's pixels had a channel at 250 or more,
     the footage's 0.26 %. Rolled off at the footage's own highlight level: 0.34 %."""
     monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
-    identity = build_identity([MEDIA / "identities" / "d10"], "d10")
-    swapper = FaceSwapper(identity, SwapParams(), video=True)
-    clipped = {"original": [], "swapped": []}
-    with FaceMesher(video=False) as mesher:
-        for i, rgb in enumerate(frames("d14", 48)):
-            out = rgb.copy()
-            swapper(out, i / 25)
-            if i % 4 != 3:
-                continue
-            faces = mesher.detect(rgb)
-            if not faces:
-                continue
-            face = np.zeros(rgb.shape[:2], np.uint8)
-            cv2.fillPoly(face, [np.round(faces[0].xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
-            face = cv2.erode(face, np.ones((9, 9), np.uint8)) > 0
-            for name, img in (("original", rgb), ("swapped", out)):
-                clipped[name].append(float((img[face].max(axis=1) >= 250).mean()))
-    swapper.close()
-    assert len(clipped["swapped"]) >= 8
-    original, swapped = (float(np.mean(v)) for v in clipped.values())
+    clipped = np.array([[float((img[face].max(axis=1) >= 250).mean()) for img in (rgb, out)]
+                        for rgb, out, face in swapped_faces("d10", "d14", 48, 4, 9)])
+    assert len(clipped) >= 8
+    original, swapped = clipped.mean(axis=0)
     assert swapped <= original + 0.01, (
         f"{swapped:.2%} of the swapped face clipped to white, the footage's {original:.2%}")
