@@ -8,7 +8,8 @@ thick pink lip where the original shows teeth). And the mesh's inner lips may hu
 upper teeth, leaving the dark gap below them to the lips. So the target's own opening
 (where its inner lips landed) is kept too, and, close to it and within the outer lip
 contour, whatever looks like a mouth's inside in this frame: far darker than the lips, or
-teeth (lighter and greyer than them).
+teeth (lighter and greyer than them); but not at the ends of its opening (`ENDS`), where a
+smile's dark is its corners' shade.
 
 The other way round, the drawn opening reaches past the target's on a wide smile: the
 user's mouth corners sit elsewhere, and there the frame showed the target's lips or skin
@@ -26,7 +27,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import masked_blur
+from facecast.imaging import masked_blur, ramp
 
 DARKER = 22.0  # Lab lightness under the lips' typical: the mouth's dark inside
 TEETH_LIGHTER = 8.0  # Lab lightness over the lips' typical, with
@@ -44,6 +45,12 @@ through d0's drawn lips as a second, darker lip edge under the teeth). In the ba
 teeth and the dark inside are the target's; inside it, its opening is its own whatever its
 colour (a tongue)."""
 SLIVER = 0.006  # of the face size: half the width under which the inside is a sliver
+ENDS = 0.1  # of the inner lips' corner-to-corner line: its ends, where dark is no inside
+ENDS_FACE = (100.0, 200.0)
+"""Face size (px) from which `ENDS` holds, and from which in full. On a far face the
+corners' wedges are a pixel or two, no blob, and the mesh and the recognisers read the
+mouth's width by them: on s13's 98 px face, d9's swap was read 0.029 further from him by
+dlib, its mouth correlation 0.956 -> 0.938."""
 _SUB_BITS = 4
 _SUB = 1 << _SUB_BITS
 
@@ -64,7 +71,11 @@ def mouth_inside(window: np.ndarray, xy: np.ndarray, region: Region, face_size: 
     inside = _looks_inside(window[y0:y1, x0:x1], ring, DARKER)
     near = max(int(NEAR * face_size), 1) * 2 + 1
     near = cv2.dilate(inner, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (near, near)))
-    inside = (inside & (lips > 0) & (near > 0)).astype(np.uint8)
+    inside &= (lips > 0) & (near > 0)
+    ends = ENDS * ramp(face_size, ENDS_FACE)
+    if ends > 0.0:
+        inside &= _off_the_ends(xy, region, box, ends)
+    inside = inside.astype(np.uint8)
     inside = cv2.morphologyEx(inside, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     inside |= _core(inner, float(np.ptp(xy[list(L.LIPS_INNER), 0])), face_size)
     if not inside.any():
@@ -138,6 +149,23 @@ def _box(points: np.ndarray, region: Region) -> tuple[int, int, int, int] | None
     if x1 - x0 < 6 or y1 - y0 < 4:
         return None
     return int(x0), int(y0), int(x1), int(y1)
+
+
+def _off_the_ends(xy: np.ndarray, region: Region, box: tuple[int, int, int, int],
+                  ends: float) -> np.ndarray:
+    """bool over `box` of `region`: along the mouth's line, between its inner lips' corners
+    (of `xy`) less `ends` of the way at each end (`ENDS`). There a smile's dark is its corners'
+    shade, not the mouth's inside: the shape transfer moves the drawn lips' corners, and
+    the target's, shown through them, were two dark round blobs at the ends of the drawn
+    opening (d14's smile under d10's lips: "odd dark-red blobs at the mouth corners", two
+    blind viewers)."""
+    x0, y0, x1, y1 = box
+    a, b = (xy[c, :2] - (region.x0 + x0, region.y0 + y0) for c in L.LIPS_INNER_CORNERS)
+    axis = (b - a) / max(float((b - a) @ (b - a)), 1e-6)
+    ys, xs = np.mgrid[0 : y1 - y0, 0 : x1 - x0].astype(np.float32)
+    along = (xs - np.float32(a[0])) * np.float32(axis[0])
+    along += (ys - np.float32(a[1])) * np.float32(axis[1])
+    return (along >= ends) & (along <= 1.0 - ends)
 
 
 def _core(opening: np.ndarray, width: float, face_size: float) -> np.ndarray:
