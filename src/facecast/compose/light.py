@@ -206,7 +206,8 @@ face's lighter pixels are rolled off, as a camera's shoulder rolls off its highl
 lights the texture in a bright scene multiplied its own highlights (d10's highlighted nose
 ridge and brow bones, her selfies' make-up) past what the scene's skin reaches: on d14's
 brightly lit face 3.3 % of the drawn face's pixels had a channel at 250 or more, the
-footage's 0.1 %, drawn as white stripes down the nose and under the brows."""
+footage's 0.1 %, drawn as white stripes down the nose and under the brows (0.6 % rolled
+off)."""
 HIGHLIGHT_CEILING = 92.0
 """Lab lightness below which the roll-off's ceiling never lies (its knee `HIGHLIGHT_ROOM`'s
 span below it). In a dim scene the user's own highlights lighter than the footage's are

@@ -154,10 +154,10 @@ def _box(points: np.ndarray, region: Region) -> tuple[int, int, int, int] | None
 def _off_the_ends(xy: np.ndarray, region: Region, box: tuple[int, int, int, int],
                   ends: float) -> np.ndarray:
     """bool over `box` of `region`: along the mouth's line, between its inner lips' corners
-    (of `xy`) less `ends` of the way at each end (`ENDS`). There a smile's dark is its corners'
-    shade, not the mouth's inside: the shape transfer moves the drawn lips' corners, and
-    the target's, shown through them, were two dark round blobs at the ends of the drawn
-    opening (d14's smile under d10's lips: "odd dark-red blobs at the mouth corners", two
+    (of `xy`) less `ends` of the way at each end (`ENDS`). At the ends a smile's dark is its
+    corners' shade, not the mouth's inside: the shape transfer moves the drawn lips'
+    corners, and the target's, shown through them, were two dark round blobs at the ends of
+    the drawn opening (d14's smile under d10's lips: "odd dark-red blobs at the mouth corners", two
     blind viewers)."""
     x0, y0, x1, y1 = box
     a, b = (xy[c, :2] - (region.x0 + x0, region.y0 + y0) for c in L.LIPS_INNER_CORNERS)
