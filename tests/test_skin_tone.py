@@ -25,14 +25,13 @@ from facecast.pipeline import FaceSwapper
 pytestmark = needs_media
 
 
-def frames(clip: str, count: int) -> list[np.ndarray]:
-    out = []
+def frames(clip: str, count: int) -> Iterator[tuple[float, np.ndarray]]:
+    """The first `count` frames of `clip`, each with its time (s)."""
     with av.open(str(MEDIA / "videos" / f"{clip}.mp4")) as c:
-        for f in c.decode(video=0):
-            out.append(f.to_ndarray(format="rgb24"))
-            if len(out) == count:
-                return out
-    return out
+        for i, f in enumerate(c.decode(video=0)):
+            if i == count:
+                return
+            yield float(f.time), f.to_ndarray(format="rgb24")
 
 
 def swapped_faces(user: str, clip: str, count: int, every: int, inset: int
@@ -42,19 +41,22 @@ def swapped_faces(user: str, clip: str, count: int, every: int, inset: int
     Needs FACECAST_HOME set."""
     identity = build_identity([MEDIA / "identities" / user], user)
     swapper = FaceSwapper(identity, SwapParams(), video=True)
-    with FaceMesher(video=False) as mesher:
-        for i, rgb in enumerate(frames(clip, count)):
-            out = rgb.copy()
-            swapper(out, i / 25)
-            if i % every != every - 1:
-                continue
-            faces = mesher.detect(rgb)
-            if not faces:
-                continue
-            face = np.zeros(rgb.shape[:2], np.uint8)
-            cv2.fillPoly(face, [np.round(faces[0].xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
-            yield rgb, out, cv2.erode(face, np.ones((inset, inset), np.uint8)) > 0
-    swapper.close()
+    try:
+        with FaceMesher(video=False) as mesher:
+            for i, (t, rgb) in enumerate(frames(clip, count)):
+                out = rgb.copy()
+                swapper(out, t)
+                if i % every != every - 1:
+                    continue
+                faces = mesher.detect(rgb)
+                if not faces:
+                    continue
+                face = np.zeros(rgb.shape[:2], np.uint8)
+                cv2.fillPoly(face, [np.round(faces[0].xy[list(L.FACE_OVAL)])
+                                    .astype(np.int32)], 1)
+                yield rgb, out, cv2.erode(face, np.ones((inset, inset), np.uint8)) > 0
+    finally:
+        swapper.close()
 
 
 def test_dim_selfies_do_not_draw_a_darker_face_into_a_pale_scene(tmp_path: Path,
