@@ -1269,7 +1269,9 @@ def test_a_narrowing_eyes_tinted_iris_stays_under_its_lids(d0) -> None:
     lashes, above the lid's edge: as s32 narrows her eyes, the tint drew d0's dark brown over
     her lowered lids, a round disc in an eye that stayed open: the face mesh read the
     narrowed swapped eyes 1.22 times as open as the original's (1.08 while they are open);
-    1.17 now (b22dc53 and after; 1.14 when it was written)."""
+    1.14 when this was written, 1.17 from b22dc53, 1.185 since an eye still open by 0.28 of
+    its width keeps the middle of its opening tinted (`iris.KEEP`): the mesh reads d0's dark
+    iris there as a little more open, where before it showed s32's own green."""
     from facecast.quality.measures import eye_openness
 
     original, swapped = _swapped(d0, "s32", 0.5, 1.5)
@@ -1279,7 +1281,36 @@ def test_a_narrowing_eyes_tinted_iris_stays_under_its_lids(d0) -> None:
                          for a, b in zip(original, swapped, strict=True)])
     narrowed = read[:, 0] < 0.85 * np.median(read[:, 0])
     assert narrowed.sum() >= 3
-    assert float(np.mean(read[narrowed, 1] / read[narrowed, 0])) < 1.18
+    assert float(np.mean(read[narrowed, 1] / read[narrowed, 0])) < 1.2
+
+
+@needs_media
+def test_both_open_eyes_keep_the_users_colour_after_opening_wide(d0) -> None:
+    """d10 opens her eyes wide (0.4 of their width), then back to 0.25-0.35: the tint kept
+    clear of the lids by a whole iris radius in an eye that read narrowed against its
+    widest, which in an eye still open left nothing. Her own grey-blue came back in one
+    eye or both while d0's brown stayed in the other, from frame to frame (over the cheeks
+    0.51-0.57 against the tinted 0.33-0.36); both now keep the middle of their opening
+    tinted (`iris.KEEP`), 0.37-0.43."""
+    from facecast.faces.iris import EYES, cheek_lightness, iris_mask, read
+    from facecast.faces.shape import lid_gaps
+
+    original, swapped = _swapped(d0, "d10", 0.0, 1.2)
+    moved = []
+    with FaceMesher(video=True) as mesh_o, FaceMesher(video=True) as mesh_s:
+        for i, (before, after) in enumerate(zip(original, swapped, strict=True)):
+            xy_o, xy_s = mesh_o.detect(before)[0].xy, mesh_s.detect(after)[0].xy
+            if i < 16:
+                continue
+            assert min(lid_gaps(xy_o)) > 0.22  # both eyes open on every frame measured
+            lightness = []
+            for image, xy in ((before, xy_o), (after, xy_s)):
+                lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB)
+                cheeks = cheek_lightness(lab, xy)
+                lightness.append([read(lab[iris_mask(xy, iris, eye, lab.shape[:2], radius=0.7)
+                                           > 0], cheeks)[0] for iris, eye in EYES])
+            moved += [a - b for a, b in zip(*lightness, strict=True)]
+    assert min(moved) > 0.05, np.round(moved, 2)
 
 
 @needs_media

@@ -52,6 +52,20 @@ in 13 of 15, 6 of 8, 2 of 15 and 0 of 8 comparisons on five eval pairs)."""
 NARROWED = (0.05, 0.2)
 """How much narrower than its open level (its recent widest, `OPEN_FORGETS`) an eye is
 when the tint starts to keep clear of its lids, and when by all of `LID_MARGIN`."""
+KEEP = (0.5, (0.24, 0.32))
+"""Share of an eye's opening (its lids' gap) that stays tinted however narrowed the eye
+reads, and the lid gaps (of the eye's width) from which it starts to, and fully. Cleared by
+a whole iris radius off each lid line, an eye still open lost its tint altogether whenever
+it had been opened wider a moment before (d10's eyes at 0.25-0.33 of their width after
+0.4): that eye showed the target's grey-blue beside the other's brown, and each eye's
+colour came and went from frame to frame (4 s of d10 under d0: 37 eye-frames of open eyes
+untinted, 0 now; d3's clip 19 -> 14). A fresh blind A/B viewer chose it in 12 of 12
+comparisons, each frame shown both ways round ("dark brown irises that match between the
+eyes"). Below the gaps the lids cover the iris: kept at every opening, d12's eyes rolled
+up under his lids (0.19-0.23) took a brown disc on their lids, and the face mesh read
+them more open (eye correlation of d3 on d12 0.916 -> 0.899; 0.909 with the gaps). The
+mesh reads a dark iris band as a little more open: s32's narrowed eyes under d0's 1.185
+times the original's, 1.171 before."""
 OPEN_FORGETS = 0.01  # per frame: how fast an eye's open level comes down
 OPEN = (0.12, 0.22)
 """An eye's lid gap over its width from which its iris is tinted, and from which in full:
@@ -91,8 +105,10 @@ class IrisTint:
         narrowed = smoothstep((1.0 - gaps / np.maximum(self._open, 1e-6) - NARROWED[0])
                               / (NARROWED[1] - NARROWED[0]))
         masks = [iris_mask(xy, iris, eye, lab.shape[:2], origin, radius=1.0,
-                           lid_margin=LID_MARGIN * float(narrow)) * np.float32(share)
-                 for (iris, eye), share, narrow in zip(EYES, opening, narrowed, strict=True)]
+                           lid_margin=margin) * np.float32(share)
+                 for (iris, eye), share, margin in zip(EYES, opening,
+                                                       _lid_margins(xy, gaps, narrowed),
+                                                       strict=True)]
         openness = np.maximum(*masks)
         inside = openness > 0
         cheeks = cheek_lightness(lab, xy, origin)
@@ -124,3 +140,21 @@ class IrisTint:
         changed = amount > 0.0  # the rest as it was, not through Lab and back
         new = cv2.cvtColor(np.clip(np.round(lab), 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
         window[changed] = new[changed]
+
+
+def _lid_margins(xy: np.ndarray, gaps: np.ndarray, narrowed: np.ndarray) -> list[float]:
+    """Per eye (right, left): how far inside its lid lines its iris is tinted, in iris radii
+    (`iris_mask`'s `lid_margin`): `LID_MARGIN` by how narrowed it is, leaving at least
+    `KEEP` of its opening."""
+    margins = []
+    corners = ((L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER), (L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER))
+    for (iris, _), (outer, inner), gap, narrow in zip(EYES, corners, gaps, narrowed,
+                                                      strict=True):
+        radius = float(np.linalg.norm(xy[list(iris[1:]), :2] - xy[iris[0], :2], axis=1).mean())
+        opening = gap * float(np.linalg.norm(xy[outer, :2] - xy[inner, :2]))
+        share, wide = KEEP
+        cap = (1.0 - share) / 2.0 * opening / max(radius, 1e-6)
+        margin = LID_MARGIN * float(narrow)
+        spared = smoothstep((gap - wide[0]) / (wide[1] - wide[0]))
+        margins.append(margin - float(spared) * max(margin - cap, 0.0))
+    return margins
