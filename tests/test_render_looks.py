@@ -956,6 +956,44 @@ def test_brows_are_as_soft_as_the_footages(d9_on_d12) -> None:
     assert np.mean(ratios) < 1.2, ratios
 
 
+def _brow_skin_coolness(rgb: np.ndarray, xy: np.ndarray, size: float) -> float:
+    """How much less yellow (Lab b) the coolest tenth of the skin in a band around the
+    brows' hulls is than the forehead above them: the skin, not the hair (pixels lighter
+    than halfway from the hair's lightness to the forehead's)."""
+    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    hulls = np.zeros(rgb.shape[:2], np.uint8)
+    for brow in (L.RIGHT_BROW, L.LEFT_BROW):
+        cv2.fillConvexPoly(hulls, cv2.convexHull(np.round(xy[list(brow)]).astype(np.int32)), 1)
+    reach = int(size * 0.04) | 1
+    band = cv2.dilate(hulls, np.ones((reach, reach), np.uint8)) > 0
+    brows = xy[list(L.RIGHT_BROW + L.LEFT_BROW), :2]
+    top = int(brows[:, 1].min())
+    forehead = lab[max(top - int(0.15 * size), 0):top - reach // 2,
+                   int(brows[:, 0].min()):int(brows[:, 0].max())].reshape(-1, 3)
+    hair = np.percentile(lab[hulls > 0][:, 0], 10)
+    middle = (hair + np.median(forehead[:, 0])) / 2
+    skin = lab[band & (lab[..., 0] > middle)]
+    return float(np.median(forehead[:, 2]) - np.percentile(skin[:, 2], 10))
+
+
+@needs_media
+def test_the_skin_around_the_drawn_brows_has_the_skins_colour(identity) -> None:
+    """d10's selfies hold concealer above and below her brows, cooler than her skin; the
+    skin around the brows was no plain skin and kept it: in d14's light, white-lilac halos
+    around both brows (a blind viewer's cue on every d14 crop). The band around the drawn
+    brows was 9.8 b less yellow than the forehead above them at its coolest tenth (the
+    original's 5.8), 4.8 now (`light.BROW_SKIN_CALM`)."""
+    original, swapped = _swapped(identity, "d14", 1.0, 2.0)
+    cooler = []
+    with FaceMesher(video=False) as mesher:
+        for a, b in list(zip(original, swapped, strict=True))[4::10]:
+            fa, fb = mesher.detect(a)[0], mesher.detect(b)[0]
+            cooler.append((_brow_skin_coolness(a, fa.xy, fa.size),
+                           _brow_skin_coolness(b, fb.xy, fb.size)))
+    own, drawn = np.mean(cooler, axis=0)
+    assert drawn < own + 2.5, cooler
+
+
 @needs_media
 def test_lips_stay_red_in_a_scene_of_another_skin_hue(d3) -> None:
     """d3's orange skin goes into s18's pink scene: the skins' colour difference, a gain per
