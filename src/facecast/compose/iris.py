@@ -144,8 +144,9 @@ class IrisTint:
 
 def _lid_margins(xy: np.ndarray, gaps: np.ndarray, narrowed: np.ndarray) -> list[float]:
     """Per eye (right, left): how far inside its lid lines its iris is tinted, in iris radii
-    (`iris_mask`'s `lid_margin`): `LID_MARGIN` by how narrowed it is, leaving at least
-    `KEEP` of its opening."""
+    (`iris_mask`'s `lid_margin`): `LID_MARGIN` by how narrowed it is, but in an eye open by
+    `KEEP`'s gaps or more, never so far that less than `KEEP`'s share of its opening is
+    left."""
     margins = []
     corners = ((L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER), (L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER))
     for (iris, _), (outer, inner), gap, narrow in zip(EYES, corners, gaps, narrowed,
