@@ -47,6 +47,8 @@ mesh points) and mixed with the new one by `FOLLOW` a frame.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
@@ -336,11 +338,13 @@ class Relighter:
         _at_own_lightness(colour_a, colour_b, lightness, level, eyes)
         eyes *= EYE_CALM
         np.maximum(calm, eyes, out=calm)
-        _brow_skin_calm(calm, lightness, face_xy, region, face_size)
+        brows = _drawn_brows(lightness, face_xy, region, face_size)
+        if brows is not None:
+            _brow_skin_calm(calm, brows, face_size)
         _calmed(a, shift_a, colour_a, calm)
         _calmed(b, shift_b, colour_b, calm)
-        self._brows(footage or (frame_window, face_xy), lightness, a, b, face_xy, region,
-                    face_size)
+        if brows is not None:
+            self._brows(footage or (frame_window, face_xy), lightness, a, b, brows, region)
         self._lip_colour(frame_window, lightness, a, b, face_xy, region, face_size)
         shade_corners(footage or (frame_window, face_xy), lightness, face_xy, region,
                       face_size, CORNER_SHADE * ramp(face_size, LIP_FACE))
@@ -381,21 +385,16 @@ class Relighter:
         part[over] = knee + span * np.tanh((part[over] - knee) / span)
 
     def _brows(self, footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarray,
-               a: np.ndarray, b: np.ndarray, face_xy: np.ndarray, region: Region,
-               face_size: float) -> None:
-        """Shift the drawn brows' a and b (in place) toward the footage's brows' hue by
+               a: np.ndarray, b: np.ndarray, brows: _DrawnBrows, region: Region) -> None:
+        """Shift the drawn `brows`' a and b (in place) toward the footage's brows' hue by
         `BROW_HUE`, and their darkness under the skin around them toward the footage's by
         `BROW_DARKNESS`, steady in time. Both are read on the darker half of the brows'
         pixels: the hair, not the skin between it; the footage's where its own brows are
         (`footage`: its window and points)."""
-        grow = max(int(face_size * BROW_REACH), 1)
-        drawn_box = _brow_box(face_xy, region, grow)
+        grow, box, mask, hair, dark = brows.grow, brows.box, brows.mask, brows.hair, brows.dark
         theirs = _brow_box(footage[1], region, grow)
-        if drawn_box is None or theirs is None:
+        if theirs is None:
             return
-        box, mask, hair = drawn_box
-        drawn = lightness[box][hair]
-        dark = drawn <= median(drawn)
         own = np.array([a[box][hair][dark].mean(), b[box][hair][dark].mean()], np.float32)
         their_box, their_mask, their_hair = theirs
         window = cv2.cvtColor(footage[0][their_box], cv2.COLOR_RGB2LAB)
@@ -405,8 +404,7 @@ class Relighter:
         around = window[..., 0][their_mask == 0]
         their_darkness = (float(median(around)) - float(hair_lab[:, 0].mean())) * (100 / 255)
         here = lightness[box]
-        skin = float(median(here[mask == 0]))
-        hair_l = float(drawn[dark].mean())
+        skin, hair_l = brows.skin, brows.hair_lightness
         ratio = max(their_darkness, 1.0) / max(skin - hair_l, 1.0)
         darkness = float(np.clip(ratio, *BROW_DARKNESS_RANGE)) ** BROW_DARKNESS
         if self._brow_darkness is not None:
@@ -548,28 +546,51 @@ def _brow_box(face_xy: np.ndarray, region: Region, grow: int
     return around.slices, mask, hair
 
 
-def _brow_skin_calm(calm: np.ndarray, lightness: np.ndarray, face_xy: np.ndarray,
-                    region: Region, face_size: float) -> None:
-    """`calm` (0..1 over `region`, in place) raised to `BROW_SKIN_CALM` (on faces from
-    `BROW_SKIN_FACE`) on the skin in and around the drawn brows (`face_xy`): by how far a
-    pixel's `lightness` lies from the brow hair's toward the skin's around it, squared, so
-    the hair and its edges keep their hue."""
-    share = BROW_SKIN_CALM * ramp(face_size, BROW_SKIN_FACE)
+class _DrawnBrows(NamedTuple):
+    """The drawn brows in the relit lightness, read once for `_brow_skin_calm` and
+    `Relighter._brows`: `_brow_box`'s box, mask and hulls, the hulls' pixels at or below
+    their median (the hair), the hair's mean lightness and the skin's median around."""
+
+    lightness: np.ndarray  # over the box
+    box: tuple[slice, slice]
+    mask: np.ndarray
+    hair: np.ndarray
+    dark: np.ndarray
+    hair_lightness: float
+    skin: float
+    grow: int
+
+
+def _drawn_brows(lightness: np.ndarray, face_xy: np.ndarray, region: Region,
+                 face_size: float) -> _DrawnBrows | None:
+    """The brows of the face drawn at `face_xy` (`_DrawnBrows`); None when too small."""
     grow = max(int(face_size * BROW_REACH), 1)
-    found = _brow_box(face_xy, region, grow) if share > 0.0 else None
+    found = _brow_box(face_xy, region, grow)
     if found is None:
-        return
+        return None
     box, mask, hair = found
     here = lightness[box]
     drawn = here[hair]
-    hair_l = float(drawn[drawn <= median(drawn)].mean())
-    skin_l = float(median(here[mask == 0]))
-    skin = np.clip((here - hair_l) / max(skin_l - hair_l, 1.0), 0.0, 1.0)
+    dark = drawn <= median(drawn)
+    return _DrawnBrows(here, box, mask, hair, dark, float(drawn[dark].mean()),
+                       float(median(here[mask == 0])), grow)
+
+
+def _brow_skin_calm(calm: np.ndarray, brows: _DrawnBrows, face_size: float) -> None:
+    """`calm` (0..1 over the face's region, in place) raised to `BROW_SKIN_CALM` (on faces
+    from `BROW_SKIN_FACE`) on the skin in and around the drawn `brows`: by how far a pixel's
+    lightness lies from the brow hair's toward the skin's around it, squared, so the hair
+    and its edges keep their hue."""
+    share = BROW_SKIN_CALM * ramp(face_size, BROW_SKIN_FACE)
+    if share <= 0.0:
+        return
+    hair_l, grow = brows.hair_lightness, brows.grow
+    skin = np.clip((brows.lightness - hair_l) / max(brows.skin - hair_l, 1.0), 0.0, 1.0)
     skin *= skin
-    near = cv2.dilate(mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    near = cv2.dilate(brows.mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
     skin *= cv2.GaussianBlur(near, (0, 0), grow)
     skin *= np.float32(share)
-    np.maximum(calm[box], skin, out=calm[box])
+    np.maximum(calm[brows.box], skin, out=calm[brows.box])
 
 
 def _around_lips(lips: np.ndarray, face_xy: np.ndarray, region: Region,
