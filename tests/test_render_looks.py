@@ -1269,6 +1269,43 @@ def test_the_mouths_corners_sit_in_the_footages_shadow(identity) -> None:
     assert after > 0.8 * before, depths
 
 
+def _lip_line_depth(rgb: np.ndarray, face) -> float:
+    """How much darker the line where the lips meet is than the lips just above and below
+    it: Lab lightness (0..100) across the inner lips' middle at each pair of facing points,
+    the mean of each column's two ends (a twelfth of the mouth's width up and down) less
+    its darkest."""
+    from facecast.compose.lip_line import _PAIRS
+
+    lightness = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * (100 / 255)
+    width = float(np.linalg.norm(face.xy[78] - face.xy[308]))
+    reach = max(int(width / 12), 2)
+    depths = []
+    for upper, lower in _PAIRS:
+        x, y = np.round((face.xy[upper] + face.xy[lower]) / 2).astype(int)
+        column = lightness[y - reach: y + reach + 1, x]
+        depths.append((column[0] + column[-1]) / 2 - column.min())
+    return float(np.mean(depths))
+
+
+@needs_media
+def test_a_closed_mouth_shows_the_line_where_its_lips_meet(d0) -> None:
+    """d9's closed mouth has a dark line where its lips meet, 18 L under the lips beside it;
+    d0's selfies, merged, drew it 4 L fainter: one pale shape of lips. The drawn line takes
+    the footage's depth (`compose.lip_line`): 2 L short of it now."""
+    from facecast.quality.measures import mouth_openness
+
+    original, swapped = _swapped(d0, "d9", 0.5, 1.8)
+    depths = []
+    with FaceMesher(video=False) as mesher:
+        for a, b in list(zip(original, swapped, strict=True))[4::3]:
+            fa, fb = mesher.detect(a)[0], mesher.detect(b)[0]
+            assert mouth_openness(fa.points) < 0.02  # closed on every frame measured
+            depths.append((_lip_line_depth(a, fa), _lip_line_depth(b, fb)))
+    theirs, drawn = np.mean(depths, axis=0)
+    assert theirs > 15.0
+    assert drawn > theirs - 3.0, depths
+
+
 def _under_lip_shade(rgb: np.ndarray, face) -> float:
     """How much darker than the chin the skin under the lower lip is: Lab lightness (0..100)
     down the face from three points of the lower lip's outline, the chin's level (0.55-0.7

@@ -18,8 +18,9 @@ forms, in three steps:
   colour variations drawn to the skin's mean (`SKIN_COLOUR_CALM`).
 
 The brows and lips then take part of the footage's own (`BROW_HUE`, `LIP_COLOUR`), the
-mouth's corners its corner shadow (`compose.corners`) and the skin under the lower lip part
-of its shade there (`compose.underlip`); last, what the gain lit past the footage's own
+mouth's corners its corner shadow (`compose.corners`), the skin under the lower lip part
+of its shade there (`compose.underlip`) and a closed mouth the dark line where its lips
+meet (`compose.lip_line`); last, what the gain lit past the footage's own
 highlights is rolled off below them (`HIGHLIGHT_ROOM`), as a camera's shoulder would.
 
 A finer ratio image (it was a twelfth of the face) carried the target's own shading, the
@@ -54,6 +55,8 @@ import numpy as np
 
 from facecast.compose.corners import SHARE as CORNER_SHADE
 from facecast.compose.corners import shade_corners
+from facecast.compose.lip_line import SHARE as LIP_LINE_SHADE
+from facecast.compose.lip_line import shade_lip_line
 from facecast.compose.underlip import SHARE as UNDER_LIP_SHADE
 from facecast.compose.underlip import shade_under_lip
 from facecast.faces import landmarks as L
@@ -350,6 +353,8 @@ class Relighter:
                       face_size, CORNER_SHADE * ramp(face_size, LIP_FACE))
         shade_under_lip(footage or (frame_window, face_xy), lightness, face_xy, region,
                         face_size, UNDER_LIP_SHADE * ramp(face_size, LIP_FACE))
+        shade_lip_line(footage or (frame_window, face_xy), lightness, face_xy, region,
+                       LIP_LINE_SHADE * ramp(face_size, LIP_FACE))
         self._highlights(frame_window, skin, lightness)
         rgb = cv2.merge([lightness, a, b], dst=lit)
         cv2.cvtColor(rgb, cv2.COLOR_LAB2RGB, dst=rgb)
