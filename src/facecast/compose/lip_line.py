@@ -28,7 +28,9 @@ CLOSED = (0.02, 0.06)
 """The lips' gap (the facing inner points' mean distance, over the mouth's width) below
 which a mouth is closed, and from which it is open: then its inside shows through the
 mesh's opening (`compose.mouth`), which has a line of its own."""
-WIDTH = 1 / 40  # of the mouth's width: the line's thickness, softened by half of it
+LINE = 0.1
+"""Of the mouth's width: the band darkened along the meeting line (4 px at least), its edges
+softened by an eighth of it."""
 ACROSS = 0.08  # of the mouth's width: how far up and down a column is searched for the line
 TAPER = 0.15  # of the mouth's width: over how much of each end the line fades in
 _PAIRS = ((80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402), (310, 318))
@@ -66,8 +68,8 @@ def shade_lip_line(footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarray
         return
     band = np.zeros(drawn_l.shape, np.float32)
     cv2.polylines(band, [np.round((line - offset) * 4).astype(np.int32)], False, 1.0,
-                  max(round(WIDTH * width * 4), 4), cv2.LINE_AA, shift=2)
-    band = cv2.GaussianBlur(band, (0, 0), max(WIDTH * width / 2, 0.5))
+                  max(round(LINE * width), 4), cv2.LINE_AA, shift=2)
+    band = cv2.GaussianBlur(band, (0, 0), max(LINE * width / 8, 0.5))
     band *= np.float32(share * closed * need / max(float(band.max()), 1e-6))
     # fading out toward the corners, whose shade is `compose.corners`': cut off there,
     # the line ended in a blunt stroke
