@@ -1274,13 +1274,11 @@ def _lip_line_depth(rgb: np.ndarray, face) -> float:
     it: Lab lightness (0..100) across the inner lips' middle at each pair of facing points,
     the mean of each column's two ends (a twelfth of the mouth's width up and down) less
     its darkest."""
-    from facecast.compose.lip_line import _PAIRS
-
     lightness = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * (100 / 255)
-    width = float(np.linalg.norm(face.xy[78] - face.xy[308]))
+    width = float(np.linalg.norm(np.subtract(*face.xy[list(L.LIPS_INNER_CORNERS)])))
     reach = max(int(width / 12), 2)
     depths = []
-    for upper, lower in _PAIRS:
+    for upper, lower in L.LIPS_FACING:
         x, y = np.round((face.xy[upper] + face.xy[lower]) / 2).astype(int)
         column = lightness[y - reach: y + reach + 1, x]
         depths.append((column[0] + column[-1]) / 2 - column.min())

@@ -408,8 +408,7 @@ class Relighter:
         # 8-bit Lab's lightness to the float one's 0..100
         around = window[..., 0][their_mask == 0]
         their_darkness = (float(median(around)) - float(hair_lab[:, 0].mean())) * (100 / 255)
-        here = lightness[box]
-        skin, hair_l = brows.skin, brows.hair_lightness
+        here, skin, hair_l = brows.lightness, brows.skin, brows.hair_lightness
         ratio = max(their_darkness, 1.0) / max(skin - hair_l, 1.0)
         darkness = float(np.clip(ratio, *BROW_DARKNESS_RANGE)) ** BROW_DARKNESS
         if self._brow_darkness is not None:

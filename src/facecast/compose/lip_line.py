@@ -33,9 +33,6 @@ LINE = 0.1
 softened by an eighth of it."""
 ACROSS = 0.08  # of the mouth's width: how far up and down a column is searched for the line
 TAPER = 0.15  # of the mouth's width: over how much of each end the line fades in
-_PAIRS = ((80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402), (310, 318))
-"""The inner lips' facing points (upper, lower), from the mouth's right to its left."""
-_CORNERS = (78, 308)  # the inner lips' ends
 
 
 def shade_lip_line(footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarray,
@@ -80,15 +77,20 @@ def shade_lip_line(footage: tuple[np.ndarray, np.ndarray], lightness: np.ndarray
 
 
 def _line(xy: np.ndarray) -> np.ndarray:
-    """The lips' meeting line: the inner corners and the facing points' midpoints."""
-    middle = [(xy[a, :2] + xy[b, :2]) / 2 for a, b in _PAIRS]
-    return np.array([xy[_CORNERS[0], :2], *middle, xy[_CORNERS[1], :2]], np.float64)
+    """The lips' meeting line: the facing points' midpoints (`L.LIPS_FACING`) in order from
+    one inner corner to the other, and the corners at its ends."""
+    start, end = (xy[c, :2].astype(np.float64) for c in L.LIPS_INNER_CORNERS)
+    middle = np.array([(xy[a, :2] + xy[b, :2]) / 2 for a, b in L.LIPS_FACING], np.float64)
+    middle = middle[np.argsort((middle - start) @ (end - start))]
+    return np.vstack([start, middle, end])
 
 
 def _closed(xy: np.ndarray) -> float:
     """1 for a closed mouth, 0 for an open one (`CLOSED`), smooth between."""
-    width = max(float(np.linalg.norm(xy[_CORNERS[0], :2] - xy[_CORNERS[1], :2])), 1e-6)
-    gap = float(np.mean([np.linalg.norm(xy[a, :2] - xy[b, :2]) for a, b in _PAIRS])) / width
+    start, end = L.LIPS_INNER_CORNERS
+    width = max(float(np.linalg.norm(xy[start, :2] - xy[end, :2])), 1e-6)
+    gap = float(np.mean([np.linalg.norm(xy[a, :2] - xy[b, :2]) for a, b in L.LIPS_FACING]))
+    gap /= width
     return float(np.clip((CLOSED[1] - gap) / (CLOSED[1] - CLOSED[0]), 0.0, 1.0))
 
 

@@ -89,6 +89,9 @@ RIGHT_BROW = tuple(sorted({i for e in _mc.FACEMESH_RIGHT_EYEBROW for i in e}))
 LEFT_BROW = tuple(sorted({i for e in _mc.FACEMESH_LEFT_EYEBROW for i in e}))
 LIPS_OUTER, LIPS_INNER = _lip_loops()
 LIPS_INNER_CORNERS = (308, 78)  # the inner loop's ends, at the mouth's left and right
+LIPS_FACING = ((13, 14), (82, 87), (81, 178), (80, 88), (312, 317), (311, 402), (310, 318))
+"""Upper and lower inner-lip points facing each other, the middle pair first: how open a
+mouth is, and where its lips meet."""
 
 
 def _between(loop: tuple[int, ...], ends: tuple[int, int], through: int) -> tuple[int, ...]:

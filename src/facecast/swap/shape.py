@@ -25,8 +25,6 @@ from facecast.faces.shape import corner_lift, mouth_distance, procrustes
 from facecast.imaging import pixels_of, smoothstep
 
 _GRID = 8  # pixels per cell of the displacement grid
-_LIP_PAIRS = ((13, 14), (82, 87), (81, 178), (80, 88), (312, 317), (311, 402), (310, 318))
-"""Upper and lower inner-lip points facing each other: how open a mouth is."""
 _INNER_CORNERS = {L.MOUTH_RIGHT: 78, L.MOUTH_LEFT: 308}  # outer corner: inner corner
 _MOUTH_CORNERS = (L.MOUTH_LEFT, L.MOUTH_RIGHT)
 RESTING = (0.15, 0.35)
@@ -136,7 +134,7 @@ class ShapeTransfer:
 
     def _opening_change(self, mean: np.ndarray) -> np.ndarray:
         """Per point: how much more open the identity's neutral mouth is than `mean`'s. On
-        the lips, column by column (`_LIP_PAIRS`, by x): a mouth opens most in its middle,
+        the lips, column by column (`L.LIPS_FACING`, by x): a mouth opens most in its middle,
         and the mean alone drew d0's lower lip on d10 as thick at the corners as in the
         middle (0.18-0.20 mouth widths, d0's own 0.10-0.22). The corners, which go half the
         way (`_jaw_weight`), by the middle's: a smile is read against the lips' middle, and
@@ -144,9 +142,9 @@ class ShapeTransfer:
         correlation 0.80). Away from the lips (`LIP_COLUMNS`), the mean: the chin moves as
         one."""
         gaps = [(self._identity[b, 1] - self._identity[a, 1]) - (mean[b, 1] - mean[a, 1])
-                for a, b in _LIP_PAIRS]
+                for a, b in L.LIPS_FACING]
         middle = float(np.mean(gaps))
-        xs = [self._identity[a, 0] for a, _ in _LIP_PAIRS]
+        xs = [self._identity[a, 0] for a, _ in L.LIPS_FACING]
         xs += [self._identity[c, 0] for c in _MOUTH_CORNERS]
         order = np.argsort(xs)
         columns = np.interp(self._identity[:, 0], np.take(xs, order),
@@ -257,7 +255,7 @@ def _mouth_weight(neutral: np.ndarray) -> np.ndarray:
 
 def _inner_lips(delta: np.ndarray, neutral: np.ndarray) -> np.ndarray:
     """The inner lips' vertical shifts. How open a mouth is stays the target's: each upper
-    point and the lower one facing it (`_LIP_PAIRS`) move alike, by the upper point's own
+    point and the lower one facing it (`L.LIPS_FACING`) move alike, by the upper point's own
     shift (after `_jaw_weight`'s, which keeps the upper lip where it is), so the upper lip
     keeps the user's thickness all along. Each inner corner moves with its outer one, and
     the points between them and the pairs take a shift between (by x): inner corners left
@@ -269,16 +267,16 @@ def _inner_lips(delta: np.ndarray, neutral: np.ndarray) -> np.ndarray:
     jaw's made the lips cross wherever the target's resting mouth was open."""
     rows = list(L.LIPS_INNER)
     ends = [(neutral[inner, 0], delta[outer, 1]) for outer, inner in _INNER_CORNERS.items()]
-    columns = sorted([(neutral[a, 0], delta[a, 1]) for a, _ in _LIP_PAIRS] + ends)
+    columns = sorted([(neutral[a, 0], delta[a, 1]) for a, _ in L.LIPS_FACING] + ends)
     shifts = np.interp(neutral[rows, 0], *np.array(columns).T)
-    for a, b in _LIP_PAIRS:
+    for a, b in L.LIPS_FACING:
         shifts[rows.index(a)] = shifts[rows.index(b)] = delta[a, 1]
     return shifts
 
 
 def _opening(shape: np.ndarray) -> float:
     """How far apart the inner lips are (canonical units; y grows downward)."""
-    return float(np.mean([shape[b, 1] - shape[a, 1] for a, b in _LIP_PAIRS]))
+    return float(np.mean([shape[b, 1] - shape[a, 1] for a, b in L.LIPS_FACING]))
 
 
 def _jaw_weight(neutral: np.ndarray) -> np.ndarray:
@@ -293,12 +291,12 @@ def _jaw_weight(neutral: np.ndarray) -> np.ndarray:
     corner dragged down by the whole difference in opening (0.21 mouth widths on d10) and
     the other left, drawing an upper lip thick at one side and a sliver at the other."""
     x, y = neutral[:, 0], neutral[:, 1]
-    columns = sorted([(x[a], (y[a] + y[b]) / 2) for a, b in _LIP_PAIRS]
+    columns = sorted([(x[a], (y[a] + y[b]) / 2) for a, b in L.LIPS_FACING]
                      + [(x[c], y[c]) for c in _MOUTH_CORNERS])
     parting = np.interp(x, *np.array(columns).T)
     weight = smoothstep(0.5 + 0.5 * (y - parting) / (JAW_REACH * _width(neutral)))
-    weight[[a for a, _ in _LIP_PAIRS]] = 0.0
-    weight[[b for _, b in _LIP_PAIRS]] = 1.0
+    weight[[a for a, _ in L.LIPS_FACING]] = 0.0
+    weight[[b for _, b in L.LIPS_FACING]] = 1.0
     weight[[*_MOUTH_CORNERS, *_INNER_CORNERS.values()]] = 0.5
     weight[L.N_MESH :] = 0.0
     return weight
