@@ -10,11 +10,11 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from clips import MEDIA, decoded, needs_media, write_clip
+from clips import MEDIA, decoded, frames_between, needs_media, write_clip
 
 from facecast.errors import FacecastError, MediaError, ParamError
 from facecast.faces import FaceMesher
-from facecast.media import VideoReader, probe_video, read_image, write_image
+from facecast.media import VideoReader, VideoWriter, probe_video, read_image, write_image
 from facecast.params import SwapParams
 from facecast.pipeline import swap_file
 
@@ -103,6 +103,30 @@ def test_photo_swap_changes_only_the_face(identity, tmp_path: Path) -> None:
     assert np.array_equal(swapped.rgb[outside], frame[outside])
     face = (slice(y, y + h), slice(x, x + w))
     assert np.abs(swapped.rgb[face].astype(int) - frame[face]).mean() > 4.0
+
+
+def test_a_repeated_frame_is_written_as_the_one_it_repeats(identity, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """Every frame of s18 shown twice, as a frame-rate conversion leaves them: each repeat
+    is written with the very pixels of the frame before (swapped afresh, its face moved by
+    0.05-0.45 grey levels with the temporal filters), and the clip keeps all its frames."""
+    frames = frames_between(MEDIA / "videos" / "s18.mp4", 0.0, 0.5)
+    src = tmp_path / "doubled.mp4"
+    write_clip(src, [f for f in frames for _ in range(2)])
+    written: list[np.ndarray] = []
+    write = VideoWriter.write
+    monkeypatch.setattr(VideoWriter, "write",
+                        lambda self, frame: (written.append(frame.image.copy()),
+                                             write(self, frame))[1])
+    result = swap_file(identity, src, tmp_path / "out.mp4", SwapParams())
+    assert result.frames == len(written) == probe_video(tmp_path / "out.mp4").frames == 30
+    with FaceMesher(video=False) as mesher:
+        x, y, w, h = (int(v) for v in mesher.detect(frames[0])[0].box)
+    face = (slice(y, y + h), slice(x, x + w))
+    assert all(np.array_equal(written[i + 1], written[i]) for i in range(0, 30, 2))
+    assert all(np.abs(written[i + 1][face].astype(int) - frames[i // 2][face]).mean() > 4.0
+               for i in range(0, 30, 2))
 
 
 def test_trim_gives_the_span(identity, tmp_path: Path) -> None:

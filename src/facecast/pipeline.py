@@ -380,9 +380,9 @@ class Drawing:
     drawn: list[tuple[int, Drawn | float]]
 
 
-_FrameDrawn = tuple[Frame, np.ndarray | None, np.ndarray | None, Drawing]
+_FrameDrawn = tuple[Frame, np.ndarray | None, np.ndarray | None, Drawing | None]
 """A video frame drawn: the frame, its copies before the swap (for the contact sheet, for the
-looks), its `Drawing`."""
+looks), its `Drawing` (None for a repeat of the frame before: not drawn)."""
 _FrameDone = tuple[Frame, np.ndarray | None, bool, float, dict[int, float]]
 """A video frame composed: the frame, its copy for the contact sheet, a face found, the
 largest weight and each face's."""
@@ -403,7 +403,10 @@ def _with_faces(frames: Iterable[Frame], look: Callable[[np.ndarray], tuple[list
         while current is not None:
             faces, scene = pending.result()
             following = next(it, None)
-            if following is not None:
+            if following is not None and following.repeat:  # the same picture: seen alike
+                pending = Future()
+                pending.set_result((faces, scene))
+            elif following is not None:
                 pending = pool.submit(look, following.image)
             yield current, faces, scene
             current = following
@@ -483,16 +486,28 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
                  ) -> _FrameDrawn:
             frame, faces, scene, ahead = item
             before = frame.image.copy() if contact and contact.wants(frame.index) else None
+            if frame.repeat:
+                return frame, before, None, None
             original = frame.image.copy() if looks.wants_original else None
             return frame, before, original, swapper.draw(frame.image, frame.time, faces, scene,
                                                          ahead)
 
+        last: list[tuple[np.ndarray, bool, float, dict[int, float]]] = []
+
         def compose(drawn: _FrameDrawn) -> _FrameDone:
             frame, before, original, drawing = drawn
+            if drawing is None:
+                # a repeat of the frame before (`Frame.repeat`) is written as that one came
+                # out: swapped again, its face moved with the temporal filters, which had
+                # moved on (s32's every sixth frame, 0.01 grey levels from the one before
+                # in the original, 0.2-0.5 in the swap: flicker on a still picture)
+                frame.image, found, weight, weights = last[-1]
+                return frame, before, found, weight, weights
             found, weight = swapper.compose(drawing)
             with clock("looks"):
                 frame.image = looks(frame.image, frame.time, swapper.chosen, original)
-            return frame, before, found, weight, dict(swapper.weights)
+            last[:] = [(frame.image, found, weight, dict(swapper.weights))]
+            return frame, before, found, weight, last[-1][3]
 
         try:
             # the frames are closed first: the compose thread finishes its frames and the

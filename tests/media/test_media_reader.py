@@ -148,3 +148,23 @@ def test_a_stream_that_changes_size_midway_keeps_the_probed_size(tmp_path: Path)
         shapes = {frame.image.shape for frame in reader}
         assert (reader.info.width, reader.info.height) == (160, 120)
     assert shapes == {(120, 160, 3)}
+
+
+def test_a_frame_that_shows_the_one_before_again_is_marked_a_repeat(videos: Path) -> None:
+    """s32 repeats every sixth frame (a frame-rate conversion's duplicates, 0.1-0.2 grey
+    levels from the one before); s18 and d0, still as their faces are at times, repeat
+    none."""
+    with VideoReader(videos / "s32.mp4", end=3.0) as reader:
+        frames = list(reader)
+    repeats = [f.index for f in frames if f.repeat]
+    assert set(range(5, len(frames), 6)) <= set(repeats)
+    assert len(repeats) <= len(frames) // 5
+    kept = None
+    for frame in frames:
+        if frame.repeat:
+            assert np.abs(frame.image.astype(int) - kept).mean() < 0.3
+        else:
+            kept = frame.image.astype(int)
+    for name in ("s18.mp4", "d0.mp4"):
+        with VideoReader(videos / name) as reader:
+            assert not any(f.repeat for f in reader)
