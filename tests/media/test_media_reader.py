@@ -168,3 +168,16 @@ def test_a_frame_that_shows_the_one_before_again_is_marked_a_repeat(videos: Path
     for name in ("s18.mp4", "d0.mp4"):
         with VideoReader(videos / name) as reader:
             assert not any(f.repeat for f in reader)
+
+
+def test_a_small_change_in_one_place_is_no_repeat(videos: Path, make_clip: MakeClip) -> None:
+    """A frame shown again is a repeat; the same frame with a 12 px patch 25 levels lighter
+    (a small face's lips moving in a wide shot: 0.004 levels on average over the frame) is
+    not, however small its share of the picture."""
+    with VideoReader(videos / "s18.mp4", end=0.1) as reader:
+        still = next(iter(reader)).image
+    moved = still.copy()
+    moved[400:412, 600:612] = np.clip(moved[400:412, 600:612].astype(int) + 25, 0, 255)
+    path = make_clip("patch.mp4", [still, still, moved, moved], [0, 1, 2, 3])
+    with VideoReader(path) as reader:
+        assert [f.repeat for f in reader] == [False, True, False, True]

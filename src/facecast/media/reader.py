@@ -27,14 +27,15 @@ from .probe import StreamDetails, VideoInfo, ffmpeg_reason, inspect_video, open_
 # 720p frame).
 _TO_RGB = Interpolation.BILINEAR | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
 
-REPEAT = (0.25, 8, 3e-4)
+REPEAT = (0.25, 5.0, 16)
 """A frame repeats the last one not marked so when their green planes differ by less than
-the first on average and by more than the second (8-bit levels) in less than the third of
-their pixels. A clip's duplicates (s32's every sixth frame, s13's two of five, d12's one of
-five) decode 0.03-0.25 apart on average, a few dozen pixels (block edges) past 8; a still
-face that moved a little (a lid, a lip) differs in far more (s32's frame 93: 0.24 on average,
-1386 pixels past 8), and s18, d0, d3, d9 and d14 repeat none. Compared with the last frame
-kept, not the one before: a slow drift is no repeat however small each step."""
+the first (8-bit levels) on average and by less than the second in the mean of every block
+of the third's size (pixels): a still picture everywhere, not only on the whole. A clip's
+duplicates (s32's every sixth frame, s13's two of five, d12's one of five, d10's about one
+of ten) decode 0.03-0.25 apart on average and 1.5-4.3 in their worst block; a face that
+moved a little (a lid, a lip) changes some block by more (s32's frame 93: 0.24 on average,
+7 in a block), and s18, d0, d3, d9 and d14 repeat none. Compared with the last frame kept,
+not the one before: a slow drift is no repeat however small each step."""
 
 # Frames decoded ahead of the consumer. Two keep the decoder busy during a slow processing step;
 # more would only cost memory (a 4K RGB frame is 25 MB).
@@ -174,9 +175,11 @@ def _interleaved(planar: av.VideoFrame) -> np.ndarray:
 
 def _same_picture(green: np.ndarray, kept: np.ndarray) -> bool:
     """Whether two frames' green planes show the same picture (`REPEAT`)."""
-    mean, largest, share = REPEAT
+    mean, most, block = REPEAT
     difference = cv2.absdiff(green, kept)
     if cv2.mean(difference)[0] >= mean:
         return False
-    _, past = cv2.threshold(difference, largest, 1, cv2.THRESH_BINARY)
-    return cv2.countNonZero(past) < share * difference.size
+    h, w = difference.shape
+    blocks = cv2.resize(difference, (max(w // block, 1), max(h // block, 1)),
+                        interpolation=cv2.INTER_AREA)
+    return float(blocks.max()) < most
