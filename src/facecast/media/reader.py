@@ -31,10 +31,10 @@ REPEAT = (0.25, 5.0, 16)
 """A frame repeats the last one not marked so when their green planes differ by less than
 the first (8-bit levels) on average and by less than the second in the mean of every block
 of the third's size (pixels): a still picture everywhere, not only on the whole. A clip's
-duplicates (s32's every sixth frame, s13's two of five, d12's one of five, d10's about one
-of ten) decode 0.03-0.25 apart on average and 1.5-4.3 in their worst block; a face that
-moved a little (a lid, a lip) changes some block by more (s32's frame 93: 0.24 on average,
-7 in a block), and s18, d0, d3, d9 and d14 repeat none. Compared with the last frame kept,
+duplicates (s32's every sixth frame, s13's two of five, d12's one of five, d10's one of
+seven) decode 0.03-0.25 apart on average and 1-4 in their worst block; a face that moved a
+little (a lid, a lip) changes some block by more (s32's frame 93: 0.24 on average, 11 in a
+block), and s18, d0, d3, d9 and d14 repeat none. Compared with the last frame kept,
 not the one before: a slow drift is no repeat however small each step."""
 
 # Frames decoded ahead of the consumer. Two keep the decoder busy during a slow processing step;
