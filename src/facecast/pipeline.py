@@ -506,8 +506,9 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
             found, weight = swapper.compose(drawing)
             with clock("looks"):
                 frame.image = looks(frame.image, frame.time, swapper.chosen, original)
-            last[:] = [(frame.image, found, weight, dict(swapper.weights))]
-            return frame, before, found, weight, last[-1][3]
+            weights = dict(swapper.weights)
+            last[:] = [(frame.image, found, weight, weights)]
+            return frame, before, found, weight, weights
 
         try:
             # the frames are closed first: the compose thread finishes its frames and the
