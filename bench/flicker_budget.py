@@ -82,6 +82,7 @@ def _budget(source: Path, user: str, seconds: float, tmp: Path) -> int:
     identity = build_identity([MEDIA / "identities" / user], user)
     meters = Meters((*STAGES, "handed", "written", "floor"))
     stages: dict[str, tuple[tuple[slice, slice], np.ndarray, np.ndarray]] = {}
+    found_points: list[np.ndarray | None] = []  # the original's face, frame by frame
     compose_face = pipeline.FaceSwapper.compose_face
     write = writer_module.VideoWriter.write
 
@@ -117,6 +118,7 @@ def _budget(source: Path, user: str, seconds: float, tmp: Path) -> int:
             original = next(frames).image
             found = mesher.detect(original)
             points = found[0].points if found else None
+            found_points.append(points)
             for name, (slices, covered, pixels) in stages.items():
                 shown = original.copy()
                 shown[slices][covered] = pixels[covered]
@@ -138,11 +140,9 @@ def _budget(source: Path, user: str, seconds: float, tmp: Path) -> int:
             VideoWriter(floor, reader, audio=False, **encoder(0.0, reader.info)) as out:
         for frame in reader:
             out.write(frame)
-    with FaceMesher(video=True) as mesher, VideoReader(source, end=seconds) as a, \
-            VideoReader(output) as b, VideoReader(floor) as c:
-        for original, swapped, plain in zip(a, b, c, strict=False):
-            found = mesher.detect(original.image)
-            points = found[0].points if found else None
+    with VideoReader(source, end=seconds) as a, VideoReader(output) as b, \
+            VideoReader(floor) as c:
+        for original, swapped, plain, points in zip(a, b, c, found_points, strict=False):
             meters.add("written", original.image, swapped.image, points)
             meters.add("floor", original.image, plain.image, points)
 

@@ -492,22 +492,24 @@ def swap_video(who: Identity | Cast, source: str | Path, output: str | Path, par
             return frame, before, original, swapper.draw(frame.image, frame.time, faces, scene,
                                                          ahead)
 
-        last: list[tuple[np.ndarray, bool, float, dict[int, float]]] = []
+        last: tuple[np.ndarray, bool, float, dict[int, float]] | None = None
 
         def compose(drawn: _FrameDrawn) -> _FrameDone:
+            nonlocal last
             frame, before, original, drawing = drawn
             if drawing is None:
                 # a repeat of the frame before (`Frame.repeat`) is written as that one came
                 # out: swapped again, its face moved with the temporal filters, which had
                 # moved on (s32's every sixth frame, 0.01 grey levels from the one before
                 # in the original, 0.2-0.5 in the swap: flicker on a still picture)
-                frame.image, found, weight, weights = last[-1]
+                assert last is not None  # the reader never marks its first frame a repeat
+                frame.image, found, weight, weights = last
                 return frame, before, found, weight, weights
             found, weight = swapper.compose(drawing)
             with clock("looks"):
                 frame.image = looks(frame.image, frame.time, swapper.chosen, original)
             weights = dict(swapper.weights)
-            last[:] = [(frame.image, found, weight, weights)]
+            last = frame.image, found, weight, weights
             return frame, before, found, weight, weights
 
         try:
