@@ -476,6 +476,39 @@ def _flat_face_over(clip: str = "s18", at: float = 1.0
 
 
 @needs_media
+def test_the_footages_folds_are_drawn_where_the_shape_warp_moved_them() -> None:
+    """The footage's middle band (folds, creases) is read after the shape warp, which moved
+    the target's features toward the drawn ones: read before it, a smile's fold stayed where
+    the target's mouth had been, a crease across the drawn cheek (d10 on the s1 portrait).
+    A soft dark fold on s18's cheek, 8 % of the face further out after the warp: the flat
+    drawn face takes it where the warp put it."""
+    frame = frames_between(MEDIA / "videos" / "s18.mp4", 1.0, 1.04)[0]
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(frame)[0]
+    region = Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=0.15)
+    window = frame[region.slices]
+    cheek = face.xy[205] - (region.x0, region.y0)
+    shift = 0.08 * face.size
+
+    def folded(dx: float) -> tuple[np.ndarray, np.ndarray]:
+        line = np.zeros(window.shape[:2], np.float32)
+        x, y = (int(v) for v in np.round(cheek - (dx, 0.0)))
+        half = int(0.1 * face.size)
+        cv2.line(line, (x, y - half), (x, y + half), 1.0, 3)
+        line = cv2.GaussianBlur(line, (0, 0), 1.5)
+        return np.clip(window - 30.0 * line[..., None], 0, 255).astype(np.uint8), line > 0.5
+
+    before, at_before = folded(0.0)
+    after, at_after = folded(shift)
+    flat = np.full(window.shape, window.reshape(-1, 3).mean(axis=0), np.float32)
+    covered = np.ones(window.shape[:2], np.float32)
+    out, _ = DetailMatcher()(before, region, flat, covered, (face.xy, face.xy), face.size,
+                             after)
+    added = (out - flat).mean(axis=2)
+    assert added[at_after].mean() < added[at_before].mean() - 3.0
+
+
+@needs_media
 def test_the_target_jaw_line_is_not_drawn_inside_a_larger_face() -> None:
     """Where the drawn face reaches past the target's outline (a user with a longer chin),
     the frame's fine detail must not carry the target's jaw edge into it: it drew a second

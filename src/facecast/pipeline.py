@@ -278,7 +278,7 @@ class FaceSwapper:
                                   face.size)
         with clock("detail"):
             pixels, grain = track.detail(drawn.unwarped, region, pixels, drawn.rendered.covered,
-                                         (drawn.before.xy, face.xy), face.size)
+                                         (drawn.before.xy, face.xy), face.size, drawn.window)
         with clock("plate"):
             alpha = clean_plate(rgb, region, landed, drawn.alpha, drawn.rendered.covered,
                                 _plate_holes(drawn), keep[0] if keep else None, face.size,

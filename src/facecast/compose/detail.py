@@ -22,7 +22,14 @@ treated apart, each in the frame's own terms:
 
 Plain skin is the face less its features, those of the target as it was and those of the
 face drawn, and less a band along the target's outline. The fine band is the frame's
-before the shape warp, whose bilinear resampling softens grain.
+before the shape warp, whose bilinear resampling softens grain. The middle band is the
+frame's after it: the warp carried the target's features, and the folds and creases around
+them, toward where the drawn face has its own. Read before it, a smile's fold beside the
+target's mouth stayed where that mouth had been (d10's narrower mouth on a smiling portrait,
+s1: a crease across the cheek, the issue's "a fold on a cheek", now fainter; what is left of
+it is the grain's edge). The colour variations stay the frame's before the warp: read after
+it, the cheeks' colour against the neck moved further from the footage's on five eval
+pairs (cheek-to-neck ΔE excess +0.2 to +0.6).
 """
 
 from __future__ import annotations
@@ -109,13 +116,15 @@ class DetailMatcher:
         self._blur = BrowBlur()
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
-                 covered: np.ndarray, meshes: tuple[np.ndarray, ...], face_size: float
-                 ) -> tuple[np.ndarray, Grain]:
+                 covered: np.ndarray, meshes: tuple[np.ndarray, ...], face_size: float,
+                 warped: np.ndarray | None = None) -> tuple[np.ndarray, Grain]:
         """`pixels` (the rendered face over `region`) with the detail of `frame_window`, and
         the footage's grain it was given.
 
         `meshes`: the face's points where the frame has its features and where the rendered
         face has them (before and after shape transfer): plain skin is away from both.
+        `warped`: the same window after the shape warp (default `frame_window`), where the
+        middle band is read.
         """
         f_low1 = float_blur(frame_window, FINE_PX)
         r_low1 = cv2.GaussianBlur(pixels, (0, 0), FINE_PX)
@@ -127,6 +136,9 @@ class DetailMatcher:
         blotches = face_size > BLOTCH_FACE[0]
         if blotches:  # their source, taken before the buffers are reused
             f_small, r_small = shrink(f_low2, _DOWN), shrink(r_low2, _DOWN)
+        if warped is not None:
+            f_low1 = float_blur(warped, FINE_PX)
+            f_low2 = smaller_blur(f_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
         # the middle bands made in the buffers of what is not needed after them, and the
         # squares of the energies in f_low2's (with `_weighted`, eight colour windows' worth
         # of fresh memory fewer than a buffer each: 0.4-0.8 ms a frame on s18)
