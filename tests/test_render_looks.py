@@ -1437,3 +1437,27 @@ def test_the_face_takes_the_shade_of_the_head_it_sits_on(identity) -> None:
             assert both is not None
             excess.append(both[1] - both[0])
     assert float(np.mean(excess)) < 3.5, excess
+
+
+@needs_media
+def test_a_black_and_white_portrait_stays_black_and_white(identity, tmp_path) -> None:
+    """d10's swap drew brown irises and a warm cast (chroma up to 6) into the grey s2
+    portrait: a grey picture's swapped face is grey, and a colour one's keeps its colour."""
+    from facecast.pipeline import swap_file
+
+    def swapped(name: str) -> tuple[np.ndarray, np.ndarray]:
+        source = MEDIA / "portraits" / name
+        out = tmp_path / f"{source.stem}.png"
+        swap_file(identity, source, out, SwapParams(label=False))
+        return cv2.imread(str(source)), cv2.imread(str(out))
+
+    def apart(image: np.ndarray) -> np.ndarray:
+        return image.max(axis=2).astype(int) - image.min(axis=2)
+
+    before, after = swapped("s2.jpg")
+    changed = np.abs(after.astype(int) - before).max(axis=2) > 10
+    assert apart(before).max() <= 1 and changed.sum() > 10_000
+    assert apart(after).max() <= 1
+    before, after = swapped("s12.jpg")
+    changed = np.abs(after.astype(int) - before).max(axis=2) > 10
+    assert np.median(apart(after)[changed]) > 10
