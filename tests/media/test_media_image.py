@@ -112,6 +112,16 @@ def test_jpeg_is_written_when_named_or_asked(tmp_path: Path) -> None:
         assert np.abs(image.rgb.astype(int) - rgb).max() <= 4
 
 
+def test_the_named_extension_wins_over_the_format_passed(tmp_path: Path) -> None:
+    """A swap passes its source's format: a JPEG photo swapped into `out.png` was written
+    as JPEG bytes under a PNG name."""
+    rgb = np.full((16, 16, 3), (10, 120, 230), np.uint8)
+    write_image(tmp_path / "out.png", rgb, format="JPEG")
+    write_image(tmp_path / "out.jpg", rgb, format="PNG")
+    assert read_image(tmp_path / "out.png").format == "PNG"
+    assert read_image(tmp_path / "out.jpg").format == "JPEG"
+
+
 def test_write_image_refusals(tmp_path: Path) -> None:
     rgb = np.zeros((4, 4, 3), np.uint8)
     with pytest.raises(MediaError, match="does not exist"):

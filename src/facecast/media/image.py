@@ -59,11 +59,12 @@ def write_image(
 ) -> None:
     """Save an RGB uint8 array as JPEG (at `quality`) or lossless PNG, atomically.
 
-    `format` defaults to the one the extension names. The file is written beside `path` and
-    renamed, so readers never see a partial image.
+    The format is the one the extension names; `format` where it names none (a swap passes
+    its source's: a photo swapped into `out.png` was written as JPEG under that name). The
+    file is written beside `path` and renamed, so readers never see a partial image.
     """
     p = Path(path)
-    fmt = (format or _EXTENSIONS.get(p.suffix.lower(), "")).upper()
+    fmt = (_EXTENSIONS.get(p.suffix.lower()) or format or "").upper()
     if fmt == "JPG":
         fmt = "JPEG"
     if fmt not in ACCEPTED_FORMATS:
