@@ -1461,3 +1461,28 @@ def test_a_black_and_white_portrait_stays_black_and_white(identity, tmp_path) ->
     before, after = swapped("s12.jpg")
     changed = np.abs(after.astype(int) - before).max(axis=2) > 10
     assert np.median(apart(after)[changed]) > 10
+
+
+@needs_media
+def test_a_smiling_portrait_keeps_its_smile(identity, tmp_path) -> None:
+    """A photo has no frames to learn its resting mouth from: the user's resting mouth was
+    drawn over s1's smile, its corners half as high and the lips parted (corner lift 0.030
+    eye distances against the photo's 0.058, dlib's openness 0.037 against 0.013)."""
+    from facecast.faces.shape import corner_lift
+    from facecast.pipeline import swap_file
+    from facecast.quality.measures import mouth_openness_68
+
+    source = MEDIA / "portraits" / "s1.jpg"
+    out = tmp_path / "s1.png"
+    swap_file(identity, source, out, SwapParams(label=False))
+
+    def mouth(path) -> tuple[float, float]:
+        rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+        with FaceMesher(video=False) as mesher:
+            points = mesher.detect(rgb)[0].points
+        eyes = np.linalg.norm(points[L.LEFT_EYE_OUTER, :2] - points[L.RIGHT_EYE_OUTER, :2])
+        return corner_lift(points) / eyes, mouth_openness_68(rgb, points)
+
+    (lift, opening), (swapped_lift, swapped_opening) = mouth(source), mouth(out)
+    assert lift > 0.04 and swapped_lift > 0.85 * lift, (lift, swapped_lift)
+    assert swapped_opening < opening + 0.01, (opening, swapped_opening)

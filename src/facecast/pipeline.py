@@ -111,7 +111,8 @@ class FaceSwapper:
         self.mesher = FaceMesher(video=video, max_faces=most)
         self.anchor = FlowAnchor() if video else None
         self.scene = SceneReader(video=video, max_hands=2 * most)
-        self.tracks = {fid: FaceTrack(i.neutral, i.uv) for fid, i in self.roles.items()}
+        self.tracks = {fid: FaceTrack(i.neutral, i.uv, still=not video)
+                       for fid, i in self.roles.items()}
         self.weights: dict[int, float] = {}
         """Each swapped face's blend weight in the last frame, by face id."""
         self.chosen: list[Face] = []

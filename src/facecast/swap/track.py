@@ -38,6 +38,7 @@ class FaceTrack:
 
     neutral: np.ndarray
     uv: np.ndarray
+    still: bool = False  # a photo: one frame, whose own expression is all there is to go by
     smoother: MeshFilter = field(default_factory=MeshFilter)
     shape: ShapeTransfer = field(init=False)
     occlusion: Occlusion = field(init=False)
@@ -54,7 +55,7 @@ class FaceTrack:
     missed: int = 0
 
     def __post_init__(self) -> None:
-        self.shape = ShapeTransfer(self.neutral)
+        self.shape = ShapeTransfer(self.neutral, still=self.still)
         self.occlusion = Occlusion(self.uv)
 
     def observe(self, face: Face, t: float, ahead: Sequence[tuple[float, np.ndarray]] = ()
