@@ -19,13 +19,11 @@ footage's skin alone parts them by 20 or more."""
 _SAMPLE = 4  # the footage is read on every fourth row and column
 
 
-def keep_grey(window: np.ndarray, footage: np.ndarray) -> bool:
+def keep_grey(window: np.ndarray, footage: np.ndarray) -> None:
     """Make the swapped `window` (uint8 RGB, in place) grey when `footage` (the same window
-    before the swap) is; True when it did."""
+    before the swap) is."""
     seen = footage[::_SAMPLE, ::_SAMPLE]
     r, g, b = cv2.split(np.ascontiguousarray(seen))
     apart = cv2.max(cv2.max(cv2.absdiff(r, g), cv2.absdiff(g, b)), cv2.absdiff(r, b))
-    if int(apart.max()) > GREY:
-        return False
-    cv2.cvtColor(cv2.cvtColor(window, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB, dst=window)
-    return True
+    if int(apart.max()) <= GREY:
+        cv2.cvtColor(cv2.cvtColor(window, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB, dst=window)

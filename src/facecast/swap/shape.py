@@ -86,7 +86,7 @@ class ShapeTransfer:
     and the lips parted (d10 on the s1 portrait: corner lift 0.058 eye distances in the
     photo, 0.030 swapped; dlib's 68-point openness 0.013 and 0.037). There the mouth and
     the jaw keep the photo's geometry (the lips take the user's colour, not their shape):
-    0.056 and 0.011."""
+    0.056 and 0.012."""
 
     def __init__(self, identity_neutral: np.ndarray, still: bool = False) -> None:
         self._still = still
