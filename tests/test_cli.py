@@ -97,6 +97,24 @@ def test_swap_to_a_missing_folder_fails_before_work(home: Path, tmp_path: Path) 
     assert "swapping" not in result.stderr
 
 
+def test_an_output_named_for_the_other_kind_of_media_is_refused(home: Path,
+                                                                tmp_path: Path) -> None:
+    """A photo swapped into `out.mp4` was written as JPEG bytes under that name, a video
+    into `out.jpg` as an MP4: both refused before any work, nothing written."""
+    facecast(home, "train", MEDIA / "identities" / "d3", "--name", "d3", "--consent")
+    for source, output, message in (
+            (MEDIA / "portraits" / "s1.jpg", tmp_path / "out.mp4", "name the output .jpg or .png"),
+            (MEDIA / "videos" / "s18.mp4", tmp_path / "out.jpg", "name the output .mp4")):
+        result = facecast(home, "swap", "--identity", "d3", "--input", source, "--output",
+                          output)
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr
+        assert not output.exists()
+    edited = facecast(home, "edit", "--input", MEDIA / "portraits" / "s1.jpg", "--output",
+                      tmp_path / "out.mp4")
+    assert edited.returncode == 2 and "name the output .jpg or .png" in edited.stderr
+
+
 def test_training_asks_for_consent(home: Path) -> None:
     """No --consent and no terminal to ask on: refused, nothing made; with it, recorded."""
     refused = facecast(home, "train", MEDIA / "identities" / "d9", "--name", "nine")

@@ -44,6 +44,7 @@ from facecast.media import (
     Frame,
     VideoReader,
     VideoWriter,
+    check_output_name,
     check_writable,
     media_kind,
     read_image,
@@ -599,6 +600,7 @@ def swap_file(who: Identity | Cast, source: str | Path, output: str | Path,
     if sheet:
         check_writable(sheet)
     kind = media_kind(source)
+    check_output_name(output, kind)
     if kind == "image" and (params.start is not None or params.end is not None):
         raise FacecastError("--start/--end apply to videos only")
     swap = swap_image if kind == "image" else swap_video

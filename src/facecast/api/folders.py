@@ -14,9 +14,9 @@ from pathlib import Path, PurePosixPath
 from fastapi import HTTPException
 
 from facecast.api.settings import Settings
+from facecast.media import PHOTO_SUFFIXES
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm"})
-PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
 
 
 def dataset_root(settings: Settings) -> Path:

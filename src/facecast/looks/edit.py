@@ -18,6 +18,7 @@ from facecast.looks.stage import Looks
 from facecast.media import (
     VideoReader,
     VideoWriter,
+    check_output_name,
     check_writable,
     media_kind,
     read_image,
@@ -143,7 +144,9 @@ def edit_file(source: str | Path, output: str | Path, params: EditParams | None 
     check_writable(output)
     if sheet:
         check_writable(sheet)
-    if media_kind(source) == "image":
+    kind = media_kind(source)
+    check_output_name(output, kind)
+    if kind == "image":
         if params.start is not None or params.end is not None:
             raise ParamError("--start/--end apply to videos only")
         result = edit_image(source, output, params, progress, sheet)

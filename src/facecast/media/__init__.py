@@ -7,17 +7,19 @@ facecast.errors.MediaError with a message that names the file.
 
 from ._files import check_writable
 from .image import Image, read_image, write_image
-from .kind import media_kind
+from .kind import PHOTO_SUFFIXES, check_output_name, media_kind
 from .probe import VideoInfo, probe_video
 from .reader import Frame, VideoReader
 from .writer import VideoWriter
 
 __all__ = [
+    "PHOTO_SUFFIXES",
     "Frame",
     "Image",
     "VideoInfo",
     "VideoReader",
     "VideoWriter",
+    "check_output_name",
     "check_writable",
     "media_kind",
     "probe_video",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from facecast.errors import MediaError
+from facecast.errors import MediaError, ParamError
 
 from .probe import probe_video
 from .sniff import image_format, read_head
@@ -27,3 +27,18 @@ def media_kind(path: str | Path) -> Literal["image", "video"]:
             f"{path} is neither an image (JPEG, PNG) nor a readable video: {exc}"
         ) from exc
     return "video"
+
+
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})  # what a photo is written as
+
+
+def check_output_name(output: str | Path, kind: Literal["image", "video"]) -> None:
+    """Refuse, before any work, an output named for the other kind of media: a photo swapped
+    into `out.mp4` was written as JPEG bytes under that name, a video into `out.jpg` as an
+    MP4."""
+    suffix = Path(output).suffix.lower()
+    if kind == "image" and suffix not in PHOTO_SUFFIXES:
+        raise ParamError(f"the input is a photo: name the output .jpg or .png "
+                         f"(got {suffix or 'no extension'})")
+    if kind == "video" and suffix in PHOTO_SUFFIXES:
+        raise ParamError(f"the input is a video: name the output .mp4 (got {suffix})")
