@@ -6,8 +6,8 @@ facecast.errors.MediaError with a message that names the file.
 """
 
 from ._files import check_writable
-from .image import Image, read_image, write_image
-from .kind import PHOTO_SUFFIXES, check_output_name, media_kind
+from .image import PHOTO_SUFFIXES, Image, read_image, write_image
+from .kind import check_output_name, media_kind
 from .probe import VideoInfo, probe_video
 from .reader import Frame, VideoReader
 from .writer import VideoWriter

@@ -21,6 +21,7 @@ from .sniff import image_format, read_head
 
 ACCEPTED_FORMATS = ("JPEG", "PNG")
 _EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
+PHOTO_SUFFIXES = frozenset(_EXTENSIONS)  # what a photo is written as
 
 
 @dataclass

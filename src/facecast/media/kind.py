@@ -7,6 +7,7 @@ from typing import Literal
 
 from facecast.errors import MediaError, ParamError
 
+from .image import PHOTO_SUFFIXES
 from .probe import probe_video
 from .sniff import image_format, read_head
 
@@ -27,9 +28,6 @@ def media_kind(path: str | Path) -> Literal["image", "video"]:
             f"{path} is neither an image (JPEG, PNG) nor a readable video: {exc}"
         ) from exc
     return "video"
-
-
-PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})  # what a photo is written as
 
 
 def check_output_name(output: str | Path, kind: Literal["image", "video"]) -> None:
