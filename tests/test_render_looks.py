@@ -1464,6 +1464,35 @@ def test_a_black_and_white_portrait_stays_black_and_white(identity, tmp_path) ->
 
 
 @needs_media
+def test_a_sepia_portrait_keeps_its_tone(identity, tmp_path) -> None:
+    """The grey s2 portrait toned sepia (each lightness its own brown): d10's swap drew pink
+    lips and brown irises into it, off the picture's tone; the swapped face takes the tone
+    of its own lightness."""
+    from facecast.pipeline import swap_file
+
+    grey = cv2.imread(str(MEDIA / "portraits" / "s2.jpg"), cv2.IMREAD_GRAYSCALE)
+    level = grey.astype(np.float32) / 255.0
+    sepia = np.stack([level**1.2, level**0.95, level**0.85], axis=2)  # BGR: warm, by lightness
+    source, out = tmp_path / "sepia.png", tmp_path / "swapped.png"
+    cv2.imwrite(str(source), np.round(sepia * 255).astype(np.uint8))
+    swap_file(identity, source, out, SwapParams(label=False))
+    before, after = (cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2LAB).astype(np.float32)
+                     for p in (source, out))
+    changed = np.abs(after - before).max(axis=2) > 6
+    assert changed.sum() > 10_000
+    # the picture's tone at each lightness, read from the picture itself
+    levels = before[..., 0].astype(np.int32)
+    tone = np.zeros((256, 2), np.float32)
+    for level_ in np.unique(levels):
+        tone[level_] = np.median(before[levels == level_][:, 1:], axis=0)
+    seen = np.unique(levels)
+    for i in range(2):
+        tone[:, i] = np.interp(np.arange(256), seen, tone[seen, i])
+    off = np.abs(after[..., 1:] - tone[after[..., 0].astype(np.int32)]).max(axis=2)
+    assert np.mean(off[changed] > 4) < 0.01, np.percentile(off[changed], [50, 90, 99])
+
+
+@needs_media
 def test_a_smiling_portrait_keeps_its_smile(identity, tmp_path) -> None:
     """A photo has no frames to learn its resting mouth from: the user's resting mouth was
     drawn over s1's smile, its corners half as high and the lips parted (corner lift 0.030

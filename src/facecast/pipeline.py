@@ -23,7 +23,7 @@ from facecast.compose import blend
 from facecast.compose.blink import closed_eyes
 from facecast.compose.folds import Change
 from facecast.compose.folds import draw as draw_folds
-from facecast.compose.grey import keep_grey
+from facecast.compose.grey import keep_tone
 from facecast.compose.mouth import cover_opening, fill_from_lips, mouth_inside
 from facecast.compose.plate import clean_plate
 from facecast.compose.shade import plain_points
@@ -300,7 +300,7 @@ class FaceSwapper:
                 track.glasses(rgb, region, drawn.unwarped, drawn.before.xy, weight)
         with clock("steady"):
             track.steady(rgb, region, drawn.unwarped, face.size)
-            keep_grey(rgb[region.slices], drawn.unwarped)
+            keep_tone(rgb[region.slices], drawn.unwarped)
         return weight
 
 
