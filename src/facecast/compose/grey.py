@@ -4,8 +4,8 @@ Every colour stage works in the footage's terms, yet a few carry the user's own:
 take the user's iris colour, the lips part of the texture's, the skin a share of its
 variations. On a black-and-white portrait (s2) d10's swap drew brown irises and a faint
 warm cast into a picture with no colour at all (chroma up to 6 where the photo has 0); on
-the same portrait toned sepia, pink lips and brown eyes in a picture whose every pixel has
-the one brown of its lightness. When the footage's window is grey (its three channels
+the same portrait toned sepia, lilac irises and pink lips in a picture whose every pixel
+has the one brown of its lightness. When the footage's window is grey (its three channels
 equal on every pixel, within `GREY`), the swapped window is made grey too: its luma (Rec.
 601) in all three channels. When it is toned (each pixel's Lab a and b within `TONE` of
 the tone of its lightness, the mean of the pixels as light as it), the swapped window

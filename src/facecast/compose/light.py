@@ -523,8 +523,9 @@ def _spare_lips(lit: np.ndarray, shift_a: np.ndarray, shift_b: np.ndarray,
     of the white balance's gain per channel in `lit` (its grey level stays) and of the Lab
     shift. Worked out at full size, its edge as soft as the lips' own (`_lip_colour`'s):
     on the quarter grid, the share spilt 8 px past the lips, and the skin there kept part
-    of the user's complexion, a ring round the lips (d3 into d0: 3 a and 3.5 b warmer 1-4 px
-    outside them than 12-20 px away; the original's is 3 b cooler), a lip liner's look."""
+    of the user's complexion, a ring round the lips (d3 into d0: 3.2 a and 2.5 b warmer
+    1-4 px outside them than 12-20 px away, where the original is 1.3 a warmer and 3.2 b
+    cooler; 1.3 a and 0 b now), a lip liner's look."""
     local = face_xy - (region.x0, region.y0)
     outer = local[list(L.LIPS_OUTER)]
     width = float(np.ptp(outer[:, 0]))
