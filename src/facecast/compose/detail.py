@@ -136,16 +136,17 @@ class DetailMatcher:
         f_low1 = float_blur(frame_window, FINE_PX)
         r_low1 = cv2.GaussianBlur(pixels, (0, 0), FINE_PX)
         down = 2 if face_size >= HALF_MID_FROM else 1
-        r_low2 = smaller_blur(r_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
-        f_low2 = smaller_blur(f_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
+        spread = np.sqrt(MID_PX**2 - FINE_PX**2)  # from the finest band's edge to the middle's
+        r_low2 = smaller_blur(r_low1, spread, down)
         f_fine = cv2.subtract(frame_window, f_low1, dtype=cv2.CV_32F)
         r_fine = cv2.subtract(pixels, r_low1)
         blotches = face_size > BLOTCH_FACE[0]
         if blotches:  # their source, taken before the buffers are reused
-            f_small, r_small = shrink(f_low2, _DOWN), shrink(r_low2, _DOWN)
-        if warped is not None:
+            f_small = shrink(smaller_blur(f_low1, spread, down), _DOWN)
+            r_small = shrink(r_low2, _DOWN)
+        if warped is not None:  # the middle band is read after the shape warp
             f_low1 = float_blur(warped, FINE_PX)
-            f_low2 = smaller_blur(f_low1, np.sqrt(MID_PX**2 - FINE_PX**2), down)
+        f_low2 = smaller_blur(f_low1, spread, down)
         # the middle bands made in the buffers of what is not needed after them, and the
         # squares of the energies in f_low2's (with `_weighted`, eight colour windows' worth
         # of fresh memory fewer than a buffer each: 0.4-0.8 ms a frame on s18)
