@@ -195,6 +195,29 @@ def test_the_selfies_dark_circles_are_lifted(tmp_path: Path, monkeypatch) -> Non
     assert mean_at(CHEEKS) - mean_at(UNDER_EYES) < 2.0, (mean_at(CHEEKS), mean_at(UNDER_EYES))
 
 
+def test_the_selfies_shaded_upper_lids_are_lifted(tmp_path: Path, monkeypatch) -> None:
+    """d3's brows sit low over deep-set eyes, her upper lids in shade in every selfie: left
+    as they were, in a front-lit scene they were a grey band 26-30 L darker than the
+    footage's lids, read as smoky make-up. Over them the texture is lifted as under the
+    eyes, toward the skin's lightness and colour: 17.7 L darker than the cheeks before
+    (4.2 now), a greyer shade (a, b 11.5 and 16.0 below the cheeks'; 7.3 and 8.0 now)."""
+    monkeypatch.setenv("FACECAST_HOME", str(tmp_path / "home"))
+    identity = build_identity(sorted((MEDIA / "identities" / "d3").glob("*.jpg")), "d3")
+    lab = cv2.cvtColor(identity.texture, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab[..., 0] *= 100 / 255
+
+    def mean_at(points: np.ndarray) -> np.ndarray:
+        xy = np.round(points).astype(int)
+        return np.mean([lab[y - 2:y + 3, x - 2:x + 3].reshape(-1, 3).mean(axis=0)
+                        for x, y in xy], axis=0)
+
+    uv = identity.uv
+    lids = uv[[159, 386]] + 0.25 * (uv[[52, 282]] - uv[[159, 386]])  # toward the brows
+    cheeks, upper = mean_at(uv[list(CHEEKS)]), mean_at(lids)
+    assert cheeks[0] - upper[0] < 14.0, (cheeks, upper)
+    assert np.all(cheeks[1:] - upper[1:] < 11.0), (cheeks, upper)
+
+
 UNDER_NOSE = (2, 164, 393, 167)
 
 
