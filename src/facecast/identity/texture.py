@@ -121,9 +121,10 @@ their own a and b, a lifted shade was a lilac lid. A fresh blind A/B viewer chos
 of 24 comparisons (12 frames of d3, d9 and d10 on six clips, each both ways round: "a dark
 grey-purple shadow around both eyes, like painted-on eye shadow" in the old). `make eval`
 (4 s): the face mesh's eye openness followed the original's better on d12 (d3's 0.893 ->
-0.906, d9's 0.894 -> 0.926), the ArcFace-style distance to the user 0.02-0.09 nearer on
-10 of 13 pairs (0.02 further on s18); ghosting d10 on d14 0.01 -> 0.20, the cheeks'
-colour step to the neck d10 on s18 2.9 -> 3.3 (its runs vary by 0.3)."""
+0.898, d9's 0.894 -> 0.913), the ArcFace-style distance to the user up to 0.10 nearer on
+11 of 13 pairs (0.02 further on s18); dlib 0.02 further from d3 on d12 and d0, as much
+nearer on s18; ghosting d10 on d14 0.01 -> 0.20, the cheeks' colour step to the neck d10
+on s18 2.9 -> 3.3 (its runs vary by 0.3)."""
 LIFTED_COLOUR = 5.0  # Lab L below the skin around from which a lifted texel takes its colour
 TEMPLE_RAMP = 0.02  # of the texture's size: past a brow's tail, its fill fades to the skin's
 CORNER_REACH = 0.2
