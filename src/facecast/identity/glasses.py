@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
+from facecast.identity.uv import brow_hulls
 from facecast.imaging import masked_blur
 
 RIM_SCALE = 9  # texels: a structure thinner than this (at 512 texels) can be a rim or an arm
@@ -93,10 +94,7 @@ def _eyes(uv: np.ndarray, size: int, grow: float) -> np.ndarray:
 
 def _brows(uv: np.ndarray, size: int) -> np.ndarray:
     """0/1 float32: the brows' hulls in texture space."""
-    brows = np.zeros((size, size), np.uint8)
-    for brow in (L.RIGHT_BROW, L.LEFT_BROW):
-        cv2.fillConvexPoly(brows, cv2.convexHull(np.round(uv[list(brow)]).astype(np.int32)), 1)
-    return brows.astype(np.float32)
+    return brow_hulls(uv, size).astype(np.float32)
 
 
 def lenses(rim: np.ndarray, uv: np.ndarray) -> list[Ellipse]:

@@ -35,7 +35,7 @@ from facecast.faces.shading import fit_light, vertex_normals
 from facecast.identity.calm import main_photo, photo_scores
 from facecast.identity.expression import Reading
 from facecast.identity.glasses import rim_mask, unglazed
-from facecast.identity.uv import brow_mask, zone_masks
+from facecast.identity.uv import brow_hulls, brow_mask, zone_masks
 from facecast.imaging import LUMA, masked_blur, multiband_merge, ramp, skin_likeness, smoothstep
 
 _VIEW_POWER = 4.0
@@ -305,10 +305,7 @@ def _lifted_around_eyes(texture: np.ndarray, uv: np.ndarray, skin: np.ndarray) -
         cv2.fillPoly(eyes, [np.round(uv[list(eye)]).astype(np.int32)], 1)
     away = cv2.distanceTransform(1 - eyes, cv2.DIST_L2, 5) / eye_w
     near, far = EYE_LIFT_REACH
-    hulls = np.zeros((size, size), np.uint8)
-    for brow in (L.RIGHT_BROW, L.LEFT_BROW):
-        cv2.fillConvexPoly(hulls, cv2.convexHull(np.round(uv[list(brow)]).astype(np.int32)), 1)
-    brows = cv2.GaussianBlur(hulls.astype(np.float32), (0, 0), eye_w / 20)
+    brows = cv2.GaussianBlur(brow_hulls(uv, size).astype(np.float32), (0, 0), eye_w / 20)
     ring = (smoothstep((away - near) / near) * (1.0 - smoothstep((away - 0.6 * far) / (0.4 * far)))
             * (1.0 - np.minimum(2.0 * brows, 1.0)))
     around = (skin > 0.5) & (away > far) & (brows < 0.05)

@@ -115,14 +115,20 @@ def outer_skin(uv: np.ndarray, shape: np.ndarray, reach: float, floor: float,
     return profile
 
 
-def brow_mask(uv: np.ndarray, size: int = TEXTURE_SIZE) -> np.ndarray:
-    """The brows' hulls in texture space, grown by a sixth of an eye's width (their hair)."""
-    eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
+def brow_hulls(uv: np.ndarray, size: int = TEXTURE_SIZE) -> np.ndarray:
+    """uint8 0/1: the brows' hulls in texture space."""
     mask = np.zeros((size, size), np.uint8)
     for brow in (L.RIGHT_BROW, L.LEFT_BROW):
         cv2.fillConvexPoly(mask, _hull(uv, brow), 1)
+    return mask
+
+
+def brow_mask(uv: np.ndarray, size: int = TEXTURE_SIZE) -> np.ndarray:
+    """The brows' hulls in texture space, grown by a sixth of an eye's width (their hair)."""
+    eye_w = float(np.linalg.norm(uv[L.RIGHT_EYE_OUTER] - uv[L.RIGHT_EYE_INNER]))
     r = max(int(eye_w / 6), 1) * 2 + 1
-    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (r, r))) > 0
+    return cv2.dilate(brow_hulls(uv, size), cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                                      (r, r))) > 0
 
 
 def _hull(uv: np.ndarray, group: tuple[int, ...]) -> np.ndarray:
