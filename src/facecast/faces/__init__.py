@@ -35,7 +35,8 @@ class _LoadedOnUse(importlib.abc.MetaPathFinder):
 if not any(isinstance(f, _LoadedOnUse) for f in sys.meta_path):
     sys.meta_path.insert(0, _LoadedOnUse())
 
-from facecast.faces.mesh import Face, FaceDetector, FaceMesher  # noqa: E402
+from facecast.faces.detector import FaceDetector  # noqa: E402
+from facecast.faces.mesh import Face, FaceMesher  # noqa: E402
 from facecast.faces.pose import Pose, estimate_pose  # noqa: E402
 
 __all__ = ["Face", "FaceDetector", "FaceMesher", "Pose", "estimate_pose"]

@@ -1,16 +1,13 @@
-"""Face detection and the 478-point mesh, from the models inside the MediaPipe wheel."""
+"""The 478-point face mesh, from the model inside the MediaPipe wheel."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
+from facecast.faces.detector import WARM_UP, FaceDetector, quiet_native_stderr
 from facecast.faces.pose import Pose, estimate_pose
 from facecast.faces.scan import FaceScan, covers
 
@@ -50,28 +47,6 @@ class Face:
         return w * h
 
 
-_WARM_UP = np.zeros((64, 64, 3), np.uint8)
-
-
-@contextlib.contextmanager
-def quiet_native_stderr() -> Iterator[None]:
-    """Silence C++ writes to stderr (file descriptor 2) for a moment.
-
-    MediaPipe's graphs print TensorFlow Lite and absl warnings while they are built and as
-    their calculators start (lazily, some frames in), before absl's logging can be
-    configured; users should not see them. The CLI writes to a duplicate of the original
-    stderr (see `progress.py`), so its output is never swallowed. Costs microseconds.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 _LANDMARK = np.dtype({"names": ["field", "size", "x_key", "x", "y_key", "y", "z_key", "z"],
@@ -141,7 +116,7 @@ class FaceMesher:
                 min_detection_confidence=min_confidence,
                 min_tracking_confidence=min_confidence,
             )
-            self._mesh.process(_WARM_UP)  # calculators open (and log) on the first frame
+            self._mesh.process(WARM_UP)  # calculators open (and log) on the first frame
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
         """Faces in an RGB uint8 image, largest first."""
@@ -243,30 +218,3 @@ class FaceMesher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class FaceDetector:
-    """MediaPipe's full-range face detector: counts faces (the mesh may miss small ones)."""
-
-    def __init__(self, min_confidence: float = 0.5) -> None:
-        from mediapipe.python.solutions import face_detection
-
-        with quiet_native_stderr():
-            self._det = face_detection.FaceDetection(model_selection=1,
-                                                     min_detection_confidence=min_confidence)
-            self._det.process(_WARM_UP)
-
-    def boxes(self, rgb: np.ndarray) -> list[tuple[float, float, float, float, float]]:
-        """(x, y, w, h, score) in pixels, largest first."""
-        h, w = rgb.shape[:2]
-        out = []
-        with quiet_native_stderr():
-            detections = self._det.process(rgb).detections
-        for d in detections or ():
-            b = d.location_data.relative_bounding_box
-            out.append((b.xmin * w, b.ymin * h, b.width * w, b.height * h, d.score[0]))
-        out.sort(key=lambda b: b[2] * b[3], reverse=True)
-        return out
-
-    def close(self) -> None:
-        self._det.close()

@@ -11,12 +11,10 @@ their boxes in the previous frame (each is meshed in a crop where it was).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from facecast.faces.mesh import FaceDetector
+from facecast.faces.detector import FaceDetector
 
 Box = tuple[float, float, float, float]
 
@@ -92,8 +90,6 @@ class FaceScan:
             candidates = self._followed
         else:
             if self._detector is None:
-                from facecast.faces.mesh import FaceDetector
-
                 self._detector = FaceDetector(self._min_confidence)
             candidates = scan_boxes(self._detector, rgb)
             self.scanned = list(candidates)

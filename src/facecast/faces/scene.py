@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from facecast.faces.mesh import quiet_native_stderr
+from facecast.faces.detector import quiet_native_stderr
 from facecast.faces.raster import Region
 
 FINGER_WIDTH = 0.22  # of the hand's size (wrist to middle fingertip): how far past the

@@ -12,10 +12,11 @@ import numpy as np
 from facecast.errors import FacecastError, IdentityError
 from facecast.faces import arcface, recognizer
 from facecast.faces import landmarks as L
+from facecast.faces.detector import FaceDetector
 from facecast.faces.embedding import SAME_PERSON, distance, embed
 from facecast.faces.glasses import wears_glasses
 from facecast.faces.iris import iris_colour
-from facecast.faces.mesh import Face, FaceDetector, FaceMesher
+from facecast.faces.mesh import Face, FaceMesher
 from facecast.faces.shape import mean_shape
 from facecast.identity.checks import SIMILAR_FACE_AREA, PhotoReport, check_face, check_sharpness
 from facecast.identity.enhance import enhance, needs_enhancing

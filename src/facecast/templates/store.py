@@ -13,7 +13,7 @@ from pathlib import Path
 from facecast.casting.face_list import THUMB, crop, face_list
 from facecast.casting.thumbs import poster_frame, write_thumbnail
 from facecast.errors import TemplateError
-from facecast.faces.mesh import FaceDetector
+from facecast.faces.detector import FaceDetector
 from facecast.home import home
 from facecast.media import probe_video
 from facecast.templates.manifest import (
