@@ -259,6 +259,45 @@ def test_the_targets_lips_do_not_show_through_the_drawn_opening(d0) -> None:
 
 
 @needs_media
+def test_lips_closed_over_a_grins_teeth_continue_the_lip_beside_them() -> None:
+    """Where the drawn opening lies off the target's, the drawn lips close over it. Filled
+    with the lips' colour blurred over both, a dark upper lip over a grin's teeth got a
+    pale band under it (the lower lip's colour mixed in): a blind viewer's "double
+    contour". On s32's grin, a dark upper lip and a pale lower one, the upper half of the
+    opening covered: the cover takes the upper lip's colour (median 2 levels off; the
+    blur gave 24)."""
+    from facecast.compose.mouth import fill_from_lips
+
+    frame = frames_between(MEDIA / "videos" / "s32.mp4", 1.0, 1.04)[0]
+    with FaceMesher(video=False) as mesher:
+        face = mesher.detect(frame)[0]
+    region = Region.around(face.xy[: L.N_MESH], frame.shape[:2], margin=0.15)
+    local = face.xy - (region.x0, region.y0)
+    shape = (region.h, region.w)
+
+    def filled(loop: tuple[int, ...]) -> np.ndarray:
+        mask = np.zeros(shape, np.uint8)
+        cv2.fillPoly(mask, [np.round(local[list(loop)]).astype(np.int32)], 1)
+        return mask > 0
+
+    opening = filled(L.LIPS_INNER)
+    lips = filled(L.LIPS_OUTER) & ~opening
+    middle = local[list(L.LIPS_INNER), 1].mean()
+    rows = np.arange(region.h)[:, None] < middle
+    upper, lower = lips & rows, lips & ~rows
+    pixels = np.full((*shape, 3), 200.0, np.float32)
+    dark, pale = np.array([120.0, 50.0, 60.0]), np.array([230.0, 170.0, 170.0])
+    pixels[upper], pixels[lower] = dark, pale
+    cover = (opening & rows).astype(np.float32)
+    assert cover.sum() > 50
+    alpha = np.ones(shape, np.float32)
+    covered = ~opening  # the mesh has no triangles in its mouth's opening
+    fill_from_lips(pixels, alpha, covered, None, cover, face.xy, region)
+    off = np.abs(pixels[cover > 0] - dark).max(axis=1)
+    assert np.median(off) < 12.0, np.median(off)
+
+
+@needs_media
 def test_a_smiles_corner_shade_is_not_shown_through_the_drawn_lips(identity) -> None:
     """d14 smiles with dark wedges in her mouth's corners, at the ends of her opening; d10's
     drawn lips end elsewhere, and the frame showed those wedges through them as two dark

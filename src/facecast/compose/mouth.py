@@ -27,7 +27,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import masked_blur, ramp
+from facecast.imaging import ramp
 
 DARKER = 22.0  # Lab lightness under the lips' typical: the mouth's dark inside
 TEETH_LIGHTER = 8.0  # Lab lightness over the lips' typical, with
@@ -45,6 +45,7 @@ through d0's drawn lips as a second, darker lip edge under the teeth). In the ba
 teeth and the dark inside are the target's; inside it, its opening is its own whatever its
 colour (a tongue)."""
 SLIVER = 0.006  # of the face size: half the width under which the inside is a sliver
+FILL_SOFT = 1 / 8  # of the lips' thickness: the blur of the colour a covered pixel takes
 ENDS = 0.1  # of the inner lips' corner-to-corner line: its ends, where dark is no inside
 ENDS_FACE = (100.0, 200.0)
 """Face size (px) from which `ENDS` holds, and from which in full. On a far face the
@@ -119,8 +120,15 @@ def cover_opening(window: np.ndarray, drawn: np.ndarray, landed: np.ndarray, reg
 def fill_from_lips(pixels: np.ndarray, alpha: np.ndarray, covered: np.ndarray,
                    holes: np.ndarray | None, cover: np.ndarray, drawn: np.ndarray,
                    region: Region) -> None:
-    """Close the drawn opening over `cover` (0..1, `cover_opening`), in place: the drawn
-    lips' colour around it, blurred into it, at full weight; no longer an opening."""
+    """Close the drawn opening over `cover` (0..1, `cover_opening`), in place, at full
+    weight; no longer an opening. Each covered pixel takes the colour of the drawn lip
+    nearest it, softened (`FILL_SOFT`): the lip it closes from, continued. The lips' colour
+    blurred over both lips (a lower lip lighter than the upper) drew a pale band under the
+    upper lip, over the teeth of a grin: "a double contour", a viewer's first cue on d3's
+    mouth over d0's grin. A blind A/B viewer chose this fill in all 14 comparisons (7 eval
+    crops with a covered opening, each shown both ways round: "one solid dark edge where the
+    upper lip meets the teeth"); `make eval`'s mouth correlation by dlib's 68 points on
+    s32's grins 0.82 -> 0.88, d3's on d0 0.53 -> 0.54 from her by dlib."""
     box = _box(drawn[list(L.LIPS_OUTER)] - (region.x0, region.y0), region)
     if box is None:
         return
@@ -130,9 +138,15 @@ def fill_from_lips(pixels: np.ndarray, alpha: np.ndarray, covered: np.ndarray,
     if ring.sum() < 16:
         return
     thick = ring.sum() / max(float(np.ptp(drawn[list(L.LIPS_OUTER), 0])), 1.0)
-    colour = masked_blur(pixels[y0:y1, x0:x1], ring, max(thick / 2, 1.0))
+    here = pixels[y0:y1, x0:x1]
+    # each pixel's nearest lip pixel: its label, and each label's colour read where it lies
+    _, nearest = cv2.distanceTransformWithLabels((~ring).astype(np.uint8), cv2.DIST_L2, 5,
+                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    colours = np.zeros((int(nearest.max()) + 1, 3), np.float32)
+    colours[nearest[ring]] = here[ring]
+    colour = cv2.GaussianBlur(colours[nearest], (0, 0), max(thick * FILL_SOFT, 0.7))
     weight = part[..., None]
-    pixels[y0:y1, x0:x1] += weight * (colour - pixels[y0:y1, x0:x1])
+    here += weight * (colour - here)
     np.maximum(alpha[y0:y1, x0:x1], part, out=alpha[y0:y1, x0:x1])
     covered[y0:y1, x0:x1] |= part > 0
     if holes is not None:
