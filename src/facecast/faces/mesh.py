@@ -47,8 +47,6 @@ class Face:
         return w * h
 
 
-
-
 _LANDMARK = np.dtype({"names": ["field", "size", "x_key", "x", "y_key", "y", "z_key", "z"],
                       "formats": ["u1", "u1", "u1", "<f4", "u1", "<f4", "u1", "<f4"],
                       "offsets": [0, 1, 2, 3, 7, 8, 12, 13], "itemsize": 17})
