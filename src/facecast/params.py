@@ -103,10 +103,11 @@ class SwapParams(EditParams):
     shape_strength: float = Field(1.0, ge=0.0, le=1.0,
                                   description="how far the face shape moves toward the user's")
     likeness: float = Field(0.0, ge=0.0, le=1.0,
-                            description="how much of the shading of the user's own features "
-                                        "(eye sockets, cheekbones, nose) from the selfies the "
-                                        "face keeps: 0 takes the footage's light on the "
-                                        "target's forms (fits the scene best), 1 the selfies' "
+                            description="how much of the shading of the user's own forms "
+                                        "from the selfies the face keeps beyond its middle "
+                                        "(brows, eyes and nose keep theirs always): 0 takes "
+                                        "the footage's light on the cheeks and outline (fits "
+                                        "the scene best), 1 the selfies' over the whole face "
                                         "(recognised as the user best)")
     match: float | None = Field(None, ge=0.0, le=1.0,
                                 description="how far the swapped face takes on the target's "

@@ -183,10 +183,10 @@ def swap(
                                  ] = 1.0,
     shape_strength: Annotated[float, typer.Option(help="0..1: how far the face shape moves "
                                                        "toward yours")] = 1.0,
-    likeness: Annotated[float, typer.Option(help="0..1: how much of your own features' "
-                                                 "shading the face keeps; 0 fits the "
-                                                 "footage's light best, 1 looks most like "
-                                                 "you")] = 0.0,
+    likeness: Annotated[float, typer.Option(help="0..1: how much of your own shading the "
+                                                 "face keeps beyond brows, eyes and nose; "
+                                                 "0 fits the footage's light best, 1 looks "
+                                                 "most like you")] = 0.0,
     sheet: Annotated[Path | None, typer.Option(help="also write a PNG of original | swapped "
                                                     "frame pairs")] = None,
     start: Annotated[float | None, typer.Option(help="video: first second to keep")] = None,
