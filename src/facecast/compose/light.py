@@ -156,13 +156,14 @@ the shading of the user's own sockets, brow ridge and nose from the selfies, whi
 the ArcFace-style recogniser finds a person. The cheeks, mouth and outline keep the
 footage's light at a sixth, where the scene's fit is seen (the cheeks against the neck) and
 where the finer shade is the mouth's (`_around_lips`). `make eval` (4 s, 13 pairs): the
-ArcFace-style distance to the user nearer on 10 of 13 pairs (d18-d9 0.619 -> 0.487, d9-d0
-0.509 -> 0.459, d18-d0 0.323 -> 0.256), arc_win d18-d9 0.54 -> 0.83, d0-d3 0.83 -> 0.92,
-d9-d0 0.17 -> 0.33, d12-d9 0 -> 0.17; further on d3-d14 (0.647 -> 0.717: d14's flat-lit
-selfies hold few forms) and s18-d10 (0.826 -> 0.840); dlib within 0.01; flicker s18-d10
-1.080 -> 1.102, ghosting there 0.43 -> 0.54. Two fresh blind A/B viewers (16 frames of eight
-pairs, each shown both ways round, whole faces and the upper face enlarged) chose by side
-alone: 16 of 32 each time, every frame split."""
+ArcFace-style distance to the user nearer on 11 of 13 pairs (d12-d3 0.676 -> 0.587, d18-d9
+0.619 -> 0.487, s18-d3 1.156 -> 1.050, d12-d9 0.804 -> 0.735), arc_win d18-d9 0.54 -> 0.88,
+d0-d3 0.83 -> 0.92, d18-d0 0.92 -> 0.96, d9-d0 0.17 -> 0.25, d12-d9 0 -> 0.08; further on
+d3-d14 (0.647 -> 0.696, arc_win 0.33 -> 0.29: d14's flat-lit selfies hold few forms) and
+s18-d10 (0.826 -> 0.847); arc_win d10-d14 0.21 -> 0.17; dlib within 0.023 (s18-d3 0.533 ->
+0.510); flicker s18-d10 1.080 -> 1.098, ghosting there 0.43 -> 0.53. Two fresh blind A/B
+viewers (16 frames of eight pairs, each shown both ways round, whole faces and the upper
+face enlarged) chose by side alone: 16 of 32 each time, every frame split."""
 CENTRE_SOFT = 1 / 16  # of the face size: the middle's edge softened (sigma)
 BROW_SKIN_FACE = (100.0, 200.0)
 """Face size (px) from which the skin around the brows is calmed, and from which in full: on
