@@ -657,12 +657,10 @@ def _centre(face_xy: np.ndarray, region: Region, small: tuple[int, int], face_si
             ) -> np.ndarray:
     """0..1 on the small grid: the face's middle, the hull of its brows, eyes and nose,
     softened by `CENTRE_SOFT` of the face."""
-    scale = np.array([small[0] / region.w, small[1] / region.h])
-    middle = face_xy[list(L.RIGHT_BROW + L.LEFT_BROW + L.RIGHT_EYE + L.LEFT_EYE + L.NOSE)]
-    local = np.round((middle - (region.x0, region.y0)) * scale).astype(np.int32)
-    mask = np.zeros(small[::-1], np.float32)
-    cv2.fillConvexPoly(mask, cv2.convexHull(local), 1.0)
-    return cv2.GaussianBlur(mask, (0, 0), max(face_size * CENTRE_SOFT * scale[0], 1.0))
+    middle = L.RIGHT_BROW + L.LEFT_BROW + L.RIGHT_EYE + L.LEFT_EYE + L.NOSE
+    sigma = max(face_size * CENTRE_SOFT * small[0] / region.w, 1.0)
+    return cv2.GaussianBlur(_hull(face_xy, middle, region, small).astype(np.float32),
+                            (0, 0), sigma)
 
 
 def _outskirts(face_xy: np.ndarray, region: Region, small: tuple[int, int], face_size: float
@@ -705,12 +703,19 @@ def _eyes(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.nda
 
 def _nose(face_xy: np.ndarray, region: Region, small: tuple[int, int]) -> np.ndarray:
     """0..1 on the small grid: the nose, grown and softened by a cell."""
-    scale = np.array([small[0] / region.w, small[1] / region.h])
-    local = np.round((face_xy[list(L.NOSE)] - (region.x0, region.y0)) * scale).astype(np.int32)
-    mask = np.zeros(small[::-1], np.uint8)
-    cv2.fillConvexPoly(mask, cv2.convexHull(local), 1)
+    mask = _hull(face_xy, L.NOSE, region, small)
     return cv2.GaussianBlur(cv2.dilate(mask, np.ones((3, 3), np.uint8)).astype(np.float32),
                             (0, 0), 1.0)
+
+
+def _hull(face_xy: np.ndarray, points: tuple[int, ...], region: Region,
+          small: tuple[int, int]) -> np.ndarray:
+    """uint8 on the small grid: 1 in the convex hull of the mesh's `points`."""
+    scale = np.array([small[0] / region.w, small[1] / region.h])
+    local = np.round((face_xy[list(points)] - (region.x0, region.y0)) * scale).astype(np.int32)
+    mask = np.zeros(small[::-1], np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(local), 1)
+    return mask
 
 
 def _at_own_lightness(colour_a: np.ndarray, colour_b: np.ndarray, lightness: np.ndarray,
