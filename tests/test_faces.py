@@ -254,3 +254,43 @@ def test_a_still_head_gives_a_still_mesh_and_a_moving_one_a_moving_mesh(identity
     moving = _looked(identity, _grainy(still, 20, 2.5))
     travelled = moving[:, :, 0].mean(axis=1) - moving[0, :, 0].mean()
     assert np.abs(travelled - 2.5 * np.arange(20)).max() < 0.5
+
+
+@needs_media
+def test_an_eye_colour_read_through_a_lens_is_the_bare_eyes() -> None:
+    """A lens's reflection veils the eye behind it: d9's dark brown eyes read lighter and
+    blue through his glasses. d0's and d10's bare selfies (brown and grey-blue eyes) with a
+    blue veil drawn over each eye, as a lens reflecting a window would, read within 0.06 of
+    their bare lightness through `iris_colour_through_lenses`, and with a bare brown eye's
+    warm hue (b > 0) or a grey-blue's near-neutral one, where the plain reading is 0.1-0.2
+    lighter and blue."""
+    import cv2
+
+    from facecast.faces.iris import cheek_lightness, iris_colour, iris_colour_through_lenses
+    from facecast.faces.mesh import FaceMesher
+    from facecast.imaging import to_linear, to_srgb
+
+    veil = np.array([0.08, 0.10, 0.14])  # of the cheeks' light: a blue coating's reflection
+    with FaceMesher(video=False) as mesher:
+        for who in ("d0", "d10"):
+            bare, plain, through = [], [], []
+            for path in sorted((MEDIA / "identities" / who).glob("*.jpg"))[:6]:
+                rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+                xy = mesher.detect(rgb)[0].xy
+                lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+                bare.append(iris_colour(lab, xy))
+                cheeks = ((cheek_lightness(lab, xy) * 100 / 255 + 16) / 116) ** 3
+                lens = np.zeros(rgb.shape[:2], np.float32)
+                for eye in (L.RIGHT_EYE, L.LEFT_EYE):
+                    points = xy[list(eye)]
+                    centre = tuple(int(v) for v in points.mean(axis=0))
+                    cv2.circle(lens, centre, int(0.9 * np.ptp(points[:, 0])), 1.0, -1)
+                lens = cv2.GaussianBlur(lens, (0, 0), 3)[..., None]
+                veiled = to_srgb(to_linear(rgb / 255.0) + lens * veil * cheeks)
+                veiled = np.round(veiled * 255).astype(np.uint8)
+                plain.append(iris_colour(cv2.cvtColor(veiled, cv2.COLOR_RGB2LAB), xy))
+                through.append(iris_colour_through_lenses(veiled, xy))
+            bare, plain, through = (np.median(r, axis=0) for r in (bare, plain, through))
+            assert plain[0] > bare[0] + 0.08 and plain[2] < 0.0, (who, plain, bare)
+            assert abs(through[0] - bare[0]) < 0.06, (who, through, bare)
+            assert (through[2] > 0.04) if who == "d0" else (abs(through[2]) < 0.04), (who, through)

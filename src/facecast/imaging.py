@@ -239,6 +239,17 @@ def smoothstep(x: np.ndarray | float) -> np.ndarray:
     return out
 
 
+def to_linear(v: np.ndarray) -> np.ndarray:
+    """sRGB values (0..1) as linear light, where light from two sources adds."""
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def to_srgb(v: np.ndarray) -> np.ndarray:
+    """Linear light as sRGB values, clipped to 0..1."""
+    v = np.clip(v, 0.0, 1.0)
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
+
+
 def ramp(value: float, bounds: tuple[float, float]) -> float:
     """0 up to `bounds[0]`, 1 from `bounds[1]`, smooth between (a step that applies from one
     face size and in full from another)."""

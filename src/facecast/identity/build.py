@@ -15,7 +15,7 @@ from facecast.faces import landmarks as L
 from facecast.faces.detector import FaceDetector
 from facecast.faces.embedding import SAME_PERSON, distance, embed
 from facecast.faces.glasses import wears_glasses
-from facecast.faces.iris import iris_colour
+from facecast.faces.iris import iris_colour, iris_colour_through_lenses
 from facecast.faces.mesh import Face, FaceMesher
 from facecast.faces.shape import mean_shape
 from facecast.identity.checks import SIMILAR_FACE_AREA, PhotoReport, check_face, check_sharpness
@@ -28,6 +28,10 @@ from facecast.media import read_image
 
 MIN_PHOTOS = 5
 MAX_PHOTOS = 15
+THROUGH_LENSES = ("no photo shows your eyes without glasses, so your eye colour was read "
+                  "through the lenses, whose reflections can make eyes look lighter or bluer "
+                  "than they are. Add a photo without glasses, looking at the camera, for a "
+                  "truer colour.")
 
 Progress = Callable[[int, int, str], None]
 
@@ -190,11 +194,14 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
     arc = (np.mean([arcface.embed(images[i], faces[i]) for i in accepted], axis=0)
            if arcface.available() else None)
     neural = recognizer.embeddings_of([images[i] for i in accepted], [faces[i] for i in accepted])
-    # eyes behind lenses are tinted and mirrored by them (d9's read blue through his
-    # glasses' coating): only bare eyes tell their colour
+    # bare eyes tell their colour best; only without them is it read through the lenses
     irises = [c for i in accepted if not reports[i].glasses
               and (c := iris_colour(cv2.cvtColor(images[i], cv2.COLOR_RGB2LAB), faces[i].xy))
               is not None]
+    behind_lenses = not irises
+    if behind_lenses:
+        irises = [c for i in accepted if reports[i].glasses
+                  and (c := iris_colour_through_lenses(images[i], faces[i].xy)) is not None]
     report = {
         "name": name,
         "photos": [r.as_dict() for r in reports],
@@ -202,7 +209,8 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
         "rejected": len(files) - len(accepted),
         "build_seconds": round(time.perf_counter() - started, 2),
         "mesh_points": L.N_LANDMARKS,
-        "warnings": [] if irises else [_no_eye_colour(all(reports[i].glasses for i in accepted))],
+        "warnings": ([] if not behind_lenses else [THROUGH_LENSES] if irises
+                     else [_no_eye_colour(all(reports[i].glasses for i in accepted))]),
         "consent": consent,
     }
     identity = Identity(name=name, texture=texture, uv=uv, alpha=alpha, skin=skin,
@@ -217,9 +225,9 @@ def build_identity(inputs: Sequence[str | Path], name: str, *, min_photos: int =
 def _no_eye_colour(glasses: bool) -> str:
     """What the user is told when their eye colour could not be read (`faces.iris`)."""
     if glasses:
-        return ("every photo wears glasses, so your eye colour could not be read (lenses tint "
-                "the eyes behind them): swaps keep the eye colour of the face they replace. "
-                "Add a photo without glasses to fix it.")
+        return ("every photo wears glasses, and no eye shows clearly enough behind them to read "
+                "its colour: swaps keep the eye colour of the face they replace. Add a photo "
+                "without glasses to fix it.")
     return ("no photo shows your eyes open clearly enough to read their colour: swaps keep the "
             "eye colour of the face they replace. Add a photo looking at the camera with "
             "open eyes to fix it.")

@@ -34,8 +34,9 @@ class Identity:
     arc_embedding: mean raw ArcFace embedding of the selfies (`faces.arcface`), None when
     the identity was built without that model; embeddings: per neural recognizer installed
     (`faces.recognizer`), the selfies' unit-length embedding, outliers dropped; iris: the
-    selfies' iris colour (`faces.iris.iris_colour`), None when none showed or the identity
-    was built before it was read.
+    selfies' iris colour (`faces.iris.iris_colour`; through their lenses,
+    `iris_colour_through_lenses`, when every photo that shows it wears glasses), None when
+    none showed or the identity was built before it was read.
     """
 
     name: str

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from facecast.imaging import smoothstep
+from facecast.imaging import smoothstep, to_linear, to_srgb
 from facecast.params import Adjustments
 
 _LUMA = np.float32([0.2126, 0.7152, 0.0722])  # Rec. 709, applied to sRGB values
@@ -24,15 +24,6 @@ _CODES = np.arange(256, dtype=np.float32) / 255.0
 def _scale(rgb: np.ndarray) -> float:
     """Picture size relative to 720p: radii in pixels are multiplied by it."""
     return min(rgb.shape[:2]) / 720.0
-
-
-def _to_linear(v: np.ndarray) -> np.ndarray:
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-
-
-def _to_srgb(v: np.ndarray) -> np.ndarray:
-    v = np.clip(v, 0.0, 1.0)
-    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
 
 
 def _lut(rgb: np.ndarray, curves: list[np.ndarray]) -> np.ndarray:
@@ -51,7 +42,7 @@ Curves = list[np.ndarray]
 
 
 def exposure_curves(ev: float) -> Curves:
-    return [_to_srgb(_to_linear(_CODES) * 2.0**ev)] * 3
+    return [to_srgb(to_linear(_CODES) * 2.0**ev)] * 3
 
 
 def brightness_curves(amount: float) -> Curves:
@@ -70,7 +61,7 @@ def contrast_curves(amount: float) -> Curves:
 def _white_balance(gains: np.ndarray) -> Curves:
     """Per-channel gains in linear light, normalised so that lightness stays put."""
     gains = gains / float(gains @ _LUMA)
-    return [_to_srgb(_to_linear(_CODES) * g) for g in gains]
+    return [to_srgb(to_linear(_CODES) * g) for g in gains]
 
 
 def temperature_curves(amount: float) -> Curves:
