@@ -84,7 +84,7 @@ def iris_colour_through_lenses(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray | 
     pupil too, which bare is near black (`PUPIL_FLOOR`), so what the pupil shows above that
     is the veil, taken off each eye's iris in linear light, where light adds: d9's read 0.17,
     a +0.09, b +0.14. Bare selfies with a blue veil drawn over their eyes (a tenth of the
-    cheeks' light) read within 0.04 of their bare lightness (plainly read, 0.10-0.20
+    cheeks' light) read within 0.05 of their bare lightness (plainly read, 0.10-0.20
     lighter and blue) and in their hue, a dark brown's less saturated: the pupil's disc
     holds some of the iris's colour, and a dark iris less the veil is a few levels of
     8-bit Lab."""
