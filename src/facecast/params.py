@@ -124,8 +124,7 @@ class SwapParams(EditParams):
                                              " unset: none")
     target_glasses: bool = Field(False, description="the target wears clear or thin-rimmed "
                                  "glasses: their rims are learnt over the clip and kept in "
-                                 "front of the swapped face (glasses whose bridge shows "
-                                 "plainly are kept without it)")
+                                 "front of the swapped face (dark frames are kept without it)")
     mask_models: list[str] = Field(default_factory=list, max_length=4,
                                    description="installed occluder or face-parser models "
                                                "(xseg_1, bisenet_resnet_34): where they see "

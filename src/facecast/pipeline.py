@@ -262,8 +262,7 @@ class FaceSwapper:
         # relit on the composing thread (it had the lighter half), from a copy of the window
         # as drawn: by then a farther face's blend may have painted over part of it
         return Drawn(found, before, face, weight, landed, grain, rgb[region.slices].copy(),
-                     rendered, pixels, skin, alpha, holes, keep, expression,
-                     self.params.target_glasses or track.rims.worn)
+                     rendered, pixels, skin, alpha, holes, keep, expression)
 
     def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack,
                      identity: Identity) -> float:
@@ -296,7 +295,7 @@ class FaceSwapper:
         if self.enhancer:
             with clock("enhance"):
                 self.enhancer(rgb, face, weight)
-        if drawn.glasses:
+        if self.params.target_glasses:
             with clock("glasses"):
                 track.glasses(rgb, region, drawn.unwarped, drawn.before.xy, weight)
         with clock("steady"):
@@ -354,9 +353,8 @@ class Drawn:
     found, smoothed (`before`) and shaped (`face`), where the target's points landed after
     the warp, the frame's window before the warp (`unwarped`: its grain) and after it
     (`window`: its light), the render, its shaded pixels and plain skin, alpha and openings,
-    what the occlusion keeps of the frame, the footage's expression change
-    (`compose.folds`), and whether the face wears glasses (the user says so, or their
-    rims and bridge are seen: `compose.rims`)."""
+    what the occlusion keeps of the frame, and the footage's expression change
+    (`compose.folds`)."""
 
     found: Face
     before: Face
@@ -372,7 +370,6 @@ class Drawn:
     holes: np.ndarray | None
     keep: tuple[np.ndarray, np.ndarray] | None
     expression: Change | None
-    glasses: bool
 
 
 @dataclass

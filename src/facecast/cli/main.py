@@ -209,7 +209,7 @@ def swap(
              "where it sees no face, the swap leaves the frame alone")] = None,
     target_glasses: Annotated[bool, typer.Option(
         help="the person in the video wears clear or thin-rimmed glasses: keep them in front "
-             "of the new face (glasses whose bridge shows plainly are kept without it)")] = False,
+             "of the new face (dark frames are kept without it)")] = False,
     timings: Annotated[Path | None, typer.Option(help="also write the milliseconds per frame "
                                                       "of each stage (wall clock and CPU) "
                                                       "as JSON")] = None,

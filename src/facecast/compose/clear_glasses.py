@@ -27,11 +27,9 @@ target's blue iris is as far from the skin's hue, but it is always there: inside
 irises only a colour further from the iris's usual one counts (`IRIS_FOLLOW`).
 
 Only where the user says the target wears glasses (`SwapParams.target_glasses`; the
-"Glasses" template sets it), or where `compose.rims` sees their bridge: the footage alone
-does not tell clear rims from a face without glasses well enough (session 43: a single
-frame's best ring scored 0.4-1.1 on d12 and 0.8-2.8 on faces without glasses), but a
-bridge it sees is glasses (d9's metal ones: without this his swaps lost the lenses' blue
-glint, a blind viewer's cue).
+"Glasses" template sets it): the footage alone does not tell clear rims from a face without
+glasses well enough (session 43: a single frame's best ring scored 0.4-1.1 on d12 and
+0.8-2.8 on faces without glasses).
 """
 
 from __future__ import annotations

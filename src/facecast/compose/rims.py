@@ -46,11 +46,6 @@ class GlassesRims:
     def reset(self) -> None:
         self._worn: float | None = None
 
-    @property
-    def worn(self) -> bool:
-        """Whether the face reads, held over its last frames, as wearing glasses."""
-        return self._worn is not None and self._worn >= 0.5
-
     def not_face(self, rgb: np.ndarray, face: Face, region: Region) -> np.ndarray | None:
         """0..1 over `region` of `rgb`: the rims of the glasses the face wears, or None."""
         worn = float(bridge_contrast(rgb, face) >= GLASSES_FROM)
