@@ -163,7 +163,7 @@ def main() -> int:
             for n in names))
     print("(mesh and scene run in the mesh thread, MediaPipe's work in its own threads: their "
           "cpu is the calling thread's only;\n the frame is drawn in one thread (track to "
-          "shade) and composed in another (light to looks), one to two frames apart;\n wait: "
+          "plate) and composed in another (light to looks), one to two frames apart;\n wait: "
           "the drawing thread waiting for the decoder and the mesh thread; wait compose: for "
           "the composing thread;\n write: for the encoder's queue)\n")
     print(f"identity build, 15 photos {build:6.2f} s  (command total; goal <= 10 s)")

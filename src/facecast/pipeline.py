@@ -261,14 +261,22 @@ class FaceSwapper:
                                      keep[0] if keep else None, self.params.likeness)
         # relit on the composing thread (it had the lighter half), from a copy of the window
         # as drawn: by then a farther face's blend may have painted over part of it
-        return Drawn(found, before, face, weight, landed, grain, rgb[region.slices].copy(),
-                     rendered, pixels, skin, alpha, holes, keep, expression)
+        window = rgb[region.slices].copy()
+        # the target's features painted out of the frame here, on the drawing thread: the
+        # composing one is the stream's slower half (`_in_two_threads`), and nothing it does
+        # before the blend reads the frame itself, only the copies above
+        with clock("plate"):
+            alpha = clean_plate(rgb, region, landed, alpha, rendered.covered,
+                                _plate_holes(rendered.holes, holes), keep[0] if keep else None,
+                                face.size, weight, reach=rendered.alpha)
+        return Drawn(found, before, face, weight, landed, grain, window, rendered, pixels, skin,
+                     alpha, holes, keep, expression)
 
     def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack,
                      identity: Identity) -> float:
         """Finish one drawn face in place; returns the blend weight used."""
         clock = self.clock
-        face, region, weight, landed = drawn.face, drawn.rendered.region, drawn.weight, drawn.landed
+        face, region, weight = drawn.face, drawn.rendered.region, drawn.weight
         keep = drawn.keep
         with clock("light"):
             pixels = track.light(drawn.window, region, drawn.pixels, drawn.skin, face.xy,
@@ -282,13 +290,9 @@ class FaceSwapper:
         with clock("detail"):
             pixels, grain = track.detail(drawn.unwarped, region, pixels, drawn.rendered.covered,
                                          (drawn.before.xy, face.xy), face.size, drawn.window)
-        with clock("plate"):
-            alpha = clean_plate(rgb, region, landed, drawn.alpha, drawn.rendered.covered,
-                                _plate_holes(drawn), keep[0] if keep else None, face.size,
-                                weight, reach=drawn.rendered.alpha)
         with clock("blend"):
-            blend(rgb, region, pixels, alpha * weight, drawn.rendered.covered, face.size, keep,
-                  drawn.holes, grain)
+            blend(rgb, region, pixels, drawn.alpha * weight, drawn.rendered.covered, face.size,
+                  keep, drawn.holes, grain)
         if drawn.rendered.holes is not None:  # the openings show the target's own eyes
             with clock("iris"):
                 track.iris(rgb, face.xy, identity.iris, face.size, weight)
@@ -304,14 +308,13 @@ class FaceSwapper:
         return weight
 
 
-def _plate_holes(drawn: Drawn) -> np.ndarray | None:
-    """What the clean plate leaves as it is: the drawn openings (an eye's edge pixels by the
-    share it covers) and, wholly, wherever the frame shows through beyond them (a closing
-    eye, the mouth's inside), however faintly."""
-    opened = drawn.rendered.holes
-    if drawn.holes is None or opened is None:
-        return drawn.holes
-    return np.maximum(opened, (drawn.holes > opened).astype(np.float32))
+def _plate_holes(opened: np.ndarray | None, holes: np.ndarray | None) -> np.ndarray | None:
+    """What the clean plate leaves as it is: the drawn openings (`opened`: an eye's edge
+    pixels by the share it covers) and, wholly, wherever the frame shows through beyond them
+    (`holes`: a closing eye, the mouth's inside), however faintly."""
+    if holes is None or opened is None:
+        return holes
+    return np.maximum(opened, (holes > opened).astype(np.float32))
 
 
 def _followed(face: Face, ahead: Sequence[tuple[float, list[Face]]]
@@ -352,9 +355,9 @@ class Drawn:
     """One face drawn (`FaceSwapper.draw_face`), what its composition needs: the face as
     found, smoothed (`before`) and shaped (`face`), where the target's points landed after
     the warp, the frame's window before the warp (`unwarped`: its grain) and after it
-    (`window`: its light), the render, its shaded pixels and plain skin, alpha and openings,
-    what the occlusion keeps of the frame, and the footage's expression change
-    (`compose.folds`)."""
+    (`window`: its light, before its features were painted out of the frame), the render,
+    its shaded pixels and plain skin, alpha (the clean plate's) and openings, what the
+    occlusion keeps of the frame, and the footage's expression change (`compose.folds`)."""
 
     found: Face
     before: Face
