@@ -19,9 +19,9 @@ FACECAST = Path(sys.executable).with_name("facecast")
 STAGES = {"mesh", "scene", "wait", "wait compose", "track", "occlusion", "warp", "render",
           "mouth", "eyes", "expression", "shade", "light", "folds", "motion", "detail", "plate",
           "blend", "iris", "steady", "looks", "write"}
-DRAWN = {"track", "occlusion", "warp", "render", "mouth", "eyes", "expression",
-         "shade"}  # the stream's thread
-COMPOSED = {"light", "folds", "motion", "detail", "plate", "blend", "iris", "steady",
+DRAWN = {"track", "occlusion", "warp", "render", "mouth", "eyes", "expression", "shade",
+         "plate"}  # the stream's thread
+COMPOSED = {"light", "folds", "motion", "detail", "blend", "iris", "steady",
             "looks"}  # on the compose thread
 
 
