@@ -1,4 +1,5 @@
-"""Longer 720p test footage from $FACECAST_MEDIA: a clip played forwards and backwards.
+"""Longer 720p test footage from $FACECAST_MEDIA: a clip played forwards and backwards,
+optionally framed upright (`framed`).
 
 The shared media holds clips of 6-20 s; the speed goal is stated for 12 s and 60 s. A clip
 played forwards, then backwards, then forwards again... has no cut (each turn starts on the
@@ -13,6 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 
@@ -39,11 +41,32 @@ def _sound(src: Path) -> tuple[np.ndarray, int, str] | None:
         return np.concatenate(planes, axis=1), stream.rate, stream.layout.name
 
 
-def bounced(src: Path, dst: Path, seconds: float) -> Path:
-    """`dst`: `src` played to and fro for `seconds`, H.264 (CRF 18) with AAC sound; kept."""
+def framed(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`rgb` scaled to fill `size`'s width (width, height), over a blurred copy of itself
+    that covers the rest, as a phone shows a square clip upright: a close-up whose face is
+    as large as a portrait 720p selfie video's."""
+    w, h = size
+    scale = w / rgb.shape[1]
+    inner = cv2.resize(rgb, (w, round(rgb.shape[0] * scale)), interpolation=cv2.INTER_CUBIC)
+    cover = max(w / rgb.shape[1], h / rgb.shape[0])
+    back = cv2.resize(cv2.GaussianBlur(rgb, (0, 0), 8), (round(rgb.shape[1] * cover),
+                                                          round(rgb.shape[0] * cover)))
+    y, x = (back.shape[0] - h) // 2, (back.shape[1] - w) // 2
+    out = back[y: y + h, x: x + w].copy()
+    top = (h - inner.shape[0]) // 2
+    out[top: top + inner.shape[0]] = inner[: h - top]
+    return out
+
+
+def bounced(src: Path, dst: Path, seconds: float, size: tuple[int, int] | None = None
+            ) -> Path:
+    """`dst`: `src` played to and fro for `seconds`, H.264 (CRF 18) with AAC sound; kept.
+    With `size` (width, height), each frame `framed` to it."""
     if dst.is_file():
         return dst
     frames, rate = _frames(src)
+    if size is not None:
+        frames = [framed(f, size) for f in frames]
     count = round(seconds * rate)
     sound = _sound(src)
     tmp = dst.with_suffix(".part.mp4")
