@@ -259,12 +259,12 @@ class FaceSwapper:
                                      before, face, identity.neutral,
                                      plain_points(identity.skin, identity.uv),
                                      keep[0] if keep else None, self.params.likeness)
-        # relit on the composing thread (it had the lighter half), from a copy of the window
-        # as drawn: by then a farther face's blend may have painted over part of it
+        # relit on the composing thread, from a copy of the window as drawn: by then a
+        # farther face's blend may have painted over part of it
         window = rgb[region.slices].copy()
         # the target's features painted out of the frame here, on the drawing thread: the
-        # composing one is the stream's slower half (`_in_two_threads`), and nothing it does
-        # before the blend reads the frame itself, only the copies above
+        # composing one was the stream's slower half (`_in_two_threads`), and nothing it
+        # does before the blend reads the frame itself, only the copies above
         with clock("plate"):
             alpha = clean_plate(rgb, region, landed, alpha, rendered.covered,
                                 _plate_holes(rendered.holes, holes), keep[0] if keep else None,
