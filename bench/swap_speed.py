@@ -35,7 +35,7 @@ MEDIA = Path(os.environ.get("FACECAST_MEDIA", "../shared/media"))
 SOURCE = MEDIA / "videos" / "s18.mp4"
 CLOSE_UP = MEDIA / "videos" / "d3.mp4"
 """A close-up (512 x 512) framed upright at 720 x 1280 (`footage.framed`): a portrait selfie
-video's face, about 470 px across where s18's is about 260. The per-frame work follows the
+video's face, about 470 px across where s18's is about 275. The per-frame work follows the
 face's area, so a medium shot alone understates the ratio a close-up gets."""
 CLOSE_UP_SIZE = (720, 1280)
 SELFIES = MEDIA / "identities" / "d10"
