@@ -207,3 +207,50 @@ def test_frames_reach_the_encoder_with_the_callers_pixels(width: int) -> None:
     assert np.array_equal(frame.to_ndarray(), np.random.default_rng(width).integers(
         0, 256, (36, width, 3), np.uint8))
     assert frame.format.name == "rgb24"
+
+
+
+def test_the_bytes_past_each_planes_width_reach_x264_as_zeros(make_clip, tmp_path: Path
+                                                              ) -> None:
+    """The colour converter's frames have rows longer than the picture (a 720 px wide
+    frame's chroma rows hold 360 pixels in 384 bytes) and leaves the bytes past the width
+    as the allocator had them; x264 reads some of them, so encoded swaps differed from run
+    to run (by up to 22 levels, anywhere in the frame) with whatever the heap held. The
+    heap here is left full of 0xFF before every frame, and frame-sized blocks come from it
+    as in a swap (`reuse_freed_memory`; otherwise from fresh, zeroed pages)."""
+    from facecast.cores import reuse_freed_memory
+    from facecast.looks.finish import ENCODER
+
+    reuse_freed_memory()
+
+    rng = np.random.default_rng(5)
+    images = [np.clip(rng.normal(128, 40, (1280, 720, 3)), 0, 255).astype(np.uint8)
+              for _ in range(4)]
+    source = make_clip("source.mp4", images, pts=range(len(images)))
+    padding: list[tuple[int, int]] = []  # per plane handed to x264: (bytes past width, max)
+
+    with VideoReader(source) as reader, VideoWriter(tmp_path / "out.mp4", reader,
+                                                    **ENCODER) as writer:
+        stream = writer._video
+
+        class Watched:
+            """The writer's stream, noting each frame's padding as x264 gets it."""
+
+            def encode(self, frame: av.VideoFrame | None) -> list[av.Packet]:
+                for plane in frame.planes if frame is not None else ():
+                    rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+                    past = rows[:, plane.width:]
+                    padding.append((past.size, int(past.max(initial=0))))
+                return stream.encode(frame)
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(stream, name)
+
+        writer._video = Watched()
+        for frame in reader:
+            held = [np.full(size, 255, np.uint8) for size in range(20_000, 2_000_000, 20_000)]
+            del held
+            writer.write(frame)
+    assert len(padding) == 3 * len(images)
+    assert sum(size for size, _ in padding) > 0  # the chroma rows are padded
+    assert max(top for _, top in padding) == 0

@@ -204,6 +204,7 @@ class VideoWriter:
             dst_color_range=reformatter.ColorRange.MPEG,
             threads=1,
         )
+        _clear_padding(frame)
         frame.pts = rgb.pts
         frame.time_base = self._source.time_base
         frame.duration = self._frame_ticks
@@ -225,6 +226,19 @@ class VideoWriter:
                 with contextlib.suppress(av.FFmpegError, OSError):
                     closable.close()
         self._file.discard()
+
+
+def _clear_padding(frame: av.VideoFrame) -> None:
+    """Zero the bytes past each plane's width (`line_size` is rounded up for alignment; the
+    converter leaves them as the allocator had them). x264 reads some of them (its chroma
+    copy runs in whole vector widths: 360 is not a multiple of 32), so what was left there
+    changed the encoded picture: the same frames encoded in fresh processes came out
+    different in 5 of 6 runs once the threads shared their heaps (`cores.ARENAS`), by up
+    to 22 levels anywhere in the frame."""
+    for plane in frame.planes:
+        if plane.line_size > plane.width:
+            rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+            rows[:, plane.width:] = 0
 
 
 def _rgb_frame(image: np.ndarray) -> av.VideoFrame:
