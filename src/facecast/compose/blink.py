@@ -18,7 +18,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import ramp
+from facecast.imaging import dilate_disc, ramp
 
 FACE = (100.0, 200.0)
 """Face size (px) from which a shut eye is the target's own, and from which in full. On a
@@ -66,8 +66,7 @@ def closed_eyes(landed: np.ndarray, drawn: np.ndarray, region: Region,
         eye = np.zeros((box.h, box.w), np.uint8)
         cv2.fillConvexPoly(eye, cv2.convexHull(np.round(landed[list(contour), :2] - origin)
                                                .astype(np.int32)), 1)
-        eye = cv2.dilate(eye, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
-                                                        (2 * grow + 1, 2 * grow + 1)))
+        eye = dilate_disc(eye, 2 * grow + 1)
         soft = cv2.GaussianBlur(eye.astype(np.float32), (0, 0), grow / 2)
         line = np.zeros((box.h, box.w), np.float32)
         cv2.polylines(line, [np.round(path - origin).astype(np.int32)], False, 1.0,

@@ -27,7 +27,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import ramp
+from facecast.imaging import dilate_disc, ramp
 
 DARKER = 22.0  # Lab lightness under the lips' typical: the mouth's dark inside
 TEETH_LIGHTER = 8.0  # Lab lightness over the lips' typical, with
@@ -71,7 +71,7 @@ def mouth_inside(window: np.ndarray, xy: np.ndarray, region: Region, face_size: 
         return None
     inside = _looks_inside(window[y0:y1, x0:x1], ring, DARKER)
     near = max(int(NEAR * face_size), 1) * 2 + 1
-    near = cv2.dilate(inner, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (near, near)))
+    near = dilate_disc(inner, near)
     inside &= (lips > 0) & (near > 0)
     ends = ENDS * ramp(face_size, ENDS_FACE)
     if ends > 0.0:

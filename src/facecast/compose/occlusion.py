@@ -29,7 +29,7 @@ from facecast.faces.landmarks import front_facing
 from facecast.faces.mesh import Face
 from facecast.faces.raster import Region, affine_maps, rasterize_ids, source_coords
 from facecast.faces.scene import Scene
-from facecast.imaging import SHADOW_L, SHADOW_WEIGHT, mask_box, skin_distance
+from facecast.imaging import SHADOW_L, SHADOW_WEIGHT, dilate_disc, mask_box, skin_distance
 
 UV_SIZE = 128  # texels across: fingers and mics are several texels wide at this size
 FOLLOW = 0.15  # per frame: the reference takes up light and expression in about 7 frames
@@ -132,8 +132,7 @@ class Occlusion:
         # with the face: 9 ms a call on a 470 px face over the whole window)
         box = mask_box(in_front > 0, reach // 2 + reach + 2)
         if box is not None:
-            pinned[box] = cv2.GaussianBlur(cv2.dilate(in_front[box], cv2.getStructuringElement(
-                cv2.MORPH_ELLIPSE, (reach, reach))), (0, 0), reach / 4)
+            pinned[box] = cv2.GaussianBlur(dilate_disc(in_front[box], reach), (0, 0), reach / 4)
         pinned = np.maximum(pinned, in_front)
         covered = np.maximum(in_front, kept)
         return Occluded(region, covered, pinned, np.maximum(pinned, kept))

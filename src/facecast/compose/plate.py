@@ -25,7 +25,16 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import channels, clamp, enlarge, mask_box, masked_blur, shrink, smoothstep
+from facecast.imaging import (
+    channels,
+    clamp,
+    dilate_disc,
+    enlarge,
+    mask_box,
+    masked_blur,
+    shrink,
+    smoothstep,
+)
 
 FULL_FROM = 0.5  # blend weight from which the features are wholly painted out: a profile fade
 # brings them back with the target's face, instead of popping in when the swap stops
@@ -101,8 +110,7 @@ def clean_plate(frame: np.ndarray, region: Region, landed: np.ndarray, alpha: np
         # over the lid the target has there moved with every blink and glance: flicker
         # 1.07 -> 1.13 on s18); its lips beside the rendered mouth's opening
         mouth = ((opened > 0) & marks.lips[box]).astype(np.uint8)
-        shown = np.maximum(opened, cv2.dilate(mouth, cv2.getStructuringElement(
-            cv2.MORPH_ELLIPSE, (lip_line, lip_line))).astype(np.float32))
+        shown = np.maximum(opened, dilate_disc(mouth, lip_line).astype(np.float32))
     soft = max(face_size / 200, 0.7)
     # what the openings show meets the fill over a pixel or two, so that their outlines'
     # moves with the mesh do not jump at its edge
@@ -199,7 +207,7 @@ def _away(mask: np.ndarray, rim: float) -> np.ndarray:
 def _grown(mask: np.ndarray, reach: float) -> np.ndarray:
     """`mask` (0..1) grown by `reach` pixels (a disc)."""
     n = 2 * max(round(reach), 1) + 1
-    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (n, n)))
+    return dilate_disc(mask, n)
 
 
 def _above(mask: np.ndarray, reach: float) -> np.ndarray:
@@ -262,7 +270,7 @@ def _skin_fill(window: np.ndarray, local: np.ndarray, features: np.ndarray,
     skin = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
     near = cv2.resize(features.astype(np.float32), small, interpolation=cv2.INTER_AREA)
     apart = max(int(FILL_REACH * face_size / 2 / _DOWN), 1) * 2 + 1
-    near = cv2.dilate(near, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (apart, apart)))
+    near = dilate_disc(near, apart)
     src = smoothstep(2 * skin - 1) * (1.0 - near)  # continuous: the fill moves smoothly
     if src.sum() < 4:
         return None
