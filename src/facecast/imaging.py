@@ -207,15 +207,16 @@ def dilate_disc(mask: np.ndarray, size: int) -> np.ndarray:
 
     OpenCV takes the maximum over every pixel of the kernel, a cost of the area times the
     kernel's, and the discs here grow with the face (a sixth of a close-up's is 71 px
-    across: 5,000 pixels). A disc is a stack of centred runs: each row's run is the one
-    before widened by a pixel each side (two shifted maxima), and the output the maximum
-    of each kernel row's run shifted to its row, so the cost grows with the size, not its
-    square. Outside the mask counts as 0, which is what OpenCV's border is to a mask."""
+    across: 5,000 pixels). A disc is a stack of centred runs: a run of the mask one pixel
+    wider each side is the maximum of the narrower one shifted a pixel left and right, and
+    the output the maximum of each kernel row's run shifted to its row, so the cost grows
+    with the size, not its square. Outside the mask counts as 0, which is what OpenCV's
+    border is to a mask. Even sizes (their ellipse is not centred) go to OpenCV."""
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    c = size // 2
-    halves = (np.count_nonzero(kernel, axis=1) - 1) // 2
     if size < DISC_BY_RUNS or size % 2 == 0 or mask.ndim != 2:
         return cv2.dilate(mask, kernel)
+    c = size // 2
+    halves = (np.count_nonzero(kernel, axis=1) - 1) // 2
     h, w = mask.shape
     run = np.zeros((h + 2 * c, w + 2 * c), mask.dtype)
     run[c:c + h, c:c + w] = mask

@@ -230,11 +230,10 @@ class VideoWriter:
 
 def _clear_padding(frame: av.VideoFrame) -> None:
     """Zero the bytes past each plane's width (`line_size` is rounded up for alignment; the
-    converter leaves them as the allocator had them). x264 reads some of them (its chroma
-    copy runs in whole vector widths: 360 is not a multiple of 32), so what was left there
-    changed the encoded picture: the same frames encoded in fresh processes came out
-    different in 5 of 6 runs once the threads shared their heaps (`cores.ARENAS`), by up
-    to 22 levels anywhere in the frame."""
+    converter leaves them as the allocator had them). x264 reads some of them: with the
+    frames it was given the same to the bit, what was left there changed the encoded
+    picture, in 5 of 6 fresh processes once the threads shared their heaps
+    (`cores.ARENAS`), by up to 22 levels anywhere in the frame."""
     for plane in frame.planes:
         if plane.line_size > plane.width:
             rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
