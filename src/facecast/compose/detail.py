@@ -22,8 +22,8 @@ treated apart, each in the frame's own terms:
   footage is the target's features' (`BLOTCH_AWAY`);
 - the rest: the user's, untouched (shape, tone and light are the relighter's). The
   footage's relief from `MID_PX` to 7 px on skin (soft-clipped, so that its marks came only
-  faintly) barely moved the skin's band energies and cost both recognisers (dlib 0.006-0.022
-  further from the user on 11 of 13 eval pairs, the ArcFace-style win on d18-d9 0.92 ->
+  faintly) barely moved the skin's band energies and cost both recognisers (dlib 0.004-0.022
+  further from the user on 12 of 13 eval pairs, the ArcFace-style win on d18-d9 0.92 ->
   0.63).
 
 Plain skin is the face less its features, those of the target as it was and those of the
