@@ -33,7 +33,20 @@ the track's are resting, from the second not, softly between: about the lower qu
 selfies' smiles are read against. Of them, only those whose mouth is as wide as usual (the
 middle half of the track's widths, softly) count: the lowest corners are also those of
 lips pursed for an "oo", whose narrow mouth widened every swapped one (d3 on d12: width
-0.57 -> 0.65 eye distances)."""
+0.57 -> 0.65 eye distances).
+
+The middle half of the widths follows what the face does most, and so the resting mouth
+drifts: d14 pursing her lips for 0.8 s after 1.7 s of talking became her resting mouth
+within 0.4 s (0.557 -> 0.458 eye distances wide), d12's swung between 0.44 and 0.56 over
+4 s, and the swapped mouth's width against the original's with them (5th to 95th
+percentile over 6-18 s: 0.104 on d14 under d10, 0.106 on d12 under d3). Resting read
+instead on closed mouths whose lips are as flat (width over outer height) as the track's
+flattest that do not smile held it (0.092, 0.040; d10 under d14 0.088 -> 0.015), but in
+`make eval` dlib then read d10's full lips pursed on d14 as open (false open 0.008 ->
+0.083), d12-d3's id_win fell 0.917 -> 0.833 and cheek-to-neck ΔE rose on 9 of 13 pairs
+(d12-d3 0.47 -> 1.63). Two blind A/B viewers, shown the same rule without the closed
+mouths, chose it in 9 and 10 of 20 frames (d12's smiles for it, 6 of 8; d10's open mouths
+against, 7 of 8: "opening too small")."""
 MOUTH_REACH = (0.5, 1.0)
 """Mouth widths from the lips' outline: points nearer than the first take their neutral
 from the resting frames alone, farther than the second from all frames; between, a mix
