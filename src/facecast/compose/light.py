@@ -62,9 +62,11 @@ from facecast.compose.underlip import shade_under_lip
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
 from facecast.imaging import (
+    GRID_FACE,
     LUMA,
     channels,
     clamp,
+    face_cell,
     mask_box,
     masked_blur,
     median,
@@ -75,6 +77,10 @@ from facecast.imaging import (
 )
 
 _DOWN = 4
+CELL_HOLD = 0.5
+"""Cells by which the face's size (in `GRID_FACE`s) may pass its grid's cell before the
+relighter's grid changes (`face_cell`): a face at a cell's edge would switch grids every
+few frames, and each switch moves the masks softened by a cell."""
 _SUB_BITS = 4  # sub-pixel bits of the lips' outline when it is filled
 _SUB = 1 << _SUB_BITS
 LIGHT_SCALE = 6.0  # the colour shift's blur is face size / LIGHT_SCALE
@@ -275,6 +281,15 @@ class Relighter:
         self._lip_shift: np.ndarray | None = None
         self._lip_step: float | None = None
         self._highlight: float | None = None
+        self._cell: int | None = None
+
+    def _cell_for(self, face_size: float) -> int:
+        """Pixels per cell of the small grid (`face_cell`), kept while the face's size
+        stays within `CELL_HOLD` of it."""
+        cells = face_size / GRID_FACE
+        if self._cell is None or not self._cell - CELL_HOLD <= cells < self._cell + 1 + CELL_HOLD:
+            self._cell = face_cell(face_size)
+        return self._cell
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
                  skin: np.ndarray, face_xy: np.ndarray, face_size: float,
@@ -286,7 +301,8 @@ class Relighter:
         same region before the shape warp and the target's own points there, where the
         footage's brows are read (default: `frame_window` and `face_xy`)."""
         h, w = skin.shape
-        small = (max(w // _DOWN, 1), max(h // _DOWN, 1))
+        cell = self._cell_for(face_size)
+        small = (max(w // cell, 1), max(h // cell, 1))
         f = cv2.resize(frame_window, small, interpolation=cv2.INTER_AREA).astype(np.float32)
         r = cv2.resize(pixels, small, interpolation=cv2.INTER_AREA)
         m = cv2.resize(skin, small, interpolation=cv2.INTER_AREA)
@@ -313,7 +329,7 @@ class Relighter:
             level = self._level * (level / self._level) ** FOLLOW
         self._level = level
         balance = level.astype(np.float32)
-        sigma = max(face_size / LIGHT_SCALE / _DOWN, 1.0)
+        sigma = max(face_size / LIGHT_SCALE / cell, 1.0)
         balanced = r * balance
         r_low = masked_blur(balanced, m, sigma)
         f_low = masked_blur(f, m, sigma)
@@ -322,7 +338,7 @@ class Relighter:
         # `CENTRE_LIKENESS`) keeps the user's own shading, but around the lips; its blurs at
         # a quarter of the small grid, smooth either way (swapped frames within 2 levels of
         # the small grid's; the middle's gain then costs the relighter no time it can show)
-        wide = max(face_size / LUMA_SCALE / _DOWN, 1.0)
+        wide = max(face_size / LUMA_SCALE / cell, 1.0)
         coarse = _luma_gain(masked_blur(f, m, wide, _DOWN),
                             masked_blur(balanced, m, wide, _DOWN))
         share = np.maximum(likeness, CENTRE_LIKENESS * _centre(face_xy, region, small,
@@ -332,7 +348,7 @@ class Relighter:
         # `likeness` keeps the user's shading, the outskirts' too
         outskirts = 1.0 - likeness
         if outskirts > 0.0:
-            fine = max(face_size / OUTSKIRTS_SCALE / _DOWN, 1.0)
+            fine = max(face_size / OUTSKIRTS_SCALE / cell, 1.0)
             finer = _luma_gain(masked_blur(f, m, fine), masked_blur(balanced, m, fine))
             # only darker: lighter, the finer gain washes out the user's own darker skin
             # there (stubble, a beard's shade), which is no light
