@@ -26,26 +26,28 @@ from facecast.imaging import (
     channels,
     clamp,
     enlarge,
+    face_cell,
     float_blur,
     masked_blur,
     shrink,
     smoothstep,
 )
 
-_DOWN = 4
 
-
-def _low(img: np.ndarray, mask: np.ndarray | None, sigma: float) -> np.ndarray:
-    """Low band (over `mask` only, if given) at a quarter of the size, back at full size."""
+def _low(img: np.ndarray, mask: np.ndarray | None, sigma: float, cell: int) -> np.ndarray:
+    """Low band (over `mask` only, if given) on the face's coarse grid (`cell` pixels a
+    cell), back at full size."""
     h, w = img.shape[:2]
-    return enlarge(_low_small(img, mask, sigma), _DOWN, (w, h))
+    return enlarge(_low_small(img, mask, sigma, cell), cell, (w, h))
 
 
-def _low_small(img: np.ndarray, mask: np.ndarray | None, sigma: float) -> np.ndarray:
-    """Low band (over `mask` only, if given) at a quarter of the size."""
-    img = shrink(img, _DOWN)
-    return (cv2.GaussianBlur(img, (0, 0), sigma / _DOWN) if mask is None else
-            masked_blur(img, shrink(mask, _DOWN), sigma / _DOWN))
+def _low_small(img: np.ndarray, mask: np.ndarray | None, sigma: float, cell: int
+               ) -> np.ndarray:
+    """Low band (over `mask` only, if given) on the face's coarse grid (`face_cell`: a
+    quarter of the size, less on a close-up; the band is a 30th of the face)."""
+    img = shrink(img, cell)
+    return (cv2.GaussianBlur(img, (0, 0), sigma / cell) if mask is None else
+            masked_blur(img, shrink(mask, cell), sigma / cell))
 
 
 def _inside(region: Region, reach: float) -> np.ndarray:
@@ -83,11 +85,12 @@ def blend(frame: np.ndarray, region: Region, pixels: np.ndarray, alpha: np.ndarr
         fine *= channels(where)
         f += fine
     sigma = max(face_size / 30, 2.0)
+    cell = face_cell(face_size)
     # the two low bands' difference enlarged once (enlarging is linear)
-    low_shift = enlarge(_low_small(pixels, covered * alpha, sigma) - _low_small(f, None, sigma),
-                        _DOWN, (region.w, region.h))
+    low_shift = enlarge(_low_small(pixels, covered * alpha, sigma, cell)
+                        - _low_small(f, None, sigma, cell), cell, (region.w, region.h))
     a = alpha
-    a_low = _low(alpha, None, sigma)
+    a_low = _low(alpha, None, sigma, cell)
     a_low *= 1.3
     cv2.min(a_low, 1.0, dst=a_low)
     a_low *= _inside(region, 2.0 * sigma)

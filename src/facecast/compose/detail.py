@@ -47,7 +47,16 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.imaging import LUMA, channels, enlarge, float_blur, ramp, shrink, smaller_blur
+from facecast.imaging import (
+    LUMA,
+    channels,
+    enlarge,
+    face_cell,
+    float_blur,
+    ramp,
+    shrink,
+    smaller_blur,
+)
 
 FINE_PX = 1.5  # Gaussian sigma (frame pixels): grain, pores, compression blocks live below
 MID_PX = 3.5  # and folds, creases and stubble shadows between the two
@@ -151,8 +160,9 @@ class DetailMatcher:
         r_fine = cv2.subtract(pixels, r_low1)
         blotches = face_size > BLOTCH_FACE[0]
         if blotches:  # their source, taken before the buffers are reused
-            f_small = shrink(smaller_blur(f_low1, spread, down), _DOWN)
-            r_small = shrink(r_low2, _DOWN)
+            cell = face_cell(face_size)
+            f_small = shrink(smaller_blur(f_low1, spread, down), cell)
+            r_small = shrink(r_low2, cell)
         if warped is not None:  # the middle band is read after the shape warp
             f_low1 = float_blur(warped, FINE_PX)
         f_low2 = smaller_blur(f_low1, spread, down)
@@ -187,7 +197,7 @@ class DetailMatcher:
         out += _weighted(r_fine, (1.0 - skin) * self._sharpness)
         if blotches:
             out += _blotches(f_small, r_small, skin * ramp(face_size, BLOTCH_FACE), meshes,
-                             region, face_size)
+                             region, face_size, cell)
         grain = Grain(f_fine, skin)
         # on the brows' box: the softened render's bands for the texture's scaled fine one
         brows, box = _brows(meshes, region, face_size)
@@ -294,26 +304,28 @@ def _ratio_blurred(pixels: np.ndarray, sigma: float, features: np.ndarray) -> fl
 
 
 def _blotches(f_small: np.ndarray, r_small: np.ndarray, skin: np.ndarray,
-              meshes: tuple[np.ndarray, ...], region: Region, face_size: float) -> np.ndarray:
+              meshes: tuple[np.ndarray, ...], region: Region, face_size: float, cell: int
+              ) -> np.ndarray:
     """What to add to the render for the footage's skin colour variations (`BLOTCH_SCALE`)
     on `skin` away from the face's middle (`_cheeks`): the chroma (luminance taken out) of
     the band from `MID_PX` to that scale, the texture's turned down where it has more than
-    the footage there, the footage's own making up what it lacks. Worked out at a quarter of
-    the size (`f_small`, `r_small`: the two images below `MID_PX`, `shrink`ed by `_DOWN`): the
-    band holds nothing finer than `MID_PX`; at half the size (0.11 levels from this, on
-    average) it cost three times as much, 6-10 ms a frame on s18."""
+    the footage there, the footage's own making up what it lacks. Worked out on the face's
+    coarse grid (`f_small`, `r_small`: the two images below `MID_PX`, `shrink`ed by `cell`,
+    `face_cell`'s: a quarter, less on a close-up, whose cells average less than `MID_PX`
+    blurs): the band holds nothing finer than `MID_PX`; at half the size (0.11 levels from
+    a quarter's, on average) it cost three times as much, 6-10 ms a frame on s18."""
     h, w = skin.shape
-    sigma = max(face_size / BLOTCH_SCALE, MID_PX * 1.5) / _DOWN
-    extra = np.sqrt(sigma**2 - (MID_PX / _DOWN) ** 2)
+    sigma = max(face_size / BLOTCH_SCALE, MID_PX * 1.5) / cell
+    extra = np.sqrt(sigma**2 - (MID_PX / cell) ** 2)
     # the chroma first (it is linear: the band's chroma is the chroma's band)
     f_small, r_small = _chroma(f_small), _chroma(r_small)
     f_band = f_small - cv2.GaussianBlur(f_small, (0, 0), extra)
     r_band = r_small - cv2.GaussianBlur(r_small, (0, 0), extra)
-    reach = max(face_size / 20, 2.0) / _DOWN
+    reach = max(face_size / 20, 2.0) / cell
     e_f, e_r = cv2.split(cv2.GaussianBlur(cv2.merge([_energy(f_band), _energy(r_band)]),
                                           (0, 0), reach))
-    where = shrink(skin, _DOWN) * _cheeks(meshes, region, face_size, e_f.shape)
-    return enlarge(_matched(f_band, r_band, e_f, e_r, where), _DOWN, (w, h))
+    where = shrink(skin, cell) * _cheeks(meshes, region, face_size, e_f.shape)
+    return enlarge(_matched(f_band, r_band, e_f, e_r, where), cell, (w, h))
 
 
 def _matched(f_band: np.ndarray, r_band: np.ndarray, e_f: np.ndarray, e_r: np.ndarray,
