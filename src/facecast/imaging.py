@@ -36,10 +36,9 @@ def shrink(img: np.ndarray, down: int) -> np.ndarray:
 GRID_FACE = 72.0
 """Cells across a face (72-90 of them) on the coarse grids its smooth fields are worked out
 on (the relighter's, the skin's colour variations', the blend's low band) once that face is
-too large for `QUARTER`'s:
-those fields are measured in the face's size, so a close-up needs no more cells than a
-medium shot. At a quarter, a 470 px face's grids held 2.7 times a 280 px one's cells, and
-each field cost that much more."""
+too large for `QUARTER`'s: those fields are measured in the face's size, so a close-up
+needs no more cells than a medium shot. At a quarter, a 470 px face's grids held 2.7 times
+a 280 px one's cells, and each field cost that much more."""
 QUARTER = 4
 
 
