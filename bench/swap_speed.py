@@ -160,12 +160,14 @@ def main() -> int:
     print("ms per frame".ljust(14) + "".join(f"{n.removesuffix('.mp4') + ' wall':>21s}"
                                              f"{'cpu':>7s}" for n in names)
           + "  thread")
-    for stage in stages[names[0]]:
+    # every clip's stages (a close-up's has its copy's, `canvas` and `paste`), in order
+    threads_of = {stage: ms["thread"] for n in names for stage, ms in stages[n].items()}
+    for stage, thread in threads_of.items():
         print(stage.ljust(14) + "".join(
             f"{stages[n].get(stage, {}).get('wall_ms', 0):21.1f}"
             f"{stages[n].get(stage, {}).get('cpu_ms', 0):7.1f}" for n in names)
-            + f"  {stages[names[0]][stage]['thread']}")
-    threads = dict.fromkeys(s["thread"] for s in stages[names[0]].values())
+            + f"  {thread}")
+    threads = dict.fromkeys(threads_of.values())
     for thread in threads:
         print(f"= {thread}".ljust(14) + "".join(
             f"{sum(s['wall_ms'] for s in stages[n].values() if s['thread'] == thread):21.1f}"
@@ -173,7 +175,9 @@ def main() -> int:
             for n in names))
     print("(mesh and scene run in the mesh thread, MediaPipe's work in its own threads: their "
           "cpu is the calling thread's only;\n the frame is drawn in one thread (track to "
-          "plate) and composed in another (light to looks), one to two frames apart;\n wait: "
+          "plate) and composed in another (light to looks), one to two frames apart;\n a "
+          "close-up's face on a smaller copy of its neighbourhood, made on the first (canvas) "
+          "and put back on the second (paste);\n wait: "
           "the drawing thread waiting for the decoder and the mesh thread; wait compose: for "
           "the composing thread;\n write: for the encoder's queue)\n")
     print(f"identity build, 15 photos {build:6.2f} s  (command total; goal <= 10 s)")

@@ -21,6 +21,7 @@ from facecast.casting.face_list import FaceList
 from facecast.casting.selection import Cast
 from facecast.compose import blend
 from facecast.compose.blink import closed_eyes
+from facecast.compose.canvas import Canvas
 from facecast.compose.folds import Change
 from facecast.compose.folds import draw as draw_folds
 from facecast.compose.grey import keep_tone
@@ -87,6 +88,7 @@ class FaceSwapper:
     def __init__(self, who: Identity | Cast, params: SwapParams, *, video: bool,
                  engine: Engine | None = None) -> None:
         self.params = params
+        self.video = video
         self.engine = engine or engine_for(params.engine)
         self.enhancer = Enhancer(params.enhancer) if params.enhancer else None
         self.masks = [MaskSource(name) for name in params.mask_models]
@@ -190,17 +192,27 @@ class FaceSwapper:
                   ahead: Sequence[tuple[float, np.ndarray]] = ()) -> Drawn | float:
         """One face rendered into a window of `rgb` (warped in place under it), or its
         blend weight (0) when nothing is drawn. `ahead`: the face's points in the frames
-        after this one (`_followed`)."""
+        after this one (`_followed`). A close-up is drawn on a smaller copy of its
+        neighbourhood (`compose.canvas`), all but the shape warp, which moves `rgb`."""
         clock = self.clock
         found = face
         with clock("track"):
             face, weight = track.observe(face, t, ahead)
+        canvas, frame, full = None, rgb, face
+        if self.video and track.work_at(face.size) < 1.0:
+            with clock("canvas"):
+                canvas = Canvas(rgb, face.xy[: L.N_MESH], track.scale)
+                frame, scene = canvas.frame, canvas.scene(scene)
+                found, face = canvas.face(found), canvas.face(face)
         with clock("occlusion"):
-            occluded = merge(track.occlusion.mask(rgb, face, scene), [*self.masks, track.rims],
-                             rgb, face)
+            occluded = merge(track.occlusion.mask(frame, face, scene), [*self.masks, track.rims],
+                             frame, face)
         weight *= self.params.identity_strength
         with clock("track"):
-            shaped = track.shape.reshape(face.points, self.params.shape_strength * weight)
+            shaped = shaped_full = track.shape.reshape(full.points,
+                                                       self.params.shape_strength * weight)
+            if canvas is not None:
+                shaped = canvas.points(shaped_full)
         if weight <= 0.0:
             return 0.0
         before = face
@@ -212,26 +224,35 @@ class FaceSwapper:
             # can be drawn (around the mesh before and after the warp), not the whole frame
             with clock("warp"):
                 kept = Region.around(np.vstack([face.xy[: L.N_MESH], shaped[: L.N_MESH, :2]]),
-                                     rgb.shape[:2], margin=UNWARPED_MARGIN)
-                unwarped = kept, rgb[kept.slices].copy()
+                                     frame.shape[:2], margin=UNWARPED_MARGIN)
+                unwarped = kept, frame[kept.slices].copy()
                 pinned = (occluded.region, occluded.pinned) if occluded else None
-                landed = warp_face(rgb, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2], pinned)
-                landed = settle_mouth(rgb, landed, shaped[: L.N_MESH, :2], pinned)
-                landed = settle_eyes(rgb, landed, shaped[: L.N_MESH, :2], pinned)
+                if canvas is None:
+                    landed = warp_face(frame, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2],
+                                       pinned)
+                else:
+                    # at the frame's own size: past the outline it moves hair, ears and the
+                    # jaw's edge, whose finest band the copy lacks and the swap keeps
+                    landed = canvas.points(warp_face(rgb, full.xy[: L.N_MESH],
+                                                     shaped_full[: L.N_MESH, :2],
+                                                     canvas.pins(pinned)))
+                    canvas.warped(rgb)
+                landed = settle_mouth(frame, landed, shaped[: L.N_MESH, :2], pinned)
+                landed = settle_eyes(frame, landed, shaped[: L.N_MESH, :2], pinned)
             face = Face(shaped)
         with clock("render"):
-            rendered = self.engine.render(rgb, face, identity)
+            rendered = self.engine.render(frame, face, identity)
         if rendered is None:
             return 0.0
         region = rendered.region
         holes, alpha = rendered.holes, rendered.alpha
         with clock("mouth"):
             if holes is not None:
-                cover = cover_opening(rgb[region.slices], face.xy, landed, region, face.size)
+                cover = cover_opening(frame[region.slices], face.xy, landed, region, face.size)
                 if cover is not None:
                     fill_from_lips(rendered.pixels, alpha, rendered.covered, holes, cover,
                                    face.xy, region)
-            inside = mouth_inside(rgb[region.slices], landed, region, face.size)
+            inside = mouth_inside(frame[region.slices], landed, region, face.size)
         holes, alpha = _shown_through(inside, holes, alpha)
         with clock("eyes"):
             shut = closed_eyes(landed, face.xy, region, eyes_closed(face.points), face.size)
@@ -244,7 +265,7 @@ class FaceSwapper:
             skin = skin * (1.0 - keep[1])
         # the footage as it was: the detail's source and the steadying's flow (a copy: the
         # blend paints this window before the steadying reads it)
-        grain = rgb[region.slices].copy() if unwarped is None else region.take(*unwarped)
+        grain = frame[region.slices].copy() if unwarped is None else region.take(*unwarped)
         expression = None
         with clock("expression"):
             # unwrapped through the mesh as found, which sits on the footage: the smoothed
@@ -261,16 +282,19 @@ class FaceSwapper:
                                      keep[0] if keep else None, self.params.likeness)
         # relit on the composing thread, from a copy of the window as drawn: by then a
         # farther face's blend may have painted over part of it
-        window = rgb[region.slices].copy()
+        window = frame[region.slices].copy()
         # the target's features painted out of the frame here, on the drawing thread: the
         # composing one was the stream's slower half (`_in_two_threads`), and nothing it
         # does before the blend reads the frame itself, only the copies above
         with clock("plate"):
-            alpha = clean_plate(rgb, region, landed, alpha, rendered.covered,
+            alpha = clean_plate(frame, region, landed, alpha, rendered.covered,
                                 _plate_holes(rendered.holes, holes), keep[0] if keep else None,
                                 face.size, weight, reach=rendered.alpha)
+        if canvas is not None:
+            with clock("canvas"):
+                canvas.drawn(rgb, region)
         return Drawn(found, before, face, weight, landed, grain, window, rendered, pixels, skin,
-                     alpha, holes, keep, expression)
+                     alpha, holes, keep, expression, canvas)
 
     def compose_face(self, rgb: np.ndarray, drawn: Drawn, track: FaceTrack,
                      identity: Identity) -> float:
@@ -278,6 +302,9 @@ class FaceSwapper:
         clock = self.clock
         face, region, weight = drawn.face, drawn.rendered.region, drawn.weight
         keep = drawn.keep
+        canvas = drawn.canvas
+        frame = rgb if canvas is None else canvas.frame
+        track.compose_at(1.0 if canvas is None else canvas.scale)
         with clock("light"):
             pixels = track.light(drawn.window, region, drawn.pixels, drawn.skin, face.xy,
                                  face.size, self.params.likeness,
@@ -291,20 +318,26 @@ class FaceSwapper:
             pixels, grain = track.detail(drawn.unwarped, region, pixels, drawn.rendered.covered,
                                          (drawn.before.xy, face.xy), face.size, drawn.window)
         with clock("blend"):
-            blend(rgb, region, pixels, drawn.alpha * weight, drawn.rendered.covered, face.size,
+            blend(frame, region, pixels, drawn.alpha * weight, drawn.rendered.covered, face.size,
                   keep, drawn.holes, grain)
         if drawn.rendered.holes is not None:  # the openings show the target's own eyes
             with clock("iris"):
-                track.iris(rgb, face.xy, identity.iris, face.size, weight)
+                track.iris(frame, face.xy, identity.iris, face.size, weight)
         if self.enhancer:
             with clock("enhance"):
-                self.enhancer(rgb, face, weight)
+                self.enhancer(frame, face, weight)
         if self.params.target_glasses:
             with clock("glasses"):
-                track.glasses(rgb, region, drawn.unwarped, drawn.before.xy, weight)
+                track.glasses(frame, region, drawn.unwarped, drawn.before.xy, weight)
         with clock("steady"):
-            track.steady(rgb, region, drawn.unwarped, face.size)
-            keep_tone(rgb[region.slices], drawn.unwarped)
+            track.steady(frame, region, drawn.unwarped, face.size)
+            keep_tone(frame[region.slices], drawn.unwarped)
+        if canvas is not None:
+            with clock("paste"):
+                shown, footage = drawn.alpha * weight, grain.where
+                if keep is not None:  # as the blend has them
+                    shown, footage = shown * (1.0 - keep[0]), footage * (1.0 - keep[0])
+                canvas.paste(rgb, region, shown, footage)
         return weight
 
 
@@ -357,7 +390,8 @@ class Drawn:
     the warp, the frame's window before the warp (`unwarped`: its grain) and after it
     (`window`: its light, before its features were painted out of the frame), the render,
     its shaded pixels and plain skin, alpha (the clean plate's) and openings, what the
-    occlusion keeps of the frame, and the footage's expression change (`compose.folds`)."""
+    occlusion keeps of the frame, and the footage's expression change (`compose.folds`); all
+    of them on `canvas` where a close-up was drawn on a smaller copy (`compose.canvas`)."""
 
     found: Face
     before: Face
@@ -373,6 +407,7 @@ class Drawn:
     holes: np.ndarray | None
     keep: tuple[np.ndarray, np.ndarray] | None
     expression: Change | None
+    canvas: Canvas | None = None
 
 
 @dataclass

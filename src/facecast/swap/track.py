@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from facecast.compose import DetailMatcher, Occlusion, Relighter
+from facecast.compose.canvas import working_scale
 from facecast.compose.clear_glasses import ClearGlasses
 from facecast.compose.folds import Folds
 from facecast.compose.iris import IrisTint
@@ -53,6 +54,10 @@ class FaceTrack:
     steady: Steadier = field(default_factory=Steadier)
     weight: float | None = None
     missed: int = 0
+    scale: float = 1.0
+    """The scale the face is drawn at (`compose.canvas`), on the drawing thread."""
+    composed_scale: float = 1.0
+    """And the scale of the frames the composing thread had last."""
 
     def __post_init__(self) -> None:
         self.shape = ShapeTransfer(self.neutral, still=self.still)
@@ -82,6 +87,22 @@ class FaceTrack:
         else:
             self.weight += float(np.clip(target - self.weight, -MAX_WEIGHT_STEP, MAX_WEIGHT_STEP))
         return smoothed, self.weight
+
+    def work_at(self, face_size: float) -> float:
+        """The scale this frame's face is drawn at (`compose.canvas.working_scale`)."""
+        self.scale = working_scale(face_size, self.scale)
+        return self.scale
+
+    def compose_at(self, scale: float) -> None:
+        """Called by the composing thread with each frame's scale: at a new one, what it
+        carries in pixels (the detail's sharpness and brow blur, the motion, the steadying's
+        last frame, the irises' open level) starts afresh."""
+        if scale != self.composed_scale:
+            self.composed_scale = scale
+            self.detail.reset()
+            self.motion.reset()
+            self.steady.reset()
+            self.iris.reset()
 
     def lose(self) -> None:
         self.missed += 1
