@@ -128,3 +128,52 @@ def test_a_close_up_worked_on_a_smaller_copy_looks_like_one_worked_at_full_size(
     assert np.mean([np.abs(x[skin].astype(int) - y[skin]).mean() for x, y in pairs]) < 3.0
     detail = [fine_band(x)[skin].mean() / fine_band(y)[skin].mean() for x, y in pairs]
     assert 0.9 <= np.mean(detail) <= 1.1
+
+
+@needs_media
+def test_a_zoom_changes_the_working_scale_without_a_jump(identity, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """A face growing from 480 to 700 px takes smaller scales on the way (each switch starts
+    the composing thread's pixel-bound state afresh): the swapped face changes from one
+    frame to the next no more at a switch than elsewhere."""
+    from facecast.faces import landmarks as L
+    from facecast.faces.mesh import FaceMesher
+    from facecast.params import SwapParams
+    from facecast.pipeline import swap_file
+    from facecast.swap.track import FaceTrack
+
+    frames = []
+    for i, f in enumerate(frames_between(MEDIA / "videos" / "d3.mp4", 0.0, 1.0)):
+        zoom = 1.5 * (1.0 + 0.5 * i / 29)
+        big = cv2.resize(f, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
+        top, left = (big.shape[0] - 768) // 2, (big.shape[1] - 768) // 2
+        frames.append(big[top: top + 768, left: left + 768])
+    source = tmp_path / "zoom.mp4"
+    write_clip(source, frames, crf=12)
+    scales: list[float] = []
+    work_at = FaceTrack.work_at
+
+    def recorded(self: FaceTrack, face_size: float) -> float:
+        scales.append(work_at(self, face_size))
+        return scales[-1]
+
+    monkeypatch.setattr(FaceTrack, "work_at", recorded)
+    done = swap_file(identity, source, tmp_path / "out.mp4", SwapParams())
+    assert done.swapped_frames == len(frames)
+    switches = [i for i in range(1, len(scales)) if scales[i] != scales[i - 1]]
+    assert switches and scales[-1] < scales[0] < 1.0
+
+    swapped = decoded(tmp_path / "out.mp4")
+    changes = []
+    with FaceMesher(video=False) as mesher:
+        for i in range(1, len(frames)):
+            oval = mesher.detect(frames[i])[0].xy[list(L.FACE_OVAL)]
+            inside = np.zeros(frames[i].shape[:2], np.uint8)
+            cv2.fillPoly(inside, [np.round(oval).astype(np.int32)], 1)
+            grey = [cv2.cvtColor(x, cv2.COLOR_RGB2GRAY).astype(np.float32)
+                    for x in (frames[i - 1], frames[i], swapped[i - 1], swapped[i])]
+            made = np.abs(grey[3] - grey[2])[inside > 0].mean()
+            changes.append(made / max(np.abs(grey[1] - grey[0])[inside > 0].mean(), 0.1))
+    usual = float(np.median(changes))
+    assert all(changes[i - 1] < 1.5 * usual for i in switches), (switches, changes)
