@@ -10,6 +10,7 @@ A subset: name pairs as arguments or in EVAL_PAIRS (comma-separated, e.g.
 EVAL_LIKENESS=1 swaps at that `likeness` (default the swap's own, 0). EVAL_UNSEEN=1 adds
 `UNSEEN`: clips no template uses, swapped with the product's defaults, as a user's own
 upload is (how the figures hold away from the templates the work was looked at on).
+`CLOSE_UPS` are always in: a close-up is the first clip a user uploads.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from footage import bounced
 
 # (identity, template): the far shot, the glasses wearer, the grimaces and two medium shots,
 # never a person into their own clip. The grimaces (d3) and the glasses (d9) go onto two
@@ -31,6 +33,13 @@ UNSEEN = [("d0", "d18"), ("d9", "d18"), ("d14", "d10"), ("d10", "d14"), ("d0", "
           ("d3", "d0")]
 """(identity, clip) on clips no template uses: two men onto a man, each make-up wearer onto
 the other, a bare face onto a glasses wearer, the grimaces onto a green-screen shot."""
+CLOSE_UPS = [("d10", "d3")]
+"""(identity, clip) with the clip framed upright at `CLOSE_UP_SIZE` as a phone shows a
+square clip (`footage.framed`), named "<clip>u-<identity>": a portrait selfie video's
+470 px face, worked on a smaller copy (`compose.canvas`), where every other pair's face is
+240-340 px. The clip is 512 px enlarged, so softer than a sharp phone's."""
+CLOSE_UP_SIZE = (720, 1280)
+CLOSE_UP_SECONDS = 12.0  # the clip played to and fro for this long (`footage.bounced`)
 FIGURES = ["id_win", "id_user", "eye_corr", "blinks", "mouth_corr", "mouth_corr_68",
            "mouth_false_open", "flicker", "pose_drift", "seam", "delta_e_excess", "fine_detail",
            "ghosting", "coverage", "arc_win", "arc_user", "arc_orig_user"]
@@ -62,7 +71,8 @@ def main() -> int:
     rows = {}
     built = set()
     unseen = UNSEEN if os.environ.get("EVAL_UNSEEN") or only else []
-    for ident, template in PAIRS + unseen:
+    close_ups = [(ident, f"{clip}u") for ident, clip in CLOSE_UPS]
+    for ident, template in PAIRS + close_ups + unseen:
         name = f"{template}-{ident}"
         if only and name not in only:
             continue
@@ -73,6 +83,9 @@ def main() -> int:
         swapped = out / f"{name}.mp4"
         t0 = time.perf_counter()
         original = media / "videos" / f"{template}.mp4"
+        if (ident, template) in close_ups:
+            original = bounced(media / "videos" / f"{template[:-1]}.mp4",
+                               out / f"{template}.mp4", CLOSE_UP_SECONDS, CLOSE_UP_SIZE)
         # without the "AI" mark: the crops feed the blind look test, which judges the face,
         # and a mark in a crop near the frame's corner named the swapped one by itself
         params = SwapParams(end=end, label=False, likeness=likeness)
