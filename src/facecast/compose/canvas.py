@@ -42,9 +42,10 @@ warp's window is 0.3 past the meshes before and after it, the occlusion's 0.2.""
 MOVED = (2.0, 10.0)
 """Grey levels by which the drawing changed a pixel of the copy after the shape warp (the
 clean plate, the finer warps around the mouth and eyes): from the first the frame's finest
-band there starts to be left out, from the second in full (kept, it drew a faint second
-edge beside the enlarged one)."""
+band there starts to be left out, from the second in full: it no longer lines up with what
+the copy shows there."""
 _SUM = np.ones((1, 3), np.float32)
+_NOTHING = np.zeros((0, 0, 3), np.uint8)
 
 
 def chosen_scale(face_size: float) -> float:
@@ -177,6 +178,9 @@ class Canvas:
         self._grain = self._finest(self._unwarped[self._local(full, self.region)], self._first)
         self._fine = (self._grain if self._before is self._first else
                       self._finest(rgb[full.slices], self._before))
+        # not needed past here, and a drawn frame waits up to `pipeline.COMPOSE_AHEAD`
+        # frames to be composed
+        self._unwarped = self._first = _NOTHING
         before = self._before[self._local(small, self.small)]
         change = cv2.absdiff(self.frame[small.slices], before).astype(np.float32)
         luma = cv2.transform(change, LUMA[None, :])
