@@ -99,7 +99,7 @@ def test_a_close_up_worked_on_a_smaller_copy_looks_like_one_worked_at_full_size(
         identity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A 480 px face is drawn and composed at 3/4 of its size, and comes out as the swap
     worked at full size does: the same face within a few grey levels, and as much fine
-    detail on it (the footage's grain put back from the frame: without it, 0.7 as much)."""
+    detail on it (the footage's grain put back from the frame: without it, 0.66 as much)."""
     from facecast.faces import landmarks as L
     from facecast.faces.mesh import FaceMesher
     from facecast.params import SwapParams
