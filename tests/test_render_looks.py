@@ -162,6 +162,30 @@ def test_the_swapped_face_is_not_drawn_past_the_targets_outline(identity) -> Non
 
 
 @needs_media
+def test_a_longer_lower_face_fits_the_targets_chin_whole(identity) -> None:
+    """d10's lower face is 0.16 eye distances longer than d14's (nose to chin, in their
+    neutral shapes). Held only at the outline, the chin stayed on d14's while the lips moved
+    down by the whole difference: the skin from her lower lip to the chin drawn at 0.33 of
+    its height in her selfies while the skin between nose and lips kept all of its (1.03),
+    a bulging chin under swollen lips, the footage's chin line below it. Now the lips move
+    up as one block and the two bands share the squash: 0.44 and 0.70 (medians over 2 s)."""
+    from facecast.swap.shape import SUBNASALE, ShapeTransfer
+
+    def bands(points: np.ndarray) -> np.ndarray:
+        """Heights of the skin between the nose and the upper lip, and of the chin below
+        the lower lip, in eye distances."""
+        eyes = float(np.linalg.norm(points[L.RIGHT_EYE_OUTER, :2]
+                                    - points[L.LEFT_EYE_OUTER, :2]))
+        return np.array([points[L.LIP_OUTER_TOP, 1] - points[SUBNASALE, 1],
+                         points[L.CHIN, 1] - points[L.LIP_OUTER_BOTTOM, 1]]) / eyes
+
+    reshaped = _reshaped(ShapeTransfer(identity.neutral), "d14", 3.0)
+    upper, chin = np.median([bands(drawn) for _, drawn in reshaped], axis=0) / bands(
+        identity.neutral)
+    assert chin > 0.5 * upper, (chin, upper)
+
+
+@needs_media
 def test_the_lips_stay_whole_at_their_corners(d14) -> None:
     """d14's lip corners sit higher than d3's resting ones. The inner lips took one shift
     for all (how open the mouth is stays the target's), so the outer corners moved up and

@@ -27,6 +27,7 @@ from facecast.imaging import pixels_of, smoothstep
 _GRID = 8  # pixels per cell of the displacement grid
 _INNER_CORNERS = {L.MOUTH_RIGHT: 78, L.MOUTH_LEFT: 308}  # outer corner: inner corner
 _MOUTH_CORNERS = (L.MOUTH_LEFT, L.MOUTH_RIGHT)
+SUBNASALE = 2  # where the nose meets the upper lip
 RESTING = (0.15, 0.35)
 """Frames whose lip corners sit (against the lips' middle) at most at the first quantile of
 the track's are resting, from the second not, softly between: about the lower quartile the
@@ -111,6 +112,7 @@ class ShapeTransfer:
         # frames as the lips', whose opening is what `_opening` takes off below
         self._mouth = np.maximum(_mouth_weight(self._identity), self._jaw)
         self._outward = _outward(self._identity)
+        self._below_nose = _below_nose(self._identity)
         self._corners = _corner_weight(self._identity)
         self._eye = float(np.linalg.norm(self._identity[L.LEFT_EYE_OUTER, :2]
                                          - self._identity[L.RIGHT_EYE_OUTER, :2]))
@@ -148,8 +150,10 @@ class ShapeTransfer:
         delta[:, 1] += self._smile_given_back(canonical, mean, delta)
         if self._still:
             delta *= 1.0 - self._mouth[:, None]
-        # the outline moves in, never out: a wider or longer face was drawn over the
-        # target's hair and neck
+        # a longer lower face fits the target's chin as a whole (`_below_nose`), then the
+        # outline moves in, never out: a wider or longer face was drawn over the target's
+        # hair and neck
+        delta[:, 1] -= self._below_nose * max(float(delta[L.CHIN, 1]), 0.0)
         along, share = self._outward
         push = np.maximum(np.sum(delta[:, :2] * along, axis=1), 0.0) * share
         delta[:, :2] -= push[:, None] * along
@@ -224,6 +228,27 @@ class ShapeTransfer:
             weights = np.ones(self._count)
         kept = self._kept[: self._count].reshape(self._count, -1)
         return (weights @ kept / weights.sum()).reshape(self._kept.shape[1:]).astype(np.float64)
+
+
+def _below_nose(neutral: np.ndarray) -> np.ndarray:
+    """0..1 per point of `neutral` (canonical): how much of a chin lower than the target's
+    it takes off: none from the nose's base (`SUBNASALE`) up (nor the irises), all at the
+    chin, the lips as one block between, and the skin above and below them squashed alike.
+
+    Held at the outline alone (`_outward`), the lips moved down by the whole difference onto
+    a chin that did not: d10's lower face, 0.16 eye distances longer than d14's, drew her
+    lower lip 0.12 eye distances above the chin (0.40 in her selfies, 0.25 in the footage),
+    a bulging chin under swollen lips with the footage's own chin line below it. The lips
+    move as one: squashed with the rest, the drawn opening reached past where the warp had
+    carried the target's, whose lips then closed it (dlib read d14's grins as closed)."""
+    y = neutral[:, 1]
+    base, chin = y[SUBNASALE], y[L.CHIN]
+    lips = y[list(L.LIPS_OUTER)]
+    top, bottom = float(lips.min()), float(lips.max())
+    above, below = max(top - base, 1e-9), max(chin - bottom, 1e-9)
+    block = above / (above + below)  # the lips' share: both skin bands squashed alike
+    share = np.interp(y[: L.N_MESH], [base, top, bottom, chin], [0.0, block, block, 1.0])
+    return np.concatenate([share, np.zeros(len(neutral) - L.N_MESH)])
 
 
 def _outward(neutral: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
