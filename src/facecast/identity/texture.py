@@ -13,7 +13,9 @@ expression zone (`uv.zone_masks`) a photo that is not neutral there (`expression
 a mouth open, a frown...) counts `NOT_NEUTRAL`: it paints the lips or the brows only where
 no neutral photo sees them well. Before merging, each unwrapped photo's low frequencies are
 replaced by the weighted mean of all photos' low frequencies: this takes each photo's own
-shading out, so texels from differently lit photos meet without blotches. The photos are
+shading out, so texels from differently lit photos meet without blotches; on plain skin
+down to a finer scale, from the photos around each texel mixed broadly (`PLAIN_LIGHT`), so
+a cheek handed from one photo to the next shows no edge. The photos are
 then merged band by band (`imaging.multiband_merge`): the per-texel selection hands a cheek
 from one photo to the next within a few texels, and a plain weighted mean drew that
 hand-over as a seam wherever their mid frequencies differed (d10's right cheek, where hair
@@ -63,6 +65,16 @@ LOW_DOWN = 4
 """Each photo's light (its low band, a 24th of the texture wide) is measured at a quarter of
 the texture's size: the blur keeps nothing finer, and at full size the 15 photos' blurs
 were 1.3 s of a 15-photo build's 10."""
+PLAIN_LIGHT = 80.0
+"""On plain skin (away from the eyes, brows, nose and lips) each photo's light is replaced
+down to a finer scale, a blur of 1/`PLAIN_LIGHT` of the texture (6.4 texels), by that of
+the photos around each texel mixed broadly (their selection weights blurred over a 32nd of
+the texture, `PLAIN_MIX`), not only by the common light at a 24th: between the two scales
+each photo kept its own shading, and where the per-texel selection handed a cheek from one
+photo to the next, the two shadings met in a patchwork of lighter and darker polygons
+with visible edges (d3's cheeks; the issue's "curved seam across the right cheek"). The
+features keep their photos' own shading: it is their form."""
+PLAIN_MIX = 32.0
 FILL_DOWN = 8
 """`fill_outside`'s wider steps (from a blur of 8 texels) are worked out at up to an eighth of
 the texture's size, a quarter of the blur or coarser: each fills texels farther from what is
@@ -366,6 +378,25 @@ def _lifted_under_nose(texture: np.ndarray, uv: np.ndarray, skin: np.ndarray,
     return _lifted(texture, share * area, (skin > 0.5) & (soft < 0.05), width / 2, width / 10)
 
 
+def _plain_skin(skin: np.ndarray, features: np.ndarray, size: int) -> np.ndarray:
+    """0..1 (h x w x 1): the skin away from the features, softened and kept two texels off
+    them."""
+    plain = cv2.GaussianBlur(((skin > 0.5) & (features == 0)).astype(np.float32), (0, 0),
+                             size / 64)
+    return cv2.erode(plain, np.ones((5, 5), np.uint8))[..., None]
+
+
+def _plain_light(unwrapped: list[np.ndarray], clear: list[np.ndarray], weights: np.ndarray,
+                 known: np.ndarray, size: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The light the photos share at `PLAIN_LIGHT`'s scale, each texel's a mix of the photos
+    that paint around it (`PLAIN_MIX`), and each photo's own at that scale."""
+    lows = [masked_blur(tex, known * c, size / PLAIN_LIGHT, 2)
+            for tex, c in zip(unwrapped, clear, strict=True)]
+    broad = [cv2.GaussianBlur(w.astype(np.float32), (0, 0), size / PLAIN_MIX) for w in weights]
+    total = np.maximum(sum(broad), 1e-12)[..., None]
+    return sum(b[..., None] * low for b, low in zip(broad, lows, strict=True)) / total, lows
+
+
 def view_quality(face: Face, tris: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Per-triangle share of one photo's view (0..1): how squarely it faces the camera x the
     share of it left uncovered by the rest of the face."""
@@ -447,9 +478,14 @@ def build_texture(photos: list[np.ndarray], faces: list[Face], sharpness: list[f
     # turns into seams wherever two photos' mid frequencies differ (d10's right cheek)
     # (where a photo paints nothing, its image is the common shading alone: no detail that
     # the wider bands could carry in from what it did not see)
+    # on plain skin, each photo's light to `PLAIN_LIGHT`'s scale is the photos' around it
+    common_plain, plain_lows = _plain_light(unwrapped, clear, W, known, size)
+    plain = _plain_skin(skin, features, size)
     levelled = [np.where((w > 1e-4 * total[..., 0])[..., None],
-                         tex * common / np.maximum(low, 1.0), common)
-                for w, tex, low in zip(W, unwrapped, lows, strict=True)]
+                         tex * ((1.0 - plain) * common / np.maximum(low, 1.0)
+                                + plain * common_plain / np.maximum(fine, 1.0)),
+                         common + plain * (common_plain - common))
+                for w, tex, low, fine in zip(W, unwrapped, lows, plain_lows, strict=True)]
     merged = multiband_merge(levelled, list(W / total[..., 0]), MERGE_LEVELS)
     painted = smoothstep((sum(w * c for w, c in zip(W, clear, strict=True)) / total[..., 0]
                           - CLEAR_FROM) / CLEAR_SPAN)
