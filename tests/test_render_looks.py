@@ -668,6 +668,25 @@ def test_cheeks_take_the_footages_colour_variations_and_the_nose_does_not() -> N
 
 
 @needs_media
+def test_a_made_up_cheeks_colour_is_not_drawn_as_patches() -> None:
+    """d10 wears bronzer and contour make-up: the footage's colour variations on her cheeks
+    are the make-up's, and a flat face drawn over them took them in full, orange patches
+    (a blind viewer's "orange cheek blotches" on d14's pale face; cheek-to-neck ΔE excess
+    3.80). Each pixel's added colour now rolls off toward a blush's strength: over d10's
+    cheeks the flat face's colour change (chroma, every band) reached 25.6 RGB levels at its
+    95th percentile, 7.4 now (s18's natural blush 9.1 -> 6.3; the test above keeps it)."""
+    face, region, window, flat, out = _flat_face_over("d10")
+    change = (out - flat).astype(np.float32)
+    change -= (change @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
+    colour = np.sqrt((change**2).sum(axis=2))
+    local = face.xy - (region.x0, region.y0)
+    cheeks = np.zeros(window.shape[:2], np.uint8)
+    for point in (205, 425, 50, 280):
+        cv2.circle(cheeks, tuple(np.round(local[point]).astype(int)), int(face.size * 0.08), 1, -1)
+    assert np.percentile(colour[cheeks > 0], 95) < 12.0, np.percentile(colour[cheeks > 0], 95)
+
+
+@needs_media
 def test_the_faces_edge_takes_the_footages_skin(d3) -> None:
     """Toward its outline the drawn face lets the target's own skin through (its features
     keep their weight), so the face meets the head without a flat, lighter band or a seam

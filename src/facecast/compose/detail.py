@@ -19,7 +19,8 @@ treated apart, each in the frame's own terms:
 - the skin's colour variations, from there to a twelfth of the face (`BLOTCH_SCALE`): on
   the cheeks, forehead and chin the same energy matching on their chroma alone (a blush,
   redness, a warmer chin), away from the nose, eyes, brows and lips, whose colour in the
-  footage is the target's features' (`BLOTCH_AWAY`);
+  footage is the target's features' (`BLOTCH_AWAY`), and rolled off past a blush's strength
+  (`BLOTCH_KNEE`): a made-up cheek's contour is the target's make-up, not its skin;
 - the rest: the user's, untouched (shape, tone and light are the relighter's). The
   footage's relief from `MID_PX` to 7 px on skin (soft-clipped, so that its marks came only
   faintly) barely moved the skin's band energies and cost both recognisers (dlib 0.004-0.022
@@ -90,6 +91,12 @@ brows and lips of both meshes. There they are the target's features' (a nose tip
 redness, its shaded sides, a lens's reflection), which the shape transfer moved: drawn
 over the whole skin, a blind viewer named "an orange streak down the nose" and "a
 greenish-grey smear on the nose bridge" and preferred the swap without them."""
+BLOTCH_KNEE = 5.0
+"""RGB levels: the colour variations added to the skin roll off toward this (`_kneed`). A
+natural cheek's blush and redness add up to 2.4-4.8 levels (95th percentile, four clips);
+d10's bronzer and contour make-up 7.5, and drawn in full on d14's pale face they were
+orange patches across the cheeks (a blind viewer's "orange cheek blotches"; cheek-to-neck
+ΔE excess d14 into d10 3.80 -> 2.52 with it)."""
 BLOTCH_FACE = (100.0, 200.0)
 """Face size (px) from which the skin takes the footage's colour variations, and from which
 in full: on a far face a viewer sees no blush, while dlib still reads the colour (s13's 98
@@ -325,7 +332,14 @@ def _blotches(f_small: np.ndarray, r_small: np.ndarray, skin: np.ndarray,
     e_f, e_r = cv2.split(cv2.GaussianBlur(cv2.merge([_energy(f_band), _energy(r_band)]),
                                           (0, 0), reach))
     where = shrink(skin, cell) * _cheeks(meshes, region, face_size, e_f.shape)
-    return enlarge(_matched(f_band, r_band, e_f, e_r, where), cell, (w, h))
+    return enlarge(_kneed(_matched(f_band, r_band, e_f, e_r, where)), cell, (w, h))
+
+
+def _kneed(added: np.ndarray) -> np.ndarray:
+    """`added` (RGB chroma) with each pixel's colour change rolled off toward `BLOTCH_KNEE`
+    (tanh of its length): a blush passes, a made-up cheek's contour does not."""
+    length = np.sqrt(np.sum(added * added, axis=2, keepdims=True))
+    return added * (BLOTCH_KNEE * np.tanh(length / BLOTCH_KNEE) / np.maximum(length, 1e-6))
 
 
 def _matched(f_band: np.ndarray, r_band: np.ndarray, e_f: np.ndarray, e_r: np.ndarray,
