@@ -68,6 +68,12 @@ APART = {"lips": 0.12, "eyes": 0.2, "brows": 0.2}
 not drawn, and from twice that in full. Near them the change is a feature that moved, not
 a fold: a brow raised drew its edge on the user's forehead as a second brow (ghosting d14
 into d3 0.060 -> 0.101)."""
+OUTLINE_APART = 0.05
+"""Of the layout's face width: how far inside the outline no change is drawn, and from twice
+that in full. There the unwrap reads the target's jaw edge, the hair over it and the
+background beside it, which move against the face as it talks: d10's long hair and her
+cheek's contour make-up, read as changes from her resting face, were drawn down d14's cheek
+as a curved line from the mouth's corner to the jaw, a fold the footage does not have."""
 BELOW_LIPS = 0.6
 ABOVE_LIPS = (0.25, 0.6)
 """Mouth widths below the lower lip (`BELOW_LIPS`: the chin) and above the upper lip's
@@ -219,7 +225,8 @@ class Folds:
 
 
 def _apart(grid_uv: np.ndarray) -> np.ndarray:
-    """0..1 over the grid: 0 within `APART` of the lips, eyes and brows, 1 from twice as far."""
+    """0..1 over the grid: 0 within `APART` of the lips, eyes and brows and within
+    `OUTLINE_APART` of the outline, 1 from twice as far."""
     mouth = float(np.linalg.norm(grid_uv[L.MOUTH_LEFT] - grid_uv[L.MOUTH_RIGHT]))
     eye = float(np.linalg.norm(grid_uv[L.RIGHT_EYE_OUTER] - grid_uv[L.RIGHT_EYE_INNER]))
     parts = {"lips": ([L.LIPS_OUTER], mouth),
@@ -238,4 +245,8 @@ def _apart(grid_uv: np.ndarray) -> np.ndarray:
             cv2.fillPoly(mask, [points.round().astype(np.int32) if name == "eyes" else hull], 1)
         away = cv2.distanceTransform(1 - mask, cv2.DIST_L2, 5) / max(APART[name] * unit, 1e-6)
         apart = np.minimum(apart, smoothstep(away - 1.0))
-    return apart
+    oval = np.zeros((GRID, GRID), np.uint8)
+    cv2.fillPoly(oval, [np.round(grid_uv[list(L.FACE_OVAL)]).astype(np.int32)], 1)
+    width = float(np.ptp(grid_uv[list(L.FACE_OVAL), 0]))
+    inward = cv2.distanceTransform(oval, cv2.DIST_L2, 5) / max(OUTLINE_APART * width, 1e-6)
+    return np.minimum(apart, smoothstep(inward - 1.0))
