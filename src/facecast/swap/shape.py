@@ -54,9 +54,16 @@ from the resting frames alone, farther than the second from all frames; between,
 (a smile lifts the cheeks beside the mouth too)."""
 SETTLE_OPEN = (0.05, 0.15)
 """Mouth opening (inner lips apart, of the mouth's width) up to which `settle_mouth` moves
-the mouth in full, and from which not at all: a closed mouth's crease is what showed
+the mouth across in full, and from which not at all: a closed mouth's crease is what showed
 twice; an open one's teeth were squeezed into the user's narrower lips, and dlib read
-s32's grins less well (68-point mouth correlation 0.83 -> 0.77 with every frame settled)."""
+s32's grins less well (68-point mouth correlation 0.83 -> 0.77 with every frame settled).
+Up and down it is settled however open: the whole face's field left a grin's inside 3 % of
+the mouth's width below the drawn opening (d0's under d3's lips, 1.0-2.5 s: the lower inner
+lip 2.9 %, the upper 2.0 %), and d0's own dark red upper lip showed through the drawn
+opening over his teeth, a second lip inside the first; the lower lip now within 1.3 % (mean
+over its points), the middle of the upper 1.5-1.9 % (2.0-2.8 before), but its ends toward
+the corners further (2.3-3.9 %, 1.0-2.0 before: the field is too smooth to squeeze d0's thick
+upper lip into d3's thinner one all along)."""
 MOUTH_WARP = (0.8, 20.0, 4)
 """`settle_mouth`'s reach (mouth widths from the lips' outline points), spread and grid
 (px)."""
@@ -352,9 +359,10 @@ def _jaw_weight(neutral: np.ndarray) -> np.ndarray:
 
 def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
                  pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
-    """After `warp_face`, the frame around a closed mouth warped again, finer, so that
-    the crease of its lips lands where the lips are drawn (less as the mouth opens,
-    `SETTLE_OPEN`); returns `landed` with the points near the mouth updated.
+    """After `warp_face`, the frame around the mouth warped again, finer, so that the
+    crease of a closed mouth's lips, and an open one's inside, land where the lips are drawn
+    (across, less as the mouth opens, `SETTLE_OPEN`); returns `landed` with the points near
+    the mouth updated.
 
     The whole face's field is too smooth for the lips: where the user's lip corners sit a
     tenth of the mouth's width higher than the target's and the upper lip is thinner, the
@@ -364,8 +372,9 @@ def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
     fading as the mouth opens). A finer field (spread 40: 1.75 %) bent the teeth of s32's
     broad smile."""
     width = max(float(np.ptp(new_xy[list(L.LIPS_OUTER), 0])), 1.0)
-    share = 1.0 - float(smoothstep((_opening(new_xy) / width - SETTLE_OPEN[0])
-                                   / (SETTLE_OPEN[1] - SETTLE_OPEN[0])))
+    closed = 1.0 - float(smoothstep((_opening(new_xy) / width - SETTLE_OPEN[0])
+                                    / (SETTLE_OPEN[1] - SETTLE_OPEN[0])))
+    share = np.array([closed, 1.0])
     return _settle(frame, landed, new_xy, L.LIPS_OUTER, width, MOUTH_WARP, share, pinned)
 
 
@@ -392,10 +401,11 @@ def settle_eyes(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
 
 def _settle(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
             outline: tuple[int, ...], width: float, warp: tuple[float, float, int],
-            share: float, pinned: tuple[Region, np.ndarray] | None,
+            share: float | np.ndarray, pinned: tuple[Region, np.ndarray] | None,
             held: tuple[int, ...] = ()) -> np.ndarray:
-    """The frame warped again (in place) around the `outline` points, by `share` of what
-    is left between where its content landed and where it is drawn; `warp`: the reach (in
+    """The frame warped again (in place) around the `outline` points, by `share` (one, or
+    across and up and down) of what is left between where its content landed and where it
+    is drawn; `warp`: the reach (in
     `width`s from the outline's points), spread and grid; `held`: points that stay where
     they landed. Returns the updated `landed`."""
     reach, spread, grid = warp
@@ -410,7 +420,7 @@ def _settle(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
     across += down
     gaps = np.sqrt(across.min(axis=1))
     near = np.flatnonzero(gaps <= reach * width)
-    if len(near) < len(outline) or share <= 0.0:
+    if len(near) < len(outline) or np.all(np.asarray(share) <= 0.0):
         return landed
     landed = landed.copy()
     goal = landed[near] + share * (new_xy[near] - landed[near]) * ~np.isin(near, held)[:, None]
