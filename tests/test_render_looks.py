@@ -8,6 +8,8 @@ even on a plain re-encode).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import cv2
 import numpy as np
 import pytest
@@ -423,24 +425,32 @@ def test_an_open_mouths_inside_lands_where_the_drawn_lips_open(d3) -> None:
     drawn opening over his teeth, a second lip inside the first (the look test's "doubled
     lips"). An open mouth is now settled up and down, not across (teeth squeezed across into
     narrower lips read as a smaller grin): 1.8 %."""
-    swapper = FaceSwapper(d3, SwapParams(), video=True)
+    upper, lower = (list(side) for side in zip(*L.LIPS_FACING, strict=True))
     gaps = []
-    try:
-        for i, frame in enumerate(frames_between(MEDIA / "videos" / "d0.mp4", 1.0, 2.5)):
-            drawing = swapper.draw(frame.copy(), i / 25, *swapper.look(frame))
-            drawn = drawing.drawn[0][1] if drawing.drawn else None
-            if not isinstance(drawn, float) and drawn is not None:
-                xy = drawn.face.xy[:, :2]
-                width = float(np.ptp(xy[list(L.LIPS_OUTER), 0]))
-                upper, lower = (list(side) for side in zip(*L.LIPS_FACING, strict=True))
-                if np.mean(xy[lower, 1] - xy[upper, 1]) > 0.1 * width:
-                    gap = np.abs(xy[upper + lower, 1] - drawn.landed[upper + lower, 1])
-                    gaps.append(float(gap.mean() / width))
-            swapper.compose(drawing)
-    finally:
-        swapper.close()
+    for _, drawn in _each_drawn(d3, "d0", 1.0, 2.5, fps=25):
+        xy = drawn.face.xy[:, :2]
+        width = float(np.ptp(xy[list(L.LIPS_OUTER), 0]))
+        if np.mean(xy[lower, 1] - xy[upper, 1]) > 0.1 * width:
+            gap = np.abs(xy[upper + lower, 1] - drawn.landed[upper + lower, 1])
+            gaps.append(float(gap.mean() / width))
     assert len(gaps) >= 10, len(gaps)
     assert np.mean(gaps) < 0.021, np.mean(gaps)
+
+
+def _each_drawn(identity, clip: str, start: float, end: float, fps: float = 30
+                ) -> Iterator[tuple[np.ndarray, Drawn]]:
+    """`identity` swapped onto `videos/CLIP.mp4` from `start` to `end` (s): each composed
+    frame and what was drawn of its face, for frames where a face was drawn."""
+    swapper = FaceSwapper(identity, SwapParams(), video=True)
+    try:
+        for i, frame in enumerate(frames_between(MEDIA / "videos" / f"{clip}.mp4", start, end)):
+            drawing = swapper.draw(frame.copy(), i / fps, *swapper.look(frame))
+            drawn = drawing.drawn[0][1] if drawing.drawn else None
+            swapper.compose(drawing)
+            if drawn is not None and not isinstance(drawn, float):
+                yield drawing.rgb, drawn
+    finally:
+        swapper.close()
 
 def _mouth_width(rgb: np.ndarray, mesher: FaceMesher) -> float:
     """Lip corner to corner, in eye distances, as MediaPipe reads the picture."""
@@ -1353,19 +1363,10 @@ def test_the_upper_lids_meet_the_eyes_without_a_pale_rim(d14) -> None:
     eye holes (d14's selfies into d3: 2.4 L lighter than both sides on average over these
     frames, 5 L at 2.9 s, on three quarters of the lid; -1.8 with the paint-out stopping
     short of the fade, where the target's own lash line shows)."""
-    swapper = FaceSwapper(d14, SwapParams(), video=True)
     ridges = []
-    try:
-        for i, frame in enumerate(frames_between(MEDIA / "videos" / "d3.mp4", 2.2, 3.0)):
-            drawing = swapper.draw(frame.copy(), i / 30, *swapper.look(frame))
-            drawn = drawing.drawn[0][1] if drawing.drawn else None
-            swapper.compose(drawing)
-            if drawn is None or isinstance(drawn, float):
-                continue
-            lightness = cv2.cvtColor(drawing.rgb, cv2.COLOR_RGB2LAB)[..., 0] * (100 / 255)
-            ridges += _upper_lid_ridges(lightness, drawn.face.xy[:, :2])
-    finally:
-        swapper.close()
+    for rgb, drawn in _each_drawn(d14, "d3", 2.2, 3.0):
+        lightness = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0] * (100 / 255)
+        ridges += _upper_lid_ridges(lightness, drawn.face.xy[:, :2])
     assert len(ridges) >= 100
     assert np.mean(ridges) < 1.0, np.mean(ridges)
 
