@@ -63,7 +63,12 @@ lip 2.9 %, the upper 2.0 %), and d0's own dark red upper lip showed through the 
 opening over his teeth, a second lip inside the first; the lower lip now within 1.3 % (mean
 over its points), the middle of the upper 1.5-1.9 % (2.0-2.8 before), but its ends toward
 the corners further (2.3-3.9 %, 1.0-2.0 before: the field is too smooth to squeeze d0's thick
-upper lip into d3's thinner one all along)."""
+upper lip into d3's thinner one all along). Only the lips' own points are settled up and
+down: with every point near the mouth, s32's chin moved up with d0's lower lip where the
+turtleneck meets it, a notch in the jaw line (a blind A/B viewer's "seam at the chin", 3 of
+3 frames at 75 %). Blind A/B (6 pairs x 3 frames, each both ways round, lower face): the 2
+pairs chosen the same both ways both for it (d0-d3: "a painted red band on the upper lip"
+on the other), no other pair consistent."""
 MOUTH_WARP = (0.8, 20.0, 4)
 """`settle_mouth`'s reach (mouth widths from the lips' outline points), spread and grid
 (px)."""
@@ -374,8 +379,20 @@ def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
     width = max(float(np.ptp(new_xy[list(L.LIPS_OUTER), 0])), 1.0)
     closed = 1.0 - float(smoothstep((_opening(new_xy) / width - SETTLE_OPEN[0])
                                     / (SETTLE_OPEN[1] - SETTLE_OPEN[0])))
-    share = np.array([closed, 1.0])
+    share = np.full((len(new_xy), 2), closed)
+    share[_on_lips(new_xy), 1] = 1.0
     return _settle(frame, landed, new_xy, L.LIPS_OUTER, width, MOUTH_WARP, share, pinned)
+
+
+def _on_lips(xy: np.ndarray) -> np.ndarray:
+    """Indices of the mesh points `xy` (frame coordinates) on the lips: within a pixel of
+    their outer outline or inside it."""
+    outer = xy[list(L.LIPS_OUTER)].astype(np.float32)
+    (x0, y0), (x1, y1) = outer.min(axis=0) - 1.0, outer.max(axis=0) + 1.0
+    boxed = np.flatnonzero((xy[:, 0] >= x0) & (xy[:, 0] <= x1)
+                           & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))
+    return np.array([i for i in boxed if cv2.pointPolygonTest(
+        outer, (float(xy[i, 0]), float(xy[i, 1])), True) >= -1.0], np.int64)
 
 
 def settle_eyes(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
@@ -404,10 +421,10 @@ def _settle(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
             share: float | np.ndarray, pinned: tuple[Region, np.ndarray] | None,
             held: tuple[int, ...] = ()) -> np.ndarray:
     """The frame warped again (in place) around the `outline` points, by `share` (one, or
-    across and up and down) of what is left between where its content landed and where it
-    is drawn; `warp`: the reach (in
-    `width`s from the outline's points), spread and grid; `held`: points that stay where
-    they landed. Returns the updated `landed`."""
+    across and up and down, or those two per point) of what is left between where its
+    content landed and where it is drawn; `warp`: the reach (in `width`s from the outline's
+    points), spread and grid; `held`: points that stay where they landed. Returns the
+    updated `landed`."""
     reach, spread, grid = warp
     # distance to the outline's nearest point, not to its edges: what is near enough to
     # move, at a tenth of the cost (and the square root of the nearest one's square only:
@@ -423,7 +440,8 @@ def _settle(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
     if len(near) < len(outline) or np.all(np.asarray(share) <= 0.0):
         return landed
     landed = landed.copy()
-    goal = landed[near] + share * (new_xy[near] - landed[near]) * ~np.isin(near, held)[:, None]
+    part = share[near] if np.ndim(share) == 2 else share
+    goal = landed[near] + part * (new_xy[near] - landed[near]) * ~np.isin(near, held)[:, None]
     landed[near] = warp_around(frame, landed[near], goal, pinned, spread=spread, grid=grid)
     return landed
 
