@@ -190,3 +190,20 @@ def test_the_brows_are_painted_out_only_under_the_drawn_face() -> None:
         cv2.fillConvexPoly(mask, cv2.convexHull(np.round(local[list(brow)]).astype(np.int32)), 1)
         share = (change[mask > 0] > 6).mean()
         assert share > 0.8 if drawn else share < 0.05, (brow, share)
+
+
+@needs_media
+def test_an_open_mouths_settle_moves_the_lips_not_the_chin() -> None:
+    """Where the whole face's warp left a grin's content below the drawn mouth, the finer
+    pass moves the lips' own content up onto the drawn ones (d0's grin, 1.5 s, with its
+    content 3 px below where it is drawn) and leaves the chin and jaw where they landed:
+    moved up with the lips, s32's chin met her turtleneck in a notch."""
+    frame = frames_between(MEDIA / "videos" / "d0.mp4", 1.5, 1.54)[0]
+    with FaceMesher(video=False) as mesher:
+        drawn = mesher.detect(frame)[0].xy[:, :2].astype(np.float64)
+    landed = drawn + np.array([0.0, 3.0])
+    settled = settle_mouth(frame.copy(), landed, drawn)
+    lips = list(L.LIPS_OUTER + L.LIPS_INNER)
+    jaw = [i for i in L.FACE_OVAL if drawn[i, 1] > drawn[L.MOUTH_LEFT, 1]]
+    assert np.mean(landed[lips, 1] - settled[lips, 1]) > 2.0
+    assert np.abs(settled[jaw] - landed[jaw]).max() < 0.1
