@@ -66,9 +66,9 @@ the corners further (2.3-3.9 %, 1.0-2.0 before: the field is too smooth to squee
 upper lip into d3's thinner one all along). Only the lips' own points are settled up and
 down: with every point near the mouth, s32's chin moved up with d0's lower lip where the
 turtleneck meets it, a notch in the jaw line (a blind A/B viewer's "seam at the chin", 3 of
-3 frames at 75 %). Blind A/B (6 pairs x 3 frames, each both ways round, lower face): the 2
-pairs chosen the same both ways both for it (d0-d3: "a painted red band on the upper lip"
-on the other), no other pair consistent."""
+3 frames at 75 %). Blind A/B (6 pairs x 3 frames, each both ways round, lower face): of 18
+pairs 2 were chosen the same way both times, both for it (d0-d3: "a painted red band on the
+upper lip" on the other)."""
 MOUTH_WARP = (0.8, 20.0, 4)
 """`settle_mouth`'s reach (mouth widths from the lips' outline points), spread and grid
 (px)."""
