@@ -452,6 +452,7 @@ def _each_drawn(identity, clip: str, start: float, end: float, fps: float = 30
     finally:
         swapper.close()
 
+
 def _mouth_width(rgb: np.ndarray, mesher: FaceMesher) -> float:
     """Lip corner to corner, in eye distances, as MediaPipe reads the picture."""
     xy = mesher.detect(rgb)[0].xy
