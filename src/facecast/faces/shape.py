@@ -115,10 +115,12 @@ def mouth_distance(points: np.ndarray) -> np.ndarray:
     return distance_outside(points, L.LIPS_OUTER) / width
 
 
-def distance_outside(points: np.ndarray, outline: tuple[int, ...]) -> np.ndarray:
-    """Per mesh point (the first `N_MESH`), how far (in the points' units) outside the
-    polygon through the points `outline` (a loop of indices) it lies; 0 or less on and
-    inside it."""
+def distance_outside(points: np.ndarray, outline: tuple[int, ...],
+                     rows: np.ndarray | None = None) -> np.ndarray:
+    """Per mesh point (the first `N_MESH`, or those at `rows`), how far (in the points'
+    units) outside the polygon through the points `outline` (a loop of indices) it lies; 0
+    or less on and inside it."""
     polygon = points[list(outline), :2].astype(np.float32)
+    measured = points[: L.N_MESH, :2] if rows is None else points[rows, :2]
     return np.array([-cv2.pointPolygonTest(polygon, (float(x), float(y)), True)
-                     for x, y in points[: L.N_MESH, :2]])
+                     for x, y in measured])

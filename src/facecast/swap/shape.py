@@ -21,7 +21,7 @@ import numpy as np
 
 from facecast.faces import landmarks as L
 from facecast.faces.raster import Region
-from facecast.faces.shape import corner_lift, mouth_distance, procrustes
+from facecast.faces.shape import corner_lift, distance_outside, mouth_distance, procrustes
 from facecast.imaging import pixels_of, smoothstep
 
 _GRID = 8  # pixels per cell of the displacement grid
@@ -387,12 +387,12 @@ def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
 def _on_lips(xy: np.ndarray) -> np.ndarray:
     """Indices of the mesh points `xy` (frame coordinates) on the lips: within a pixel of
     their outer outline or inside it."""
-    outer = xy[list(L.LIPS_OUTER)].astype(np.float32)
+    outer = xy[list(L.LIPS_OUTER)]
     (x0, y0), (x1, y1) = outer.min(axis=0) - 1.0, outer.max(axis=0) + 1.0
-    boxed = np.flatnonzero((xy[:, 0] >= x0) & (xy[:, 0] <= x1)
-                           & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))
-    return np.array([i for i in boxed if cv2.pointPolygonTest(
-        outer, (float(xy[i, 0]), float(xy[i, 1])), True) >= -1.0], np.int64)
+    # only the points in the lips' box are measured: a fifth of the cost of all of them
+    boxed = np.flatnonzero((xy[: L.N_MESH, 0] >= x0) & (xy[: L.N_MESH, 0] <= x1)
+                           & (xy[: L.N_MESH, 1] >= y0) & (xy[: L.N_MESH, 1] <= y1))
+    return boxed[distance_outside(xy, L.LIPS_OUTER, boxed) <= 1.0]
 
 
 def settle_eyes(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
@@ -421,7 +421,7 @@ def _settle(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
             share: float | np.ndarray, pinned: tuple[Region, np.ndarray] | None,
             held: tuple[int, ...] = ()) -> np.ndarray:
     """The frame warped again (in place) around the `outline` points, by `share` (one, or
-    across and up and down, or those two per point) of what is left between where its
+    per point across and up and down) of what is left between where its
     content landed and where it is drawn; `warp`: the reach (in `width`s from the outline's
     points), spread and grid; `held`: points that stay where they landed. Returns the
     updated `landed`."""
