@@ -57,7 +57,7 @@ from facecast.swap import Enhancer, MaskSource, check, engine_for
 from facecast.swap.base import Engine, Rendered
 from facecast.swap.lids import closing as eyes_closed
 from facecast.swap.masks import merge
-from facecast.swap.shape import settle_eyes, settle_mouth, warp_face
+from facecast.swap.shape import Warp, settled_face
 from facecast.swap.track import FaceTrack
 from facecast.timing import StageClock
 
@@ -228,17 +228,17 @@ class FaceSwapper:
                 unwarped = kept, frame[kept.slices].copy()
                 pinned = (occluded.region, occluded.pinned) if occluded else None
                 if canvas is None:
-                    landed = warp_face(frame, face.xy[: L.N_MESH], shaped[: L.N_MESH, :2],
-                                       pinned)
+                    warp = Warp(frame.shape[:2])
+                    landed = settled_face(warp, face.xy, shaped, pinned)
+                    warp.apply(frame)
                 else:
                     # at the frame's own size: past the outline it moves hair, ears and the
                     # jaw's edge, whose finest band the copy lacks and the swap keeps
-                    landed = canvas.points(warp_face(rgb, full.xy[: L.N_MESH],
-                                                     shaped_full[: L.N_MESH, :2],
-                                                     canvas.pins(pinned)))
+                    warp = Warp(rgb.shape[:2], cell=1.0 / canvas.scale)
+                    landed = canvas.points(settled_face(warp, full.xy, shaped_full,
+                                                       canvas.pins(pinned)))
+                    warp.apply(rgb)
                     canvas.warped(rgb)
-                landed = settle_mouth(frame, landed, shaped[: L.N_MESH, :2], pinned)
-                landed = settle_eyes(frame, landed, shaped[: L.N_MESH, :2], pinned)
             face = Face(shaped)
         with clock("render"):
             rendered = self.engine.render(frame, face, identity)

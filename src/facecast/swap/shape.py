@@ -16,6 +16,8 @@ than the lower quartile of what the track has shown.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
@@ -362,12 +364,23 @@ def _jaw_weight(neutral: np.ndarray) -> np.ndarray:
     return weight
 
 
-def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
+def settled_face(warp: Warp, old_xy: np.ndarray, new_xy: np.ndarray,
                  pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
-    """After `warp_face`, the frame around the mouth warped again, finer, so that the
-    crease of a closed mouth's lips, and an open one's inside, land where the lips are drawn
-    (across, less as the mouth opens, `SETTLE_OPEN`); returns `landed` with the points near
-    the mouth updated.
+    """The swap's shape warp of a face, composed in `warp`: the whole face's field from its
+    mesh `old_xy` to the drawn one `new_xy` (478 or 468 points), then the finer ones around
+    the mouth and the eyes; returns where the mesh's content lands."""
+    drawn = new_xy[: L.N_MESH, :2]
+    landed = warp.face(old_xy[: L.N_MESH, :2], drawn, pinned)
+    landed = settle_mouth(warp, landed, drawn, pinned)
+    return settle_eyes(warp, landed, drawn, pinned)
+
+
+def settle_mouth(warp: Warp, landed: np.ndarray, new_xy: np.ndarray,
+                 pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
+    """After the whole face's field (`Warp.face`), a finer one around the mouth composed
+    onto it, so that the crease of a closed mouth's lips, and an open one's inside, land
+    where the lips are drawn (across, less as the mouth opens, `SETTLE_OPEN`); returns
+    `landed` with the points near the mouth updated.
 
     The whole face's field is too smooth for the lips: where the user's lip corners sit a
     tenth of the mouth's width higher than the target's and the upper lip is thinner, the
@@ -381,7 +394,7 @@ def settle_mouth(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
                                     / (SETTLE_OPEN[1] - SETTLE_OPEN[0])))
     share = np.full((len(new_xy), 2), closed)
     share[_on_lips(new_xy), 1] = 1.0
-    return _settle(frame, landed, new_xy, L.LIPS_OUTER, width, MOUTH_WARP, share, pinned)
+    return _settle(warp, landed, new_xy, L.LIPS_OUTER, width, MOUTH_WARP, share, pinned)
 
 
 def _on_lips(xy: np.ndarray) -> np.ndarray:
@@ -395,10 +408,10 @@ def _on_lips(xy: np.ndarray) -> np.ndarray:
     return boxed[distance_outside(xy, L.LIPS_OUTER, boxed) <= 1.0]
 
 
-def settle_eyes(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
+def settle_eyes(warp: Warp, landed: np.ndarray, new_xy: np.ndarray,
                 pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
-    """After `warp_face`, the frame around the eyes warped again, finer, so that the
-    target's lids and lashes land where the user's are drawn (its brows stay where they
+    """After the whole face's field, a finer one around the eyes composed onto it, so that
+    the target's lids and lashes land where the user's are drawn (its brows stay where they
     landed: moved too, by a field this fine, their hair was smeared past what the clean
     plate paints out); returns `landed` with the points near the eyes updated.
 
@@ -412,20 +425,20 @@ def settle_eyes(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
     eyes = new_xy[[L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER, L.LEFT_EYE_INNER, L.LEFT_EYE_OUTER]]
     width = max(float(np.linalg.norm(eyes[0] - eyes[1]) + np.linalg.norm(eyes[2] - eyes[3]))
                 / 2, 1.0)
-    return _settle(frame, landed, new_xy, L.RIGHT_EYE + L.LEFT_EYE, width, EYES_WARP, 1.0,
+    return _settle(warp, landed, new_xy, L.RIGHT_EYE + L.LEFT_EYE, width, EYES_WARP, 1.0,
                    pinned, held=L.RIGHT_BROW + L.LEFT_BROW)
 
 
-def _settle(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
-            outline: tuple[int, ...], width: float, warp: tuple[float, float, int],
+def _settle(warp: Warp, landed: np.ndarray, new_xy: np.ndarray,
+            outline: tuple[int, ...], width: float, reach_spread_grid: tuple[float, float, int],
             share: float | np.ndarray, pinned: tuple[Region, np.ndarray] | None,
             held: tuple[int, ...] = ()) -> np.ndarray:
-    """The frame warped again (in place) around the `outline` points, by `share` (one, or
-    per point across and up and down) of what is left between where its
-    content landed and where it is drawn; `warp`: the reach (in `width`s from the outline's
-    points), spread and grid; `held`: points that stay where they landed. Returns the
-    updated `landed`."""
-    reach, spread, grid = warp
+    """A finer field around the `outline` points composed onto `warp`, moving content by
+    `share` (one, or per point across and up and down) of what is left between where it
+    landed and where it is drawn; `reach_spread_grid`: the reach (in `width`s from the
+    outline's points), spread and grid (pixels at the face's working scale, `Warp.cell`);
+    `held`: points that stay where they landed. Returns the updated `landed`."""
+    reach, spread, grid = reach_spread_grid
     # distance to the outline's nearest point, not to its edges: what is near enough to
     # move, at a tenth of the cost (and the square root of the nearest one's square only:
     # the same numbers, an eighth of the time of `np.linalg.norm` over all of them)
@@ -442,110 +455,211 @@ def _settle(frame: np.ndarray, landed: np.ndarray, new_xy: np.ndarray,
     landed = landed.copy()
     part = share[near] if np.ndim(share) == 2 else share
     goal = landed[near] + part * (new_xy[near] - landed[near]) * ~np.isin(near, held)[:, None]
-    landed[near] = warp_around(frame, landed[near], goal, pinned, spread=spread, grid=grid)
+    landed[near] = warp.add(landed[near], goal, pinned, spread=spread,
+                            grid=max(round(grid * warp.cell), 1))
     return landed
 
 
 def warp_face(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
               pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
-    """`warp_around` for a whole face's mesh (`L.N_MESH` points), the outline's displacement
-    also carried on rings outside it (`RINGS`): what lies past the outline (hair, the neck,
-    a jaw's shadow) moves as the outline does. Without them the field there was the
-    Gaussian mean of the face's points, mostly inner ones: where a mouth moved down and the
-    outline held (`_outward`), the target's chin moved down beneath the drawn one and showed
-    as a second jaw line (d0 into s32). Returns where the mesh's content landed."""
-    oval = list(L.FACE_OVAL)
-    middle = old_xy[oval].mean(axis=0)
-    moved = np.tile(new_xy[oval] - old_xy[oval], (len(RINGS), 1))
-    rings = np.vstack([old_xy[oval] + share * (old_xy[oval] - middle) for share in RINGS])
-    return warp_around(frame, old_xy, new_xy, pinned, anchors=(rings + moved, moved),
-                       outside=new_xy[oval])
+    """The whole face's field (`Warp.face`) applied to `frame` in place, alone; returns
+    where the mesh's content landed."""
+    warp = Warp(frame.shape[:2])
+    landed = warp.face(old_xy, new_xy, pinned)
+    warp.apply(frame)
+    return landed
 
 
 def warp_around(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
                 pinned: tuple[Region, np.ndarray] | None = None, *, spread: float = 10.0,
-                grid: int = _GRID, anchors: tuple[np.ndarray, np.ndarray] | None = None,
-                outside: np.ndarray | None = None) -> np.ndarray:
-    """Warp the frame in place so that content at `old_xy` moves to `new_xy`, smoothly;
-    returns where the content at `old_xy` landed.
+                grid: int = _GRID) -> np.ndarray:
+    """`frame` warped in place by one field (`Warp.add`); returns where the content at
+    `old_xy` landed."""
+    warp = Warp(frame.shape[:2])
+    landed = warp.add(old_xy, new_xy, pinned, spread=spread, grid=grid)
+    warp.apply(frame)
+    return landed
 
-    `pinned` (a window and a 0..1 mask over it) marks pixels that must not move: an
-    occluder in front of the face keeps its shape. The displacements are spread by a
-    Gaussian of (points' extent / `spread`) over a grid of `grid` pixels: a whole-face shape
-    change wants the default; a local one (an eye, the lips) a larger `spread` and a finer
-    grid, or neighbouring points' opposite moves would average out. The field is smooth,
-    so content lands near `new_xy`, not on it: a brow between an eye that moved down and a
-    forehead that stayed lands a few pixels off the mesh's brow (what the swap must hide).
 
-    `anchors`: more places (where content is to land) and the displacements it has there,
-    which shape the field but not its extent: the window warped and the spread are the
-    points' own (a wider window reached a second face beside this one). `outside`: an
-    outline (a face's), past which the warp resamples bicubically (`OUTSIDE_REACH`).
-    """
-    size = float(np.ptp(old_xy[:, 0]) + np.ptp(old_xy[:, 1])) / 2
-    region = Region.around(np.vstack([old_xy, new_xy]), frame.shape[:2], margin=0.3)
-    if region.w < 2 * grid or region.h < 2 * grid:
-        return old_xy.astype(np.float32)
-    gw, gh = region.w // grid + 1, region.h // grid + 1
-    disp = (new_xy - old_xy).astype(np.float32)
-    places = new_xy
-    if anchors is not None:
-        cell = (anchors[0] - (region.x0, region.y0)) / grid
-        inside = np.all((cell >= 0) & (cell < (gw, gh)), axis=1)
-        places = np.vstack([new_xy, anchors[0][inside]])
-        disp = np.vstack([disp, anchors[1][inside].astype(np.float32)])
-    cells = np.clip(((places - (region.x0, region.y0)) / grid).astype(int), 0, [gw - 1, gh - 1])
-    # each place's displacement summed into its cell (bincount: 0.05 ms, np.add.at 0.15)
-    cell = cells[:, 1] * gw + cells[:, 0]
-    num = np.stack([np.bincount(cell, disp[:, k], gh * gw) for k in (0, 1)], axis=1)
-    num = num.reshape(gh, gw, 2).astype(np.float32)
-    den = np.bincount(cell, None, gh * gw).reshape(gh, gw).astype(np.float32)
-    sigma = max(size / spread / grid, 1.0)
-    num = cv2.GaussianBlur(num, (0, 0), sigma)
-    den = cv2.GaussianBlur(den, (0, 0), sigma)
-    field = num / np.maximum(den, 1e-3)[..., None] * smoothstep(den / 0.02)[..., None]
-    ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32)
-    edge = np.minimum(np.minimum(xs, gw - 1 - xs), np.minimum(ys, gh - 1 - ys))
-    field *= smoothstep(edge / max(min(gw, gh) * 0.15, 1.0))[..., None]
-    # x and y enlarged as separate planes: the pins' weight and the maps work on whole
-    # planes, not on strided halves of one array
-    field_x, field_y = (cv2.resize(np.ascontiguousarray(field[..., k]), (region.w, region.h),
-                                   interpolation=cv2.INTER_LINEAR) for k in (0, 1))
-    if pinned is not None:
-        _hold(field_x, field_y, region, pinned)
-    # the pixel at x shows the content from x - field(x): content at p lands near
-    # p + field(new), its intended place being where the field is read
-    at = np.round(new_xy - (region.x0, region.y0)).astype(int)
-    at = np.clip(at, 0, [region.w - 1, region.h - 1])
-    moved = np.stack([field_x[at[:, 1], at[:, 0]], field_y[at[:, 1], at[:, 0]]], axis=1)
-    # the sampling maps: each pixel's own place less the field (a row and a column of
-    # places broadcast, not two whole grids), made in the field's own planes: two fewer
-    # window-sized arrays
-    map_x = np.subtract(np.arange(region.w, dtype=np.float32)[None, :] + np.float32(region.x0),
-                        field_x, out=field_x)
-    map_y = np.subtract(np.arange(region.h, dtype=np.float32)[:, None] + np.float32(region.y0),
-                        field_y, out=field_y)
-    window = frame[region.slices]
-    warped = cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    if outside is not None:
-        # past the outline (hair, ears, a jaw's edge) bicubic: bilinear resampling at the
-        # field's fractions of a pixel took 12-15 % of the fine detail there (s18, d3), a
-        # soft edge around the face that a blind viewer named first; inside it, where the
-        # face is drawn over, bilinear: bicubic there shimmered (flicker s18-d3 1.12 -> 1.15).
-        # Bicubic costs 4.5 times as much on one thread: only the band's pixels are
-        # resampled so, as one row of points (the two resamplings differ in sharpness only,
-        # no blend is needed where they meet)
-        local = np.round(outside - (region.x0, region.y0)).astype(np.int32)
-        reach = max(int(OUTSIDE_REACH * float(np.ptp(outside[:, 0]))), 1)
-        band = np.zeros((region.h, region.w), np.uint8)
-        cv2.polylines(band, [local], True, 1, 2 * reach)
-        cv2.fillPoly(band, [local], 0)
-        at = band > 0
-        if at.any():
-            pixels_of(warped)[at.ravel()] = pixels_of(
-                _remap_points(frame, map_x[at], map_y[at], cv2.INTER_CUBIC))
-    window[...] = warped
-    return (old_xy + moved).astype(np.float32)
+class _Field(NamedTuple):
+    """Where each pixel of `region` takes its content from, in frame coordinates."""
+
+    region: Region
+    map_x: np.ndarray
+    map_y: np.ndarray
+
+
+class Warp:
+    """A frame's shape warp: smooth fields in a row (the whole face's, then finer ones
+    around the mouth and eyes), composed into one map and resampled once (`apply`).
+
+    Each bilinear resampling takes some of the fine detail the warped footage shows inside
+    the face: teeth and tongue in an open mouth, the target's eyes. Resampled once per field,
+    d0's teeth kept 0.78 of their detail and s32's 0.53. `cell`: frame pixels per pixel of
+    the face's working scale, which the finer fields' grids are sized in (a close-up is
+    warped at the frame's own size and drawn on a smaller copy, `compose.canvas`)."""
+
+    def __init__(self, shape: tuple[int, int], cell: float = 1.0) -> None:
+        self.shape = shape
+        self.cell = cell
+        self._field: _Field | None = None
+        self._outline: np.ndarray | None = None
+
+    def face(self, old_xy: np.ndarray, new_xy: np.ndarray,
+             pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
+        """The field of a whole face's mesh (`L.N_MESH` points), the outline's displacement
+        also carried on rings outside it (`RINGS`): what lies past the outline (hair, the
+        neck, a jaw's shadow) moves as the outline does. Without them the field there was
+        the Gaussian mean of the face's points, mostly inner ones: where a mouth moved down
+        and the outline held (`_outward`), the target's chin moved down beneath the drawn one
+        and showed as a second jaw line (d0 into s32). Past the drawn outline the frame is
+        resampled bicubically (`apply`). Returns where the mesh's content lands."""
+        oval = list(L.FACE_OVAL)
+        middle = old_xy[oval].mean(axis=0)
+        moved = np.tile(new_xy[oval] - old_xy[oval], (len(RINGS), 1))
+        rings = np.vstack([old_xy[oval] + share * (old_xy[oval] - middle) for share in RINGS])
+        self._outline = np.asarray(new_xy[oval])
+        return self.add(old_xy, new_xy, pinned, anchors=(rings + moved, moved))
+
+    def add(self, old_xy: np.ndarray, new_xy: np.ndarray,
+            pinned: tuple[Region, np.ndarray] | None = None, *, spread: float = 10.0,
+            grid: int = _GRID, anchors: tuple[np.ndarray, np.ndarray] | None = None
+            ) -> np.ndarray:
+        """A field that moves content at `old_xy` (where the fields before left it) to
+        `new_xy`, smoothly, composed after the fields before; returns where that content
+        lands.
+
+        `pinned` (a window and a 0..1 mask over it) marks pixels that must not move: an
+        occluder in front of the face keeps its shape. The displacements are spread by a
+        Gaussian of (points' extent / `spread`) over a grid of `grid` pixels: a whole-face
+        shape change wants the default; a local one (an eye, the lips) a larger `spread` and
+        a finer grid, or neighbouring points' opposite moves would average out. The field is
+        smooth, so content lands near `new_xy`, not on it: a brow between an eye that moved
+        down and a forehead that stayed lands a few pixels off the mesh's brow (what the
+        swap must hide).
+
+        `anchors`: more places (where content is to land) and the displacements it has
+        there, which shape the field but not its extent: the window warped and the spread
+        are the points' own (a wider window reached a second face beside this one)."""
+        size = float(np.ptp(old_xy[:, 0]) + np.ptp(old_xy[:, 1])) / 2
+        region = Region.around(np.vstack([old_xy, new_xy]), self.shape, margin=0.3)
+        if region.w < 2 * grid or region.h < 2 * grid:
+            return old_xy.astype(np.float32)
+        gw, gh = region.w // grid + 1, region.h // grid + 1
+        disp = (new_xy - old_xy).astype(np.float32)
+        places = new_xy
+        if anchors is not None:
+            cell = (anchors[0] - (region.x0, region.y0)) / grid
+            inside = np.all((cell >= 0) & (cell < (gw, gh)), axis=1)
+            places = np.vstack([new_xy, anchors[0][inside]])
+            disp = np.vstack([disp, anchors[1][inside].astype(np.float32)])
+        cells = np.clip(((places - (region.x0, region.y0)) / grid).astype(int), 0,
+                        [gw - 1, gh - 1])
+        # each place's displacement summed into its cell (bincount: 0.05 ms, np.add.at 0.15)
+        cell = cells[:, 1] * gw + cells[:, 0]
+        num = np.stack([np.bincount(cell, disp[:, k], gh * gw) for k in (0, 1)], axis=1)
+        num = num.reshape(gh, gw, 2).astype(np.float32)
+        den = np.bincount(cell, None, gh * gw).reshape(gh, gw).astype(np.float32)
+        sigma = max(size / spread / grid, 1.0)
+        num = cv2.GaussianBlur(num, (0, 0), sigma)
+        den = cv2.GaussianBlur(den, (0, 0), sigma)
+        field = num / np.maximum(den, 1e-3)[..., None] * smoothstep(den / 0.02)[..., None]
+        ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32)
+        edge = np.minimum(np.minimum(xs, gw - 1 - xs), np.minimum(ys, gh - 1 - ys))
+        field *= smoothstep(edge / max(min(gw, gh) * 0.15, 1.0))[..., None]
+        # x and y enlarged as separate planes: the pins' weight and the maps work on whole
+        # planes, not on strided halves of one array
+        field_x, field_y = (cv2.resize(np.ascontiguousarray(field[..., k]),
+                                       (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+                            for k in (0, 1))
+        if pinned is not None:
+            _hold(field_x, field_y, region, pinned)
+        # the pixel at x shows the content from x - field(x): content at p lands near
+        # p + field(new), its intended place being where the field is read
+        at = np.round(new_xy - (region.x0, region.y0)).astype(int)
+        at = np.clip(at, 0, [region.w - 1, region.h - 1])
+        moved = np.stack([field_x[at[:, 1], at[:, 0]], field_y[at[:, 1], at[:, 0]]], axis=1)
+        # the sampling maps: each pixel's own place less the field (a row and a column of
+        # places broadcast, not two whole grids), made in the field's own planes: two fewer
+        # window-sized arrays
+        xs_, ys_ = _places(region)
+        self._then(_Field(region, np.subtract(xs_, field_x, out=field_x),
+                          np.subtract(ys_, field_y, out=field_y)))
+        return (old_xy + moved).astype(np.float32)
+
+    def _then(self, later: _Field) -> None:
+        """`later` (which reads the frame as the fields before left it) composed after
+        them: where it reads a place, the fields before are read there in turn."""
+        first = self._field
+        if first is None:
+            self._field = later
+            return
+        region = _union(first.region, later.region)
+        if region != first.region:
+            first = _Field(region, *_places(region, whole=True))
+            first.map_x[_inner(self._field.region, region)] = self._field.map_x
+            first.map_y[_inner(self._field.region, region)] = self._field.map_y
+        xs, ys = _places(region)
+        # the fields before as displacements (nothing where they do not reach), read at
+        # `later`'s places bilinearly: they are smooth
+        local_x = later.map_x - np.float32(region.x0)
+        local_y = later.map_y - np.float32(region.y0)
+        at = _inner(later.region, region)
+        for plane, own, read in ((first.map_x, xs, later.map_x), (first.map_y, ys, later.map_y)):
+            shift = cv2.remap(plane - own, local_x, local_y, cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            plane[at] = read + shift
+        self._field = first
+
+    def apply(self, frame: np.ndarray) -> None:
+        """`frame` (of `shape`) resampled in place through the composed fields, once."""
+        if self._field is None:
+            return
+        region, map_x, map_y = self._field
+        window = frame[region.slices]
+        warped = cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE)
+        if self._outline is not None:
+            # past the outline (hair, ears, a jaw's edge) bicubic: bilinear resampling at the
+            # field's fractions of a pixel took 12-15 % of the fine detail there (s18, d3), a
+            # soft edge around the face that a blind viewer named first; inside it, where the
+            # face is drawn over, bilinear: bicubic there shimmered (flicker s18-d3 1.12 ->
+            # 1.15). Bicubic costs 4.5 times as much on one thread: only the band's pixels
+            # are resampled so, as one row of points (the two resamplings differ in
+            # sharpness only, no blend is needed where they meet)
+            outside = self._outline
+            local = np.round(outside - (region.x0, region.y0)).astype(np.int32)
+            reach = max(int(OUTSIDE_REACH * float(np.ptp(outside[:, 0]))), 1)
+            band = np.zeros((region.h, region.w), np.uint8)
+            cv2.polylines(band, [local], True, 1, 2 * reach)
+            cv2.fillPoly(band, [local], 0)
+            at = band > 0
+            if at.any():
+                pixels_of(warped)[at.ravel()] = pixels_of(
+                    _remap_points(frame, map_x[at], map_y[at], cv2.INTER_CUBIC))
+        window[...] = warped
+
+
+def _places(region: Region, whole: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel's own place in `region` (frame coordinates): a row and a column that
+    broadcast, or (`whole`) two planes of the region's size."""
+    xs = np.arange(region.w, dtype=np.float32)[None, :] + np.float32(region.x0)
+    ys = np.arange(region.h, dtype=np.float32)[:, None] + np.float32(region.y0)
+    if whole:
+        return (np.ascontiguousarray(np.broadcast_to(xs, (region.h, region.w))),
+                np.ascontiguousarray(np.broadcast_to(ys, (region.h, region.w))))
+    return xs, ys
+
+
+def _union(a: Region, b: Region) -> Region:
+    x0, y0 = min(a.x0, b.x0), min(a.y0, b.y0)
+    x1, y1 = max(a.x0 + a.w, b.x0 + b.w), max(a.y0 + a.h, b.y0 + b.h)
+    return Region(x0, y0, x1 - x0, y1 - y0)
+
+
+def _inner(inner: Region, outer: Region) -> tuple[slice, slice]:
+    """`inner`'s place in an array over `outer`, which holds it."""
+    return Region(inner.x0 - outer.x0, inner.y0 - outer.y0, inner.w, inner.h).slices
 
 
 def _remap_points(image: np.ndarray, xs: np.ndarray, ys: np.ndarray, interpolation: int
