@@ -9,12 +9,11 @@ smaller (`working_scale`), and what that changed is enlarged back into the frame
 The copy lacks the footage's finest band, the one a close-up's viewer sees as grain, pores
 and single hairs. It is added back from the frame itself wherever the swap keeps the
 footage's own: where it left the frame as it was, and on the drawn face's plain skin, whose
-finest band is the footage's grain (`compose.detail.Grain`). The shape warp, its finer fields
-around the mouth and eyes included, runs on the frame itself: past the outline it moves hair,
-ears and the jaw's edge, whose finest band the swap keeps (carried along from the copy's warp
-instead, it cost more than the warp at full size), and the teeth an open mouth shows keep
-theirs. Where the drawn features replace the frame, or the clean plate changed it (`MOVED`),
-the enlarged copy is all there is.
+finest band is the footage's grain (`compose.detail.Grain`). The shape warp runs on the frame
+itself: past the outline it moves hair, ears and the jaw's edge, whose finest band the swap
+keeps (carried along from the copy's warp instead, it cost more than the warp at full size).
+Where the drawn features replace the frame, or the clean plate and the finer warps around
+the mouth and eyes changed it (`MOVED`), the enlarged copy is all there is.
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ REACH = 0.45
 warp's window is 0.3 past the meshes before and after it, the occlusion's 0.2."""
 MOVED = (2.0, 10.0)
 """Grey levels by which the drawing changed a pixel of the copy after the shape warp (the
-clean plate): from the first the frame's finest
+clean plate, the finer warps around the mouth and eyes): from the first the frame's finest
 band there starts to be left out, from the second in full: it no longer lines up with what
 the copy shows there."""
 _SUM = np.ones((1, 3), np.float32)
@@ -156,8 +155,8 @@ class Canvas:
         window: composing changes the copy nowhere else): the frame's finest band where the
         copy changed, before the shape warp and after it (`rgb`), and how much the drawing
         changed the copy past what the warp did."""
-        # the window and what the drawing changed past it, grown to whole steps of the
-        # frame's grid
+        # the window and what the drawing changed past it (the finer warp around the
+        # mouth reaches below the chin), grown to whole steps of the frame's grid
         changed = cv2.transform(cv2.absdiff(self.frame[self.small.slices], self._before),
                                 _SUM)  # any channel's change, saturated
         x0, y0, x1, y1 = region.x0, region.y0, region.x0 + region.w, region.y0 + region.h

@@ -368,9 +368,15 @@ def settled_face(warp: Warp, old_xy: np.ndarray, new_xy: np.ndarray,
                  pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
     """The swap's shape warp of a face, composed in `warp`: the whole face's field from its
     mesh `old_xy` to the drawn one `new_xy` (478 or 468 points), then the finer ones around
-    the mouth and the eyes; returns where the mesh's content lands."""
+    the mouth and the eyes (`settle_features`); returns where the mesh's content lands."""
+    landed = warp.face(old_xy[: L.N_MESH, :2], new_xy[: L.N_MESH, :2], pinned)
+    return settle_features(warp, landed, new_xy, pinned)
+
+
+def settle_features(warp: Warp, landed: np.ndarray, new_xy: np.ndarray,
+                    pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
+    """`settle_mouth`, then `settle_eyes`, composed in `warp`; returns `landed` updated."""
     drawn = new_xy[: L.N_MESH, :2]
-    landed = warp.face(old_xy[: L.N_MESH, :2], drawn, pinned)
     landed = settle_mouth(warp, landed, drawn, pinned)
     return settle_eyes(warp, landed, drawn, pinned)
 
@@ -436,8 +442,8 @@ def _settle(warp: Warp, landed: np.ndarray, new_xy: np.ndarray,
     """A finer field around the `outline` points composed onto `warp`, moving content by
     `share` (one, or per point across and up and down) of what is left between where it
     landed and where it is drawn; `reach_spread_grid`: the reach (in `width`s from the
-    outline's points), spread and grid (pixels at the face's working scale, `Warp.cell`);
-    `held`: points that stay where they landed. Returns the updated `landed`."""
+    outline's points), spread and grid (px); `held`: points that stay where they landed.
+    Returns the updated `landed`."""
     reach, spread, grid = reach_spread_grid
     # distance to the outline's nearest point, not to its edges: what is near enough to
     # move, at a tenth of the cost (and the square root of the nearest one's square only:
@@ -456,7 +462,7 @@ def _settle(warp: Warp, landed: np.ndarray, new_xy: np.ndarray,
     part = share[near] if np.ndim(share) == 2 else share
     goal = landed[near] + part * (new_xy[near] - landed[near]) * ~np.isin(near, held)[:, None]
     landed[near] = warp.add(landed[near], goal, pinned, spread=spread,
-                            grid=max(round(grid * warp.cell), 1))
+                            grid=grid)
     return landed
 
 
@@ -495,13 +501,13 @@ class Warp:
 
     Each bilinear resampling takes some of the fine detail the warped footage shows inside
     the face: teeth and tongue in an open mouth, the target's eyes. Resampled once per field,
-    d0's teeth kept 0.78 of their detail and s32's 0.53. `cell`: frame pixels per pixel of
-    the face's working scale, which the finer fields' grids are sized in (a close-up is
-    warped at the frame's own size and drawn on a smaller copy, `compose.canvas`)."""
+    d0's eyes kept 0.74 of their detail, now 0.84 (the teeth 0.78, 0.79). Composed on the
+    fields' grids, it costs 0.2 ms a frame more than the two resamplings it saves (s18's
+    face). A close-up's finer fields resample the smaller copy it is drawn on
+    (`compose.canvas`): at the frame's size, composed with the face's, they cost 4 ms more."""
 
-    def __init__(self, shape: tuple[int, int], cell: float = 1.0) -> None:
+    def __init__(self, shape: tuple[int, int]) -> None:
         self.shape = shape
-        self.cell = cell
         self._field: _Field | None = None
         self._outline: np.ndarray | None = None
 
@@ -567,6 +573,15 @@ class Warp:
         ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32)
         edge = np.minimum(np.minimum(xs, gw - 1 - xs), np.minimum(ys, gh - 1 - ys))
         field *= smoothstep(edge / max(min(gw, gh) * 0.15, 1.0))[..., None]
+        # the field before this one's own: where content at `old_xy` lands
+        moved = _bilinear(field, _grid_places(new_xy, region, gw, gh))
+        if pinned is not None:
+            moved *= 1.0 - _pin_at(new_xy, pinned)[:, None]
+        if self._field is not None:
+            # composed on the grid, where both fields are smooth: a pixel reads what the
+            # fields before read at the place this one reads (an eighth of the cost of
+            # composing the enlarged maps)
+            field = self._composed(field, region, gw, gh)
         # x and y enlarged as separate planes: the pins' weight and the maps work on whole
         # planes, not on strided halves of one array
         field_x, field_y = (cv2.resize(np.ascontiguousarray(field[..., k]),
@@ -574,48 +589,55 @@ class Warp:
                             for k in (0, 1))
         if pinned is not None:
             _hold(field_x, field_y, region, pinned)
-        # the pixel at x shows the content from x - field(x): content at p lands near
-        # p + field(new), its intended place being where the field is read
-        at = np.round(new_xy - (region.x0, region.y0)).astype(int)
-        at = np.clip(at, 0, [region.w - 1, region.h - 1])
-        moved = np.stack([field_x[at[:, 1], at[:, 0]], field_y[at[:, 1], at[:, 0]]], axis=1)
         # the sampling maps: each pixel's own place less the field (a row and a column of
         # places broadcast, not two whole grids), made in the field's own planes: two fewer
         # window-sized arrays
         xs_, ys_ = _places(region)
-        self._then(_Field(region, np.subtract(xs_, field_x, out=field_x),
-                          np.subtract(ys_, field_y, out=field_y)))
+        self._put(_Field(region, np.subtract(xs_, field_x, out=field_x),
+                         np.subtract(ys_, field_y, out=field_y)))
         return (old_xy + moved).astype(np.float32)
 
-    def _then(self, later: _Field) -> None:
-        """`later` (which reads the frame as the fields before left it) composed after
-        them: where it reads a place, the fields before are read there in turn."""
+    def _composed(self, field: np.ndarray, region: Region, gw: int, gh: int) -> np.ndarray:
+        """`field` (on the grid of `gw` x `gh` nodes over `region`) followed by the fields
+        before it: the pixel at a node shows what they put at the place it reads."""
+        first = self._field
+        assert first is not None
+        nodes = np.dstack(np.meshgrid(_node_places(region.x0, region.w, gw),
+                                      _node_places(region.y0, region.h, gh)))
+        reads = (nodes - field).reshape(-1, 2)
+        # outside the fields before (whose own field fades to nothing at their border)
+        # a place reads itself
+        inside = np.clip(reads, (first.region.x0, first.region.y0),
+                         (first.region.x0 + first.region.w - 1,
+                          first.region.y0 + first.region.h - 1))
+        local = inside - (first.region.x0, first.region.y0)
+        source = np.stack([_remap_points(plane, local[:, 0], local[:, 1], cv2.INTER_LINEAR)
+                           for plane in (first.map_x, first.map_y)], axis=1).reshape(-1, 2)
+        source += reads - inside
+        return (nodes - source.reshape(gh, gw, 2)).astype(np.float32)
+
+    def _put(self, later: _Field) -> None:
+        """`later`'s maps (composed already) over the fields before."""
         first = self._field
         if first is None:
             self._field = later
             return
         region = _union(first.region, later.region)
         if region != first.region:
-            first = _Field(region, *_places(region, whole=True))
-            first.map_x[_inner(self._field.region, region)] = self._field.map_x
-            first.map_y[_inner(self._field.region, region)] = self._field.map_y
-        xs, ys = _places(region)
-        # the fields before as displacements (nothing where they do not reach), read at
-        # `later`'s places bilinearly: they are smooth
-        local_x = later.map_x - np.float32(region.x0)
-        local_y = later.map_y - np.float32(region.y0)
+            grown = _Field(region, *_places(region, whole=True))
+            grown.map_x[_inner(first.region, region)] = first.map_x
+            grown.map_y[_inner(first.region, region)] = first.map_y
+            first = grown
         at = _inner(later.region, region)
-        for plane, own, read in ((first.map_x, xs, later.map_x), (first.map_y, ys, later.map_y)):
-            shift = cv2.remap(plane - own, local_x, local_y, cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-            plane[at] = read + shift
+        first.map_x[at] = later.map_x
+        first.map_y[at] = later.map_y
         self._field = first
 
     def apply(self, frame: np.ndarray) -> None:
         """`frame` (of `shape`) resampled in place through the composed fields, once."""
         if self._field is None:
             return
-        region, map_x, map_y = self._field
+        region, map_x, map_y = self._field.region, self._field.map_x, self._field.map_y
         window = frame[region.slices]
         warped = cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE)
@@ -638,6 +660,40 @@ class Warp:
                 pixels_of(warped)[at.ravel()] = pixels_of(
                     _remap_points(frame, map_x[at], map_y[at], cv2.INTER_CUBIC))
         window[...] = warped
+
+
+def _node_places(start: int, length: int, nodes: int) -> np.ndarray:
+    """Where the nodes of a grid of `nodes` enlarged to `length` pixels (`cv2.resize`,
+    bilinear: pixel centres kept) lie, in frame coordinates from `start`."""
+    return ((np.arange(nodes, dtype=np.float32) + 0.5) * (length / nodes) - 0.5
+            + np.float32(start))
+
+
+def _grid_places(xy: np.ndarray, region: Region, gw: int, gh: int) -> np.ndarray:
+    """Points (frame coordinates) in the grid's node coordinates (`_node_places` inverted),
+    kept on the grid."""
+    at = (xy - (region.x0, region.y0) + 0.5) * (gw / region.w, gh / region.h) - 0.5
+    return np.clip(at, 0, (gw - 1, gh - 1))
+
+
+def _bilinear(grid: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """`grid` (h x w x c) read bilinearly at the points `at` (node coordinates, on it)."""
+    x0 = np.minimum(np.floor(at[:, 0]).astype(int), grid.shape[1] - 2)
+    y0 = np.minimum(np.floor(at[:, 1]).astype(int), grid.shape[0] - 2)
+    fx, fy = (at[:, 0] - x0)[:, None], (at[:, 1] - y0)[:, None]
+    top = grid[y0, x0] * (1 - fx) + grid[y0, x0 + 1] * fx
+    bottom = grid[y0 + 1, x0] * (1 - fx) + grid[y0 + 1, x0 + 1] * fx
+    return (top * (1 - fy) + bottom * fy).astype(np.float32)
+
+
+def _pin_at(xy: np.ndarray, pinned: tuple[Region, np.ndarray]) -> np.ndarray:
+    """The pins' weight (0..1) at each point's pixel: 0 off their window."""
+    region, mask = pinned
+    at = np.round(xy - (region.x0, region.y0)).astype(int)
+    on = (at[:, 0] >= 0) & (at[:, 0] < region.w) & (at[:, 1] >= 0) & (at[:, 1] < region.h)
+    out = np.zeros(len(xy), np.float32)
+    out[on] = mask[at[on, 1], at[on, 0]]
+    return out
 
 
 def _places(region: Region, whole: bool = False) -> tuple[np.ndarray, np.ndarray]:
