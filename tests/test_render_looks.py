@@ -656,14 +656,16 @@ def test_the_hair_beside_a_warped_face_keeps_its_fine_detail() -> None:
     fractions of a pixel; resampled bilinearly they lost 12-15 % of their fine detail (s18,
     d3), a soft edge around the face that a blind viewer named first. Moved by half a
     pixel, s18's hair beside the face keeps 0.95 of it."""
-    from facecast.swap.shape import warp_face
+    from facecast.swap.shape import Warp
 
     frame = frames_between(MEDIA / "videos" / "s18.mp4", 1.0, 1.05)[0]
     with FaceMesher(video=False) as mesher:
         face = mesher.detect(frame)[0]
     xy = face.xy[: L.N_MESH]
     warped = frame.copy()
-    warp_face(warped, xy, xy + np.float32(0.5))
+    warp = Warp(frame.shape[:2])
+    warp.face(xy, xy + np.float32(0.5))
+    warp.apply(warped)
     oval = np.zeros(frame.shape[:2], np.uint8)
     cv2.fillPoly(oval, [np.round(xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
     grown = cv2.dilate(oval, np.ones((int(face.size * 0.1) | 1,) * 2, np.uint8))

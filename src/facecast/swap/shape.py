@@ -103,7 +103,7 @@ OUTSIDE_REACH = 0.1  # of the outline's width: how far past it the warp is bicub
 _POINTS_ROW = 4096  # points per row of the maps `_remap_points` gives `remap`
 RINGS = (0.08, 0.16)
 """Past the outline, at these shares of each outline point's distance from the face's
-middle, `warp_face` carries the outline's own displacement."""
+middle, `Warp.face` carries the outline's own displacement."""
 
 
 class ShapeTransfer:
@@ -461,18 +461,7 @@ def _settle(warp: Warp, landed: np.ndarray, new_xy: np.ndarray,
     landed = landed.copy()
     part = share[near] if np.ndim(share) == 2 else share
     goal = landed[near] + part * (new_xy[near] - landed[near]) * ~np.isin(near, held)[:, None]
-    landed[near] = warp.add(landed[near], goal, pinned, spread=spread,
-                            grid=grid)
-    return landed
-
-
-def warp_face(frame: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray,
-              pinned: tuple[Region, np.ndarray] | None = None) -> np.ndarray:
-    """The whole face's field (`Warp.face`) applied to `frame` in place, alone; returns
-    where the mesh's content landed."""
-    warp = Warp(frame.shape[:2])
-    landed = warp.face(old_xy, new_xy, pinned)
-    warp.apply(frame)
+    landed[near] = warp.add(landed[near], goal, pinned, spread=spread, grid=grid)
     return landed
 
 
@@ -573,15 +562,15 @@ class Warp:
         ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32)
         edge = np.minimum(np.minimum(xs, gw - 1 - xs), np.minimum(ys, gh - 1 - ys))
         field *= smoothstep(edge / max(min(gw, gh) * 0.15, 1.0))[..., None]
-        # the field before this one's own: where content at `old_xy` lands
+        # where the content at `old_xy` lands: this field's own move, read where it lands
         moved = _bilinear(field, _grid_places(new_xy, region, gw, gh))
         if pinned is not None:
             moved *= 1.0 - _pin_at(new_xy, pinned)[:, None]
         if self._field is not None:
             # composed on the grid, where both fields are smooth: a pixel reads what the
-            # fields before read at the place this one reads (an eighth of the cost of
-            # composing the enlarged maps)
-            field = self._composed(field, region, gw, gh)
+            # fields before read at the place this one reads (composing the enlarged maps
+            # cost s18's face 0.3 ms a frame more)
+            field = _composed(self._field, field, region, gw, gh)
         # x and y enlarged as separate planes: the pins' weight and the maps work on whole
         # planes, not on strided halves of one array
         field_x, field_y = (cv2.resize(np.ascontiguousarray(field[..., k]),
@@ -596,25 +585,6 @@ class Warp:
         self._put(_Field(region, np.subtract(xs_, field_x, out=field_x),
                          np.subtract(ys_, field_y, out=field_y)))
         return (old_xy + moved).astype(np.float32)
-
-    def _composed(self, field: np.ndarray, region: Region, gw: int, gh: int) -> np.ndarray:
-        """`field` (on the grid of `gw` x `gh` nodes over `region`) followed by the fields
-        before it: the pixel at a node shows what they put at the place it reads."""
-        first = self._field
-        assert first is not None
-        nodes = np.dstack(np.meshgrid(_node_places(region.x0, region.w, gw),
-                                      _node_places(region.y0, region.h, gh)))
-        reads = (nodes - field).reshape(-1, 2)
-        # outside the fields before (whose own field fades to nothing at their border)
-        # a place reads itself
-        inside = np.clip(reads, (first.region.x0, first.region.y0),
-                         (first.region.x0 + first.region.w - 1,
-                          first.region.y0 + first.region.h - 1))
-        local = inside - (first.region.x0, first.region.y0)
-        source = np.stack([_remap_points(plane, local[:, 0], local[:, 1], cv2.INTER_LINEAR)
-                           for plane in (first.map_x, first.map_y)], axis=1).reshape(-1, 2)
-        source += reads - inside
-        return (nodes - source.reshape(gh, gw, 2)).astype(np.float32)
 
     def _put(self, later: _Field) -> None:
         """`later`'s maps (composed already) over the fields before."""
@@ -660,6 +630,24 @@ class Warp:
                 pixels_of(warped)[at.ravel()] = pixels_of(
                     _remap_points(frame, map_x[at], map_y[at], cv2.INTER_CUBIC))
         window[...] = warped
+
+
+def _composed(first: _Field, field: np.ndarray, region: Region, gw: int, gh: int
+              ) -> np.ndarray:
+    """`field` (on the grid of `gw` x `gh` nodes over `region`) after the fields composed
+    in `first`: the pixel at a node shows what they put at the place it reads."""
+    nodes = np.dstack(np.meshgrid(_node_places(region.x0, region.w, gw),
+                                  _node_places(region.y0, region.h, gh)))
+    reads = (nodes - field).reshape(-1, 2)
+    # outside the fields before (whose own field fades to nothing at their border) a place
+    # reads itself
+    inside = np.clip(reads, (first.region.x0, first.region.y0),
+                     (first.region.x0 + first.region.w - 1, first.region.y0 + first.region.h - 1))
+    local = inside - (first.region.x0, first.region.y0)
+    source = np.stack([_remap_points(plane, local[:, 0], local[:, 1], cv2.INTER_LINEAR)
+                       for plane in (first.map_x, first.map_y)], axis=1).reshape(-1, 2)
+    source += reads - inside
+    return (nodes - source.reshape(gh, gw, 2)).astype(np.float32)
 
 
 def _node_places(start: int, length: int, nodes: int) -> np.ndarray:
