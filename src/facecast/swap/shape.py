@@ -636,18 +636,20 @@ def _composed(first: _Field, field: np.ndarray, region: Region, gw: int, gh: int
               ) -> np.ndarray:
     """`field` (on the grid of `gw` x `gh` nodes over `region`) after the fields composed
     in `first`: the pixel at a node shows what they put at the place it reads."""
-    nodes = np.dstack(np.meshgrid(_node_places(region.x0, region.w, gw),
-                                  _node_places(region.y0, region.h, gh)))
-    reads = (nodes - field).reshape(-1, 2)
+    nodes_x = _node_places(region.x0, region.w, gw)[None, :]
+    nodes_y = _node_places(region.y0, region.h, gh)[:, None]
+    reads_x, reads_y = nodes_x - field[..., 0], nodes_y - field[..., 1]
     # outside the fields before (whose own field fades to nothing at their border) a place
     # reads itself
-    inside = np.clip(reads, (first.region.x0, first.region.y0),
-                     (first.region.x0 + first.region.w - 1, first.region.y0 + first.region.h - 1))
-    local = inside - (first.region.x0, first.region.y0)
-    source = np.stack([_remap_points(plane, local[:, 0], local[:, 1], cv2.INTER_LINEAR)
-                       for plane in (first.map_x, first.map_y)], axis=1).reshape(-1, 2)
-    source += reads - inside
-    return (nodes - source.reshape(gh, gw, 2)).astype(np.float32)
+    x0, y0 = first.region.x0, first.region.y0
+    inside_x = np.clip(reads_x, x0, x0 + first.region.w - 1)
+    inside_y = np.clip(reads_y, y0, y0 + first.region.h - 1)
+    local_x, local_y = inside_x - np.float32(x0), inside_y - np.float32(y0)
+    source_x = cv2.remap(first.map_x, local_x, local_y, cv2.INTER_LINEAR)
+    source_y = cv2.remap(first.map_y, local_x, local_y, cv2.INTER_LINEAR)
+    source_x += reads_x - inside_x
+    source_y += reads_y - inside_y
+    return np.dstack([nodes_x - source_x, nodes_y - source_y]).astype(np.float32)
 
 
 def _node_places(start: int, length: int, nodes: int) -> np.ndarray:
