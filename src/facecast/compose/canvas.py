@@ -102,14 +102,10 @@ class Canvas:
         self.frame[self.small.slices] = small
         return small
 
-    @staticmethod
-    def _local(inner: Region, outer: Region) -> tuple[slice, slice]:
-        return Region(inner.x0 - outer.x0, inner.y0 - outer.y0, inner.w, inner.h).slices
-
     def _finest(self, window: np.ndarray, copy: np.ndarray) -> np.ndarray:
         """The band of `window` (the frame's, over the core) finer than `copy` holds."""
         full, small = self._core or (self.region, self.small)
-        enlarged = cv2.resize(copy[self._local(small, self.small)], (full.w, full.h),
+        enlarged = cv2.resize(copy[small.within(self.small)], (full.w, full.h),
                               interpolation=cv2.INTER_LINEAR)
         return cv2.subtract(window, enlarged, dtype=cv2.CV_16S)
 
@@ -175,13 +171,13 @@ class Canvas:
         fy1 = bottom if y1 == self.small.y0 + self.small.h else round(y1 / self.scale)
         full = Region(fx0, fy0, fx1 - fx0, fy1 - fy0)
         self._core = full, small
-        self._grain = self._finest(self._unwarped[self._local(full, self.region)], self._first)
+        self._grain = self._finest(self._unwarped[full.within(self.region)], self._first)
         self._fine = (self._grain if self._before is self._first else
                       self._finest(rgb[full.slices], self._before))
         # not needed past here, and a drawn frame waits up to `pipeline.COMPOSE_AHEAD`
         # frames to be composed
         self._unwarped = self._first = _NOTHING
-        before = self._before[self._local(small, self.small)]
+        before = self._before[small.within(self.small)]
         change = cv2.absdiff(self.frame[small.slices], before).astype(np.float32)
         luma = cv2.transform(change, LUMA[None, :])
         self._moved = smoothstep((luma - MOVED[0]) / (MOVED[1] - MOVED[0]))
@@ -208,7 +204,7 @@ class Canvas:
             kept[mine] *= 1.0 - footage[mine]  # or the footage's grain
         size = (full.w, full.h)
         change = cv2.subtract(self.frame[small.slices],
-                              self._before[self._local(small, self.small)], dtype=cv2.CV_32F)
+                              self._before[small.within(self.small)], dtype=cv2.CV_32F)
         window = rgb[full.slices]
         out = window.astype(np.float32)
         out += cv2.resize(change, size, interpolation=cv2.INTER_LINEAR)

@@ -55,6 +55,17 @@ class Region:
             out[shared[0]] = values[shared[1]]
         return out
 
+    def within(self, outer: Region) -> tuple[slice, slice]:
+        """This region's place in an array over `outer`, which holds it."""
+        return Region(self.x0 - outer.x0, self.y0 - outer.y0, self.w, self.h).slices
+
+    def union(self, other: Region) -> Region:
+        """The smallest region holding this one and `other`."""
+        x0, y0 = min(self.x0, other.x0), min(self.y0, other.y0)
+        x1 = max(self.x0 + self.w, other.x0 + other.w)
+        y1 = max(self.y0 + self.h, other.y0 + other.h)
+        return Region(x0, y0, x1 - x0, y1 - y0)
+
     def overlap(self, other: Region) -> tuple[tuple[slice, slice], tuple[slice, slice]] | None:
         """Where this region and `other` meet, as slices into an array over each (this
         one's, then other's); None when they do not."""

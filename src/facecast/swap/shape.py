@@ -592,13 +592,13 @@ class Warp:
         if first is None:
             self._field = later
             return
-        region = _union(first.region, later.region)
+        region = first.region.union(later.region)
         if region != first.region:
             grown = _Field(region, *_places(region, whole=True))
-            grown.map_x[_inner(first.region, region)] = first.map_x
-            grown.map_y[_inner(first.region, region)] = first.map_y
+            grown.map_x[first.region.within(region)] = first.map_x
+            grown.map_y[first.region.within(region)] = first.map_y
             first = grown
-        at = _inner(later.region, region)
+        at = later.region.within(region)
         first.map_x[at] = later.map_x
         first.map_y[at] = later.map_y
         self._field = first
@@ -697,15 +697,6 @@ def _places(region: Region, whole: bool = False) -> tuple[np.ndarray, np.ndarray
     return xs, ys
 
 
-def _union(a: Region, b: Region) -> Region:
-    x0, y0 = min(a.x0, b.x0), min(a.y0, b.y0)
-    x1, y1 = max(a.x0 + a.w, b.x0 + b.w), max(a.y0 + a.h, b.y0 + b.h)
-    return Region(x0, y0, x1 - x0, y1 - y0)
-
-
-def _inner(inner: Region, outer: Region) -> tuple[slice, slice]:
-    """`inner`'s place in an array over `outer`, which holds it."""
-    return Region(inner.x0 - outer.x0, inner.y0 - outer.y0, inner.w, inner.h).slices
 
 
 def _remap_points(image: np.ndarray, xs: np.ndarray, ys: np.ndarray, interpolation: int
