@@ -321,7 +321,10 @@ class FaceSwapper:
             pixels = track.motion(drawn.unwarped, pixels, drawn.rendered.covered, face.xy,
                                   face.size)
         with clock("detail"):
-            pixels, grain = track.detail(drawn.unwarped, region, pixels, drawn.rendered.covered,
+            rendered = drawn.rendered
+            plain = (rendered.covered if rendered.marks is None else
+                     rendered.covered * (1.0 - rendered.marks))
+            pixels, grain = track.detail(drawn.unwarped, region, pixels, plain,
                                          (drawn.before.xy, face.xy), face.size, drawn.window)
         with clock("blend"):
             blend(frame, region, pixels, drawn.alpha * weight, drawn.rendered.covered, face.size,

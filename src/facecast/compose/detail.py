@@ -148,10 +148,13 @@ class DetailMatcher:
         self._blur = BrowBlur()
 
     def __call__(self, frame_window: np.ndarray, region: Region, pixels: np.ndarray,
-                 covered: np.ndarray, meshes: tuple[np.ndarray, ...], face_size: float,
+                 drawn: np.ndarray, meshes: tuple[np.ndarray, ...], face_size: float,
                  warped: np.ndarray | None = None) -> tuple[np.ndarray, Grain]:
         """`pixels` (the rendered face over `region`) with the detail of `frame_window`, and
         the footage's grain it was given.
+
+        `drawn` (0..1): where the render may be plain skin, the pixels it covers less the
+        user's own marks (`Rendered.marks`), which keep the texture's detail as features do.
 
         `meshes`: the face's points where the frame has its features and where the rendered
         face has them (before and after shape transfer): plain skin is away from both.
@@ -183,7 +186,7 @@ class DetailMatcher:
 
         features = _features(meshes, region, face_size)
         skin = np.subtract(1.0, features, dtype=np.float32)
-        skin *= covered
+        skin *= drawn
         ef_fine = _energy(f_fine, squares)
         self._follow(_sharpness(ef_fine, ef_mid, features),
                      _sharpness(_energy(r_fine, squares), er_mid, features))

@@ -22,7 +22,9 @@ class Rendered:
     holes: where the target's own eyes and mouth interior show (none by default);
     ids: the mesh's triangle under each pixel (-1: none), for engines that draw the mesh;
     texels: each pixel's place in the identity's texture (x and y maps, float32), for
-    engines that draw the texture.
+    engines that draw the texture;
+    marks: where the pixels show the user's own marks on the skin (moles, `identity.marks`),
+    0..1, which the footage's detail must not replace; none by default.
     """
 
     region: Region
@@ -33,6 +35,7 @@ class Rendered:
     holes: np.ndarray | None = None
     ids: np.ndarray | None = None
     texels: tuple[np.ndarray, np.ndarray] | None = None
+    marks: np.ndarray | None = None
 
 
 class Engine(Protocol):

@@ -26,6 +26,7 @@ from facecast.faces.raster import (
     rasterize_ids,
     source_coords,
 )
+from facecast.identity.marks import skin_marks
 from facecast.identity.model import Identity
 from facecast.identity.uv import TEXTURE_SIZE, outer_skin
 from facecast.imaging import ramp, smoothstep
@@ -79,11 +80,13 @@ larger share of what a recogniser reads: s13's 98 px face with d9's drawn at the
 nearer the original than the user in 1 of 8 frames by dlib (0 without)."""
 
 
-def plain_outskirts(texture: np.ndarray, uv: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+def plain_outskirts(texture: np.ndarray, uv: np.ndarray, neutral: np.ndarray,
+                    marks: np.ndarray) -> np.ndarray:
     """`texture` (RGB uint8) with its shading between `PLAIN_BAND`'s scales taken out over
-    the outer skin (`PLAIN_REACH`): its finer grain and coarser light stay."""
+    the outer skin (`PLAIN_REACH`) but its `marks` (`identity.marks`): its finer grain and
+    coarser light stay."""
     size = texture.shape[0]
-    weight = 1.0 - outer_skin(uv, neutral, PLAIN_REACH, 0.0, size)
+    weight = (1.0 - outer_skin(uv, neutral, PLAIN_REACH, 0.0, size)) * (1.0 - marks)
     t = texture.astype(np.float32)
     fine, coarse = (cv2.GaussianBlur(t, (0, 0), s * size / TEXTURE_SIZE) for s in PLAIN_BAND)
     t -= weight[..., None] * (fine - coarse)
@@ -106,14 +109,17 @@ class MeshEngine:
 
     def _texture(self, identity: Identity) -> tuple[np.ndarray, np.ndarray, ClosedLids]:
         """RGB (uint8: remaps twice as fast as float), (alpha, skin, alpha with the
-        outline's skin let through) packed as float32 and the eyes shut, prepared once per
-        identity, not per frame."""
+        outline's skin let through, the user's marks) packed as float32 and the eyes shut,
+        prepared once per identity, not per frame. The marks are not plain skin: the light
+        stage would calm their colour toward the skin's."""
         kept = self._prepared.get(id(identity))
         if kept is None or kept[0] is not identity:
             through = identity.alpha * outer_skin(identity.uv, identity.neutral,
                                                   THROUGH_REACH, THROUGH_FLOOR)
-            masks = np.dstack([identity.alpha, identity.skin, through]).astype(np.float32)
-            rgb = plain_outskirts(identity.texture, identity.uv, identity.neutral)
+            marks = skin_marks(identity.texture, identity.skin, identity.uv)
+            masks = np.dstack([identity.alpha, identity.skin * (1.0 - marks), through, marks]
+                              ).astype(np.float32)
+            rgb = plain_outskirts(identity.texture, identity.uv, identity.neutral, marks)
             kept = identity, (rgb, masks, closed_lids(rgb, identity.uv))
             self._prepared[id(identity)] = kept
             self._filtered = {k: v for k, v in self._filtered.items() if k[0] != id(identity)}
@@ -160,15 +166,16 @@ class MeshEngine:
         masks = cv2.remap(packed[1], at, fraction, cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         covered = ids >= 0
-        alpha, skin, through = cv2.split(masks)
+        alpha, skin, through, marks = cv2.split(masks)
         share = ramp(face.size, THROUGH_FACE)
         holes = openings(xy, region)
         if share > 0.0:
             _let_through(alpha, through, share, _edge_fade(covered, EDGE_FADE * face.size))
         alpha *= covered
         skin *= covered
+        marks *= covered
         return Rendered(region, rgb.astype(np.float32), alpha, skin, covered, holes, ids,
-                        (map_x, map_y))
+                        (map_x, map_y), marks)
 
 
 def _let_through(alpha: np.ndarray, through: np.ndarray, share: float, fade: np.ndarray
