@@ -16,11 +16,11 @@ from clips import MEDIA, frames_between, needs_media
 from threadpoolctl import threadpool_info
 
 FACECAST = Path(sys.executable).with_name("facecast")
-STAGES = {"mesh", "scene", "wait", "wait compose", "track", "occlusion", "warp", "render",
+STAGES = {"mesh", "scene", "wait", "wait compose", "track", "marks", "occlusion", "warp", "render",
           "mouth", "eyes", "expression", "shade", "light", "folds", "motion", "detail", "plate",
           "blend", "iris", "steady", "looks", "write"}
-DRAWN = {"track", "occlusion", "warp", "render", "mouth", "eyes", "expression", "shade",
-         "plate"}  # the stream's thread
+DRAWN = {"track", "marks", "occlusion", "warp", "render", "mouth", "eyes", "expression",
+         "shade", "plate"}  # the stream's thread
 COMPOSED = {"light", "folds", "motion", "detail", "blend", "iris", "steady",
             "looks"}  # on the compose thread
 

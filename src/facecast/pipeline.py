@@ -198,6 +198,8 @@ class FaceSwapper:
         found = face
         with clock("track"):
             face, weight = track.observe(face, t, ahead)
+        with clock("marks"):  # before anything reads the frame under the face
+            track.marks(rgb, face.xy, face.size, weight * self.params.identity_strength)
         canvas, frame, full = None, rgb, face
         if self.video and track.work_at(face.size) < 1.0:
             with clock("canvas"):

@@ -23,7 +23,7 @@ class Rendered:
     ids: the mesh's triangle under each pixel (-1: none), for engines that draw the mesh;
     texels: each pixel's place in the identity's texture (x and y maps, float32), for
     engines that draw the texture;
-    marks: where the pixels show the user's own marks on the skin (moles, `identity.marks`),
+    marks: where the pixels show the user's own marks on the skin (moles, `faces.marks`),
     0..1, which the footage's detail must not replace; none by default.
     """
 

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from facecast.faces import landmarks as L
+from facecast.faces.marks import skin_marks
 from facecast.faces.mesh import Face
 from facecast.faces.raster import (
     Region,
@@ -26,7 +27,6 @@ from facecast.faces.raster import (
     rasterize_ids,
     source_coords,
 )
-from facecast.identity.marks import skin_marks
 from facecast.identity.model import Identity
 from facecast.identity.uv import TEXTURE_SIZE, outer_skin
 from facecast.imaging import ramp, smoothstep
@@ -83,7 +83,7 @@ nearer the original than the user in 1 of 8 frames by dlib (0 without)."""
 def plain_outskirts(texture: np.ndarray, uv: np.ndarray, neutral: np.ndarray,
                     marks: np.ndarray) -> np.ndarray:
     """`texture` (RGB uint8) with its shading between `PLAIN_BAND`'s scales taken out over
-    the outer skin (`PLAIN_REACH`) but its `marks` (`identity.marks`): its finer grain and
+    the outer skin (`PLAIN_REACH`) but its `marks` (`faces.marks`): its finer grain and
     coarser light stay."""
     size = texture.shape[0]
     weight = (1.0 - outer_skin(uv, neutral, PLAIN_REACH, 0.0, size)) * (1.0 - marks)

@@ -1,5 +1,6 @@
-"""Per-face state through a video: smoothing, shape learning, the fade weight, and what
-shading, relighting and detail matching carry from frame to frame."""
+"""Per-face state through a video: smoothing, shape learning, the fade weight, the target's
+moles found so far, and what shading, relighting and detail matching carry from frame to
+frame."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from facecast.compose.canvas import working_scale
 from facecast.compose.clear_glasses import ClearGlasses
 from facecast.compose.folds import Folds
 from facecast.compose.iris import IrisTint
+from facecast.compose.marks import CONFIRM, TargetMarks
 from facecast.compose.motion import MotionBlur
 from facecast.compose.rims import GlassesRims
 from facecast.compose.shade import Shader
@@ -43,6 +45,7 @@ class FaceTrack:
     smoother: MeshFilter = field(default_factory=MeshFilter)
     shape: ShapeTransfer = field(init=False)
     occlusion: Occlusion = field(init=False)
+    marks: TargetMarks = field(init=False)
     shade: Shader = field(default_factory=Shader)
     light: Relighter = field(default_factory=Relighter)
     folds: Folds = field(default_factory=Folds)
@@ -62,6 +65,7 @@ class FaceTrack:
     def __post_init__(self) -> None:
         self.shape = ShapeTransfer(self.neutral, still=self.still)
         self.occlusion = Occlusion(self.uv)
+        self.marks = TargetMarks(1 if self.still else CONFIRM)
 
     def observe(self, face: Face, t: float, ahead: Sequence[tuple[float, np.ndarray]] = ()
                 ) -> tuple[Face, float]:
@@ -70,6 +74,7 @@ class FaceTrack:
         if self.missed > LOST_AFTER:
             self.smoother.reset()
             self.occlusion.reset()
+            self.marks.reset()
             self.shade.reset()
             self.light.reset()
             self.folds.reset()
