@@ -38,7 +38,6 @@ on a far face a mole is a pixel, and the recognisers read nothing of it."""
 PAINT_GROW = 1.5
 """A mark is painted out to this many times the radius of its darker half (and 1.5 px
 more): within it, d3's mole's fainter edge showed as a ring."""
-_POINTS = L.N_MESH
 
 
 @dataclass
@@ -70,7 +69,7 @@ class TargetMarks:
         self._frame += 1
         if share <= 0.0:
             return
-        points = xy[:_POINTS, :2].astype(np.float64)
+        points = xy[: L.N_MESH, :2].astype(np.float64)
         region = Region.around(points, rgb.shape[:2], margin=0.02)
         if region.w < 8 or region.h < 8:
             return
@@ -88,10 +87,9 @@ class TargetMarks:
         for k in range(1, count):
             centre = centres[k]
             radius = float(np.sqrt(stats[k, cv2.CC_STAT_AREA] / np.pi)) / face_size
-            near = min(self._marks, default=None,
-                       key=lambda m: float(np.linalg.norm(_place(m, local) - centre)))
-            if near is not None and np.linalg.norm(_place(near, local) - centre) \
-                    <= SAME * face_size:
+            apart = [float(np.linalg.norm(_place(m, local) - centre)) for m in self._marks]
+            if apart and min(apart) <= SAME * face_size:
+                near = self._marks[int(np.argmin(apart))]
                 near.hits += 1
                 near.last = self._frame
                 near.radius = max(near.radius, radius)
@@ -116,8 +114,8 @@ def _place(mark: _Mark, points: np.ndarray) -> np.ndarray:
 
 def _paint_out(rgb: np.ndarray, region: Region, points: np.ndarray, marks: list[_Mark],
                face_size: float, share: float) -> None:
-    """Each of `marks` filled, in place, from the skin around it (a normalised blur over a
-    ring twice its radius), by `share`, its edge softened."""
+    """Each of `marks` filled, in place, from the skin around it (a normalised blur, as wide
+    as the mark, of the pixels outside it), by `share`, its edge softened over 2 px."""
     for mark in marks:
         x, y = _place(mark, points)
         r = max(PAINT_GROW * mark.radius * face_size, 1.0) + 1.5

@@ -9,7 +9,7 @@ composed frame kept 0.26 on d18, 0.49 on s18, and 0.50 of d3's on d0), while the
 own came with the footage's bands onto the user's face. The texture's marks
 (`skin_marks`) are features to the stages that replace or calm plain skin, and drawn as the
 selfies show them (0.76, 0.78, 1.00); the footage's (`footage_marks`) are painted out of
-the frame under the face before anything reads it (`compose.plate.paint_out_marks`).
+the frame under the face before anything reads it (`compose.marks`).
 
 A mark is a spot darker than the skin around it by `MARK_DARKER` in the band that holds a
 mole (`MARK_SCALE`), no larger than `MARK_AREA` and about as wide as it is long
@@ -47,7 +47,7 @@ def skin_marks(texture: np.ndarray, skin: np.ndarray, uv: np.ndarray) -> np.ndar
     identity's plain skin mask), softened; `uv`: the mesh's texel coordinates."""
     face = float(np.ptp(uv[: L.N_MESH], axis=0).max())
     plain = (skin > 0.5) & ~_features(uv, texture.shape[:2], FEATURES_AWAY * face)
-    return _softened(spots(texture, plain, face), face)
+    return _softened(_spots(texture, plain, face), face)
 
 
 def footage_marks(window: np.ndarray, xy: np.ndarray, face_size: float, away: float
@@ -65,10 +65,10 @@ def footage_marks(window: np.ndarray, xy: np.ndarray, face_size: float, away: fl
     plain &= ~_features(half, small, FEATURES_AWAY * face_size / 2)
     plain &= ~_features(half, small, EYES_AWAY * face_size / 2, (L.RIGHT_EYE, L.LEFT_EYE))
     plain = cv2.resize(plain.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
-    return _softened(spots(window, plain, face_size), face_size)
+    return _softened(_spots(window, plain, face_size), face_size)
 
 
-def spots(rgb: np.ndarray, plain: np.ndarray, face: float) -> np.ndarray:
+def _spots(rgb: np.ndarray, plain: np.ndarray, face: float) -> np.ndarray:
     """uint8 0/1 over `rgb` (uint8): the darker half of each mark on `plain` (bool), a face
     `face` pixels in size."""
     marks = np.zeros(plain.shape, np.uint8)
@@ -78,7 +78,7 @@ def spots(rgb: np.ndarray, plain: np.ndarray, face: float) -> np.ndarray:
     lightness *= np.float32(100 / 255)
     fine, wide = (s * face for s in MARK_SCALE)
     darker = cv2.GaussianBlur(lightness, (0, 0), wide) - cv2.GaussianBlur(lightness, (0, 0), fine)
-    reach = max(round(3 * wide), 2)
+    reach = max(round(3 * wide), 2)  # a mark's darkness spreads over the wider blur
     peaks = (darker >= MARK_DARKER) & plain & (
         darker >= cv2.dilate(darker, np.ones((2 * reach + 1,) * 2, np.uint8)))
     for y, x in zip(*np.nonzero(peaks), strict=True):
