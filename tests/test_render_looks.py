@@ -136,6 +136,20 @@ def test_a_user_who_smiles_in_every_selfie_rests_as_the_target_rests(d14) -> Non
 
 
 @needs_media
+def test_a_clip_that_opens_on_a_grin_keeps_it(d3) -> None:
+    """d14 grins through her clip's first two seconds before her mouth first rests. Her
+    resting mouth was learnt from the frames seen so far, so the grin was taken for it and
+    d3's resting mouth drawn over it: the corners 0.011 eye distances below the lips'
+    middle against the grin's 0.033 above, thick lips in a ring around the teeth (0.036
+    now). Until a mouth has rested, the swapped one keeps the target's shape."""
+    original, swapped = _smiles(d3, "d14")
+    first = slice(0, 45)  # 1.5 s of grinning (corners 0.03 eye distances above the middle)
+    assert original[first].mean() > 0.025, original[first].mean()
+    assert swapped[first].mean() > 0.8 * original[first].mean(), (
+        swapped[first].mean(), original[first].mean())
+
+
+@needs_media
 def test_the_swapped_face_is_not_drawn_past_the_targets_outline(identity) -> None:
     """d10's selfies give her a wider, longer jaw than s18's visible one (hair covers the
     sides of her face in her selfies, and the face mesh guesses the jaw under it): moved

@@ -50,6 +50,19 @@ flattest that do not smile held it (0.092, 0.040; d10 under d14 0.088 -> 0.015),
 (d12-d3 0.47 -> 1.63). Two blind A/B viewers, shown the same rule without the closed
 mouths, chose it in 9 and 10 of 20 frames (d12's smiles for it, 6 of 8; d10's open mouths
 against, 7 of 8: "opening too small")."""
+RESTING_LIFT = (0.015, 0.035)
+"""Lip corners' height above the lips' middle (eye distances, `corner_lift`) up to which a
+frame's mouth may be resting, and from which it smiles, whatever the track has shown: on
+the ten clips resting mouths sit at -0.04 to +0.02 and smiles at 0.04 to 0.13. Read only
+against the track's own quartiles, a clip that opens on a grin had its grin taken for its
+resting mouth: d14 grins for her first 1.8 s, and d3's resting mouth was drawn over it
+(corners 0.011 eye distances below the lips' middle where the grin's are 0.033 above, her
+thicker lips in a ring around d14's teeth; 0.036 now). Until a track has shown a resting
+mouth, the identity's own neutral stands in for the target's there: the mouth keeps the
+target's shape, as a photo's does (`ShapeTransfer`), in the user's lip colour."""
+SURE_STEP = 0.05
+"""Per frame: how fast the target's resting mouth, once the track has shown one, takes over
+from the identity's (20 frames, 0.7 s), so that the lips do not jump."""
 MOUTH_REACH = (0.5, 1.0)
 """Mouth widths from the lips' outline: points nearer than the first take their neutral
 from the resting frames alone, farther than the second from all frames; between, a mix
@@ -135,6 +148,7 @@ class ShapeTransfer:
         self._kept = np.zeros((KEPT, len(identity_neutral), 3), np.float32)
         self._mouths = np.zeros((KEPT, 2))  # per kept frame: `corner_lift`, `_width`
         self._count = 0  # frames kept
+        self._sure: float | None = None  # how far the track's resting mouth has taken over
         self._step = 1  # every how many frames one is kept
 
     def reshape(self, points: np.ndarray, strength: float) -> np.ndarray:
@@ -231,17 +245,27 @@ class ShapeTransfer:
 
     def _resting(self) -> np.ndarray:
         """The mean of the kept frames, each weighted by how resting its mouth is
-        (`RESTING`); soft weights, so it drifts as the track goes on and never jumps."""
+        (`RESTING`, `RESTING_LIFT`); soft weights, so it drifts as the track goes on and never
+        jumps. The identity's own neutral until the track has shown a resting mouth."""
         smiles, widths = self._mouths[: self._count].T
         low, high = np.quantile(smiles, RESTING)
         weights = 1.0 - smoothstep((smiles - low) / max(high - low, 1e-9))
         q1, q3 = np.quantile(widths, (0.25, 0.75))
         off = np.maximum(np.maximum(q1 - widths, widths - q3), 0.0) / max(q3 - q1, 1e-9)
         weights = weights * (1.0 - smoothstep(off))
-        if weights.sum() <= 1e-6:
-            weights = np.ones(self._count)
-        kept = self._kept[: self._count].reshape(self._count, -1)
-        return (weights @ kept / weights.sum()).reshape(self._kept.shape[1:]).astype(np.float64)
+        low, high = RESTING_LIFT
+        rested = 1.0 - smoothstep((smiles / self._eye - low) / (high - low))
+        weights = weights * rested
+        # once the track has shown a resting mouth, it takes over from the identity's
+        sure = min(float(rested.sum()), 1.0) if weights.sum() > 1e-6 else 0.0
+        if self._sure is not None:
+            sure = min(sure, self._sure + SURE_STEP)
+        self._sure = sure
+        resting = self._identity.ravel() * (1.0 - sure)
+        if sure > 0.0:
+            kept = self._kept[: self._count].reshape(self._count, -1)
+            resting += (weights @ kept / weights.sum()) * sure
+        return resting.reshape(self._kept.shape[1:])
 
 
 def _below_nose(neutral: np.ndarray) -> np.ndarray:
