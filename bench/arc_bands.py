@@ -13,34 +13,18 @@ the user's selfies (`Identity.arc_embedding`) and to the original frame.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import cv2
 import numpy as np
+from arc_clips import read_clips
 
 SIGMAS = (3.0, 6.0, 12.0)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("original", type=Path)
-    ap.add_argument("swapped", type=Path)
-    ap.add_argument("identity")
-    ap.add_argument("--end", type=float, default=4.0)
-    ap.add_argument("--frames", type=int, default=8)
-    args = ap.parse_args()
-
     from facecast.faces import FaceMesher, arcface
-    from facecast.identity.model import load
-    from facecast.media import VideoReader
 
-    user = load(args.identity).arc_embedding
-    if user is None or not arcface.available():
-        raise SystemExit("the identity has no ArcFace embedding, or the model is missing")
-    original = [f.image for f in VideoReader(args.original, end=args.end)]
-    swapped = [f.image for f in VideoReader(args.swapped, end=args.end)]
-    n = min(len(original), len(swapped))
+    args, user, original, swapped = read_clips(__doc__.splitlines()[0])
+    n = len(original)
     pairs = []
     with FaceMesher(video=False) as mesher:
         for i in np.linspace(0, n - 1, args.frames).round().astype(int):

@@ -15,36 +15,20 @@ them. Prints the median cosine distance of each chip to the user's selfies
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import cv2
 import numpy as np
+from arc_clips import read_clips
 
 GROW = 0.05  # of the chip: how far each feature's hull is grown
 SOFT = 1.5  # chip pixels: the regions' edges
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("original", type=Path)
-    ap.add_argument("swapped", type=Path)
-    ap.add_argument("identity")
-    ap.add_argument("--end", type=float, default=4.0)
-    ap.add_argument("--frames", type=int, default=8)
-    args = ap.parse_args()
-
     from facecast.faces import FaceMesher, arcface
     from facecast.faces import landmarks as L
-    from facecast.identity.model import load
-    from facecast.media import VideoReader
 
-    user = load(args.identity).arc_embedding
-    if user is None or not arcface.available():
-        raise SystemExit("the identity has no ArcFace embedding, or the model is missing")
-    original = [f.image for f in VideoReader(args.original, end=args.end)]
-    swapped = [f.image for f in VideoReader(args.swapped, end=args.end)]
-    n = min(len(original), len(swapped))
+    args, user, original, swapped = read_clips(__doc__.splitlines()[0])
+    n = len(original)
     features = {"eyes": (L.RIGHT_EYE, L.LEFT_EYE), "brows": (L.RIGHT_BROW, L.LEFT_BROW),
                 "nose": (L.NOSE,), "lips": (L.LIPS_OUTER,)}
     frames = []  # per frame: original chip, swapped chip, oval, {region: soft mask}
