@@ -149,6 +149,7 @@ class ShapeTransfer:
         self._mouths = np.zeros((KEPT, 2))  # per kept frame: `corner_lift`, `_width`
         self._count = 0  # frames kept
         self._sure: float | None = None  # how far the track's resting mouth has taken over
+        self._rest: np.ndarray | None = None  # and that mouth, as last seen (flattened)
         self._step = 1  # every how many frames one is kept
 
     def reshape(self, points: np.ndarray, strength: float) -> np.ndarray:
@@ -253,18 +254,22 @@ class ShapeTransfer:
         q1, q3 = np.quantile(widths, (0.25, 0.75))
         off = np.maximum(np.maximum(q1 - widths, widths - q3), 0.0) / max(q3 - q1, 1e-9)
         weights = weights * (1.0 - smoothstep(off))
-        low, high = RESTING_LIFT
-        rested = 1.0 - smoothstep((smiles / self._eye - low) / (high - low))
+        rests, smiles_from = RESTING_LIFT
+        rested = 1.0 - smoothstep((smiles / self._eye - rests) / (smiles_from - rests))
         weights = weights * rested
-        # once the track has shown a resting mouth, it takes over from the identity's
-        sure = min(float(rested.sum()), 1.0) if weights.sum() > 1e-6 else 0.0
-        if self._sure is not None:
-            sure = min(sure, self._sure + SURE_STEP)
+        if weights.sum() <= 1e-6:  # the frames that rest, however few and however wide
+            weights = rested
+        if weights.sum() > 1e-6:
+            kept = self._kept[: self._count].reshape(self._count, -1)
+            self._rest = weights @ kept / weights.sum()
+        # once the track has shown a resting mouth, it takes over from the identity's, for good
+        shown = min(float(rested.sum()), 1.0)
+        sure = shown if self._sure is None else max(self._sure,
+                                                    min(shown, self._sure + SURE_STEP))
         self._sure = sure
         resting = self._identity.ravel() * (1.0 - sure)
-        if sure > 0.0:
-            kept = self._kept[: self._count].reshape(self._count, -1)
-            resting += (weights @ kept / weights.sum()) * sure
+        if self._rest is not None:
+            resting += self._rest * sure
         return resting.reshape(self._kept.shape[1:])
 
 
