@@ -11,7 +11,9 @@ ones: a target who smiles through most of a clip has a smiling mean, and the dif
 to it took every smile off the swapped face and turned the rest into a frown (d3 on d12:
 the lip corners 0.088 eye distances lower than the original's, its biggest smiles drawn
 flat). Resting is read as the selfies are read (`identity.expression`): corners no higher
-than the lower quartile of what the track has shown.
+than the lower quartile of what the track has shown, and no higher than a resting mouth
+ever sits (`RESTING_LIFT`); until the track has shown one (a clip that opens on a grin),
+the identity's own neutral stands in, and the mouth keeps the target's shape.
 """
 
 from __future__ import annotations
