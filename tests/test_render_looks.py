@@ -140,7 +140,7 @@ def test_a_clip_that_opens_on_a_grin_keeps_it(d3) -> None:
     """d14 grins through her clip's first two seconds before her mouth first rests. Her
     resting mouth was learnt from the frames seen so far, so the grin was taken for it and
     d3's resting mouth drawn over it: the corners 0.011 eye distances below the lips'
-    middle against the grin's 0.033 above, thick lips in a ring around the teeth (0.036
+    middle against the grin's 0.033 above, thick lips in a ring around the teeth (0.038
     now). Until a mouth has rested, the swapped one keeps the target's shape."""
     original, swapped = _smiles(d3, "d14")
     first = slice(0, 45)  # 1.5 s of grinning (corners 0.03 eye distances above the middle)

@@ -59,7 +59,7 @@ the ten clips resting mouths sit at -0.04 to +0.02 and smiles at 0.04 to 0.13. R
 against the track's own quartiles, a clip that opens on a grin had its grin taken for its
 resting mouth: d14 grins for her first 1.8 s, and d3's resting mouth was drawn over it
 (corners 0.011 eye distances below the lips' middle where the grin's are 0.033 above, her
-thicker lips in a ring around d14's teeth; 0.036 now). Until a track has shown a resting
+thicker lips in a ring around d14's teeth; 0.038 now). Until a track has shown a resting
 mouth, the identity's own neutral stands in for the target's there: the mouth keeps the
 target's shape, as a photo's does (`ShapeTransfer`), in the user's lip colour."""
 SURE_STEP = 0.05
