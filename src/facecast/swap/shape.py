@@ -122,10 +122,10 @@ had a corner there, which the frame's jaw followed (d10's selfies on s18: a kink
 mouth on the left, where the jaw meets the chin, named by blind viewers as "a kink or
 notch in the jaw"). The outline's bend (the largest second difference of its outward
 move, in face widths) on five pairs: 0.0069-0.0111 before, 0.0012-0.0015 now. Small at the
-eval's crop size: a blind A/B viewer (s18, d12, d14 with d10's and d3's selfies, 12
-frames each shown both ways round) chose the same swap both times in 9 of 12, 4 of them
-this one. `make eval` (14 pairs, 4 s): dlib's distances within 0.006 (d3u-d10 0.500 ->
-0.506), the seam on s18-d10 1.025 -> 1.018."""
+eval's crop size: a blind A/B viewer (the clips s18, d12 and d3 with d10's, d3's and d14's
+selfies, 12 frames each shown both ways round) chose the same swap both times for 9 of
+them, 4 of those this one. `make eval` (14 pairs, 4 s): dlib's distances within 0.01
+(d18-d0 0.322 -> 0.332, d3u-d10 0.500 -> 0.505), the seam on s18-d10 1.025 -> 1.018."""
 OUTSIDE_REACH = 0.1  # of the outline's width: how far past it the warp is bicubic
 _LOOP_KERNEL = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
 _POINTS_ROW = 4096  # points per row of the maps `_remap_points` gives `remap`
