@@ -159,24 +159,22 @@ def test_the_swapped_face_is_not_drawn_past_the_targets_outline(identity) -> Non
     width before, under 1 % now."""
     from facecast.swap.shape import ShapeTransfer
 
-    transfer = ShapeTransfer(identity.neutral)
-    oval = list(L.FACE_OVAL)
-    pushed = []
-    with FaceMesher(video=True) as mesher:
-        for i, rgb in enumerate(frames_between(MEDIA / "videos" / "s18.mp4", 0.0, 2.0)):
-            faces = mesher.detect(rgb)
-            if not faces:
-                continue
-            target = faces[0].points[:, :2]
-            drawn = transfer.reshape(faces[0].points, 1.0)[:, :2]
-            if i < 30:  # the track's first second: still learning its neutral
-                continue
-            middle = target[oval].mean(axis=0)
-            away = target[oval] - middle
-            away /= np.linalg.norm(away, axis=1, keepdims=True)
-            out = np.sum((drawn[oval] - target[oval]) * away, axis=1)
-            pushed.append(float(out.max()) / float(np.ptp(target[oval, 0])))
+    pushed = [float(_outline_moves(target, drawn).max()) / _outline_width(target)
+              for target, drawn in _reshaped(ShapeTransfer(identity.neutral), "s18", 2.0)]
     assert pushed and max(pushed) < 0.01, max(pushed)
+
+
+def _outline_moves(target: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """How far each outline point moved out from `target` to `drawn` (px; away from the
+    target outline's middle)."""
+    oval = list(L.FACE_OVAL)
+    away = target[oval, :2] - target[oval, :2].mean(axis=0)
+    away /= np.linalg.norm(away, axis=1, keepdims=True)
+    return np.sum((drawn[oval, :2] - target[oval, :2]) * away, axis=1)
+
+
+def _outline_width(points: np.ndarray) -> float:
+    return float(np.ptp(points[list(L.FACE_OVAL), 0]))
 
 
 @needs_media
@@ -188,14 +186,11 @@ def test_the_jaw_line_bends_smoothly_where_the_outline_moves_in(identity) -> Non
     of its outward move along the loop, in face widths) was 0.0080, 0.0015 now."""
     from facecast.swap.shape import ShapeTransfer
 
-    oval = list(L.FACE_OVAL)
     bends = []
     for target, drawn in _reshaped(ShapeTransfer(identity.neutral), "s18", 3.0):
-        away = target[oval, :2] - target[oval, :2].mean(axis=0)
-        away /= np.linalg.norm(away, axis=1, keepdims=True)
-        out = np.sum((drawn[oval, :2] - target[oval, :2]) * away, axis=1)
+        out = _outline_moves(target, drawn)
         bend = out - (np.roll(out, 1) + np.roll(out, -1)) / 2
-        bends.append(float(np.abs(bend).max()) / float(np.ptp(target[oval, 0])))
+        bends.append(float(np.abs(bend).max()) / _outline_width(target))
     assert np.median(bends) < 0.004, np.median(bends)
 
 
