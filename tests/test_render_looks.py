@@ -122,6 +122,19 @@ def test_a_user_whose_corners_sit_low_still_smiles_as_broadly(d0) -> None:
 
 
 @needs_media
+def test_a_smile_over_parted_lips_is_not_taken_for_the_target_at_rest(d0) -> None:
+    """s32 smiles over her teeth for her first two seconds, her lips apart, before they
+    first close. Her mildest smiles there (corners 0.007-0.02 eye distances above the lips'
+    middle, as a resting mouth's) were taken for her resting mouth, and d0's lower corners
+    drawn over them: 0.17 of her smile left (the image's corners 0.034 eye distances above
+    the lips' middle against her 0.066-0.075)."""
+    original, swapped = _smiles(d0, "s32")
+    before_closing = slice(0, 60)
+    kept = swapped[before_closing].mean() / original[before_closing].mean()
+    assert kept > 0.8, kept
+
+
+@needs_media
 def test_a_user_who_smiles_in_every_selfie_rests_as_the_target_rests(d14) -> None:
     """d14 smiles a little in all her selfies: her resting corners sit higher than d3's.
     Kept, that smile was drawn on every resting, talking and frowning frame of d3's clip

@@ -62,6 +62,23 @@ resting mouth: d14 grins for her first 1.8 s, and d3's resting mouth was drawn o
 thicker lips in a ring around d14's teeth; 0.038 now). Until a track has shown a resting
 mouth, the identity's own neutral stands in for the target's there: the mouth keeps the
 target's shape, as a photo's does (`ShapeTransfer`), in the user's lip colour."""
+RESTING_SHUT = (0.01, 0.03)
+"""Inner lips' gap (eye distances) up to which a resting frame's lip corners are the height a
+smile is read from (`_smile_given_back`), and from which its lips are apart: lips parted over
+the teeth are a smile's, not a rest's (`identity.expression.OPEN_MOUTH`). s32 smiles over her
+teeth for her first two seconds; in the canonical frame her mildest smiles lift the corners
+0.007-0.02 eye distances, as a resting mouth's, and read against them d0's lower corners were
+drawn over every smile there: 0.17 of her smile kept (`identity.expression`'s measure), 1.02
+now; over 4 s the image's corners 0.045 eye distances above the lips' middle, 0.065 now
+(hers 0.075). The resting mouth's shape (width, lips) is still read on every resting frame:
+read only on shut ones it was the target's on s32, and dlib read d0 there 0.415 -> 0.524
+from his selfies. `make eval` (4 s, 14 pairs): s32-d0 68-point mouth correlation 0.813 ->
+0.829, dlib 0.415 -> 0.420, blinks 4 -> 3 of s32's 4 (a half-blink at 1.0-1.3 s whose
+reopening the swap shows at 0.274-0.280 eye openness, under the count's 0.281, so that two
+blinks count as one; 0.283 before), d10-d14's corners 0.039 -> 0.034 (the original's 0.032);
+the rest within the eval's run-to-run spread. Blind A/B (s32-d0 and d10-d14, 4 frames each,
+both ways round): 1 of 8 frames chosen the same way twice, for it (the other's "thick, dark
+upper lip with a moustache-like shadow")."""
 SURE_STEP = 0.05
 """Per frame: how fast the target's resting mouth, once the track has shown one, takes over
 from the identity's (20 frames, 0.7 s), so that the lips do not jump."""
@@ -161,10 +178,12 @@ class ShapeTransfer:
         self._lips = np.zeros(len(identity_neutral))
         self._lips[: L.N_MESH] = 1.0 - smoothstep(mouth_distance(self._identity) / LIP_COLUMNS)
         self._kept = np.zeros((KEPT, len(identity_neutral), 3), np.float32)
-        self._mouths = np.zeros((KEPT, 2))  # per kept frame: `corner_lift`, `_width`
+        self._mouths = np.zeros((KEPT, 3))  # per kept frame: `corner_lift`, `_width`, `_opening`
         self._count = 0  # frames kept
         self._sure: float | None = None  # how far the track's resting mouth has taken over
         self._rest: np.ndarray | None = None  # and that mouth, as last seen (flattened)
+        self._shut_sure = 0.0  # how far the track's shut resting corners have taken over
+        self._shut_lift = corner_lift(self._identity)  # and their height (`_resting`)
         self._step = 1  # every how many frames one is kept
 
     def reshape(self, points: np.ndarray, strength: float) -> np.ndarray:
@@ -191,7 +210,7 @@ class ShapeTransfer:
         delta[list(L.LIPS_INNER), 1] = _inner_lips(delta, self._identity)
         delta[list(L.RIGHT_IRIS)] = delta[list(L.RIGHT_EYE)].mean(axis=0)
         delta[list(L.LEFT_IRIS)] = delta[list(L.LEFT_EYE)].mean(axis=0)
-        delta[:, 1] += self._smile_given_back(canonical, mean, delta)
+        delta[:, 1] += self._smile_given_back(canonical, delta)
         if self._still:
             delta *= 1.0 - self._mouth[:, None]
         # a longer lower face fits the target's chin as a whole (`_below_nose`), then the
@@ -224,12 +243,13 @@ class ShapeTransfer:
                             np.take([*gaps, gaps[0], gaps[0]], order))
         return middle + self._lips * (columns - middle)
 
-    def _smile_given_back(self, canonical: np.ndarray, resting: np.ndarray,
-                          delta: np.ndarray) -> np.ndarray:
+    def _smile_given_back(self, canonical: np.ndarray, delta: np.ndarray) -> np.ndarray:
         """Per point: the vertical shift that takes the resting mouths' difference in corner
         height (`delta`'s) off: a lowering as the target smiles, a raise while it rests
-        (`SMILE_KEEPS`)."""
-        raised = (corner_lift(canonical) - corner_lift(resting)) / self._eye
+        (`SMILE_KEEPS`). How far it smiles is read against its corners' height at rest with
+        its lips together (`_learn_shut_lift`; the identity's until the track has shown
+        one)."""
+        raised = (corner_lift(canonical) - self._shut_lift) / self._eye
         fade = smoothstep((raised - SMILE_KEEPS[0]) / (SMILE_KEEPS[1] - SMILE_KEEPS[0]))
         # `corner_lift` is linear in the points: of `delta`, it is how much higher (or lower)
         # the corners sit against the lips' middle, and adding it to their y (which grows
@@ -258,14 +278,14 @@ class ShapeTransfer:
             self._kept[:half], self._mouths[:half] = self._kept[::2], self._mouths[::2]
             self._count, self._step = half, self._step * 2
         self._kept[self._count] = canonical
-        self._mouths[self._count] = corner_lift(canonical), _width(canonical)
+        self._mouths[self._count] = corner_lift(canonical), _width(canonical), _opening(canonical)
         self._count += 1
 
     def _resting(self) -> np.ndarray:
         """The mean of the kept frames, each weighted by how resting its mouth is
         (`RESTING`, `RESTING_LIFT`); soft weights, so it drifts as the track goes on and never
         jumps. The identity's own neutral until the track has shown a resting mouth."""
-        smiles, widths = self._mouths[: self._count].T
+        smiles, widths, openings = self._mouths[: self._count].T
         low, high = np.quantile(smiles, RESTING)
         weights = 1.0 - smoothstep((smiles - low) / max(high - low, 1e-9))
         q1, q3 = np.quantile(widths, (0.25, 0.75))
@@ -279,6 +299,7 @@ class ShapeTransfer:
         if weights.sum() > 1e-6:
             kept = self._kept[: self._count].reshape(self._count, -1)
             self._rest = weights @ kept / weights.sum()
+        self._learn_shut_lift(rested, smiles, openings)
         # once the track has shown a resting mouth, it takes over from the identity's, for good
         shown = min(float(rested.sum()), 1.0)
         sure = shown if self._sure is None else max(self._sure,
@@ -289,6 +310,19 @@ class ShapeTransfer:
             resting += self._rest * sure
         return resting.reshape(self._kept.shape[1:])
 
+    def _learn_shut_lift(self, rested: np.ndarray, lifts: np.ndarray, openings: np.ndarray
+                         ) -> None:
+        """The corners' height of the kept frames that rest with their lips together
+        (`RESTING_SHUT`), weighted by how resting each is (`rested`), taking over from the
+        identity's own as the track shows them (`SURE_STEP`), as the resting mouth does."""
+        together, apart = RESTING_SHUT
+        shut = rested * (1.0 - smoothstep((openings / self._eye - together) / (apart - together)))
+        total = float(shut.sum())
+        self._shut_sure = max(self._shut_sure, min(total, 1.0, self._shut_sure + SURE_STEP))
+        own = corner_lift(self._identity)
+        if total > 1e-6:
+            own += self._shut_sure * (float(shut @ lifts) / total - own)
+        self._shut_lift = own
 
 def _below_nose(neutral: np.ndarray) -> np.ndarray:
     """0..1 per point of `neutral` (canonical): how much of a chin lower than the target's
