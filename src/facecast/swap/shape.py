@@ -183,7 +183,7 @@ class ShapeTransfer:
         self._sure: float | None = None  # how far the track's resting mouth has taken over
         self._rest: np.ndarray | None = None  # and that mouth, as last seen (flattened)
         self._shut_sure = 0.0  # how far the track's shut resting corners have taken over
-        self._shut_lift = corner_lift(self._identity)  # and their height (`_resting`)
+        self._shut_lift = corner_lift(self._identity)  # and their height (`_learn_shut_lift`)
         self._step = 1  # every how many frames one is kept
 
     def reshape(self, points: np.ndarray, strength: float) -> np.ndarray:
@@ -323,6 +323,7 @@ class ShapeTransfer:
         if total > 1e-6:
             own += self._shut_sure * (float(shut @ lifts) / total - own)
         self._shut_lift = own
+
 
 def _below_nose(neutral: np.ndarray) -> np.ndarray:
     """0..1 per point of `neutral` (canonical): how much of a chin lower than the target's
