@@ -302,8 +302,7 @@ class ShapeTransfer:
         self._learn_shut_lift(rested, smiles, openings)
         # once the track has shown a resting mouth, it takes over from the identity's, for good
         shown = min(float(rested.sum()), 1.0)
-        sure = shown if self._sure is None else max(self._sure,
-                                                    min(shown, self._sure + SURE_STEP))
+        sure = shown if self._sure is None else _surer(self._sure, shown)
         self._sure = sure
         resting = self._identity.ravel() * (1.0 - sure)
         if self._rest is not None:
@@ -318,11 +317,17 @@ class ShapeTransfer:
         together, apart = RESTING_SHUT
         shut = rested * (1.0 - smoothstep((openings / self._eye - together) / (apart - together)))
         total = float(shut.sum())
-        self._shut_sure = max(self._shut_sure, min(total, 1.0, self._shut_sure + SURE_STEP))
+        self._shut_sure = _surer(self._shut_sure, min(total, 1.0))
         own = corner_lift(self._identity)
         if total > 1e-6:
             own += self._shut_sure * (float(shut @ lifts) / total - own)
         self._shut_lift = own
+
+
+def _surer(sure: float, shown: float) -> float:
+    """How far what a track has shown takes over, given how far it had (`sure`) and how much
+    it shows now (`shown`, 0..1): never back, and forward by `SURE_STEP` a frame at most."""
+    return max(sure, min(shown, sure + SURE_STEP))
 
 
 def _below_nose(neutral: np.ndarray) -> np.ndarray:
